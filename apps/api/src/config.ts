@@ -1,0 +1,41 @@
+/** The API's configuration: read from the environment here and nowhere else. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
+import { parseTopology, type Topology } from '@federa/domain';
+import { CONTROL_TASK_QUEUE } from '@federa/workflows';
+
+const env = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
+  FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
+  FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
+  FEDERA_API_HOST: z.string().default('127.0.0.1'),
+  FEDERA_API_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** a JWKS file (dev) … */
+  FEDERA_JWKS_FILE: z.string().default('.data/dev/keys/jwks.json'),
+  /** … or a JWKS URL (production); the URL wins when both are set */
+  FEDERA_JWKS_URL: z.url().optional(),
+  FEDERA_JWT_ISSUER: z.string().default(DEFAULT_ISSUER),
+  FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const e = env.parse(source);
+  const topology: Topology = parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8')));
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    redisUrl: e.REDIS_URL,
+    topology,
+    controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
+    host: e.FEDERA_API_HOST,
+    port: e.FEDERA_API_PORT,
+    jwks: e.FEDERA_JWKS_URL ? new URL(e.FEDERA_JWKS_URL) : JSON.parse(readFileSync(e.FEDERA_JWKS_FILE, 'utf8')),
+    issuer: e.FEDERA_JWT_ISSUER,
+    audience: e.FEDERA_JWT_AUDIENCE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

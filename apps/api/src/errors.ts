@@ -1,0 +1,61 @@
+/**
+ * The one place where domain error codes become tRPC/HTTP errors. Every error response carries
+ * `data.code` (tRPC's) and `data.federaCode` (ours, stable).
+ */
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ERROR_CODES, FederaError, isErrorCode, type ErrorCode } from '@federa/domain';
+
+const BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'FORBIDDEN',
+  409: 'CONFLICT',
+  422: 'UNPROCESSABLE_CONTENT',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+  500: 'INTERNAL_SERVER_ERROR',
+};
+
+export function toTRPCError(err: FederaError): TRPCError {
+  const status = ERROR_CODES[err.code].http;
+  return new TRPCError({ code: BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR', message: err.message, cause: err });
+}
+
+/** Find the business failure at the root of a workflow failure (it may be wrapped by an ActivityFailure). */
+export function domainErrorOfWorkflow(err: unknown): FederaError | null {
+  if (!(err instanceof WorkflowFailedError)) return null;
+  let cause: unknown = err.cause;
+  while (cause) {
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
+      return new FederaError(cause.type as ErrorCode, cause.message);
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Our stable code for any error leaving the API. */
+export function federaCodeOf(error: TRPCError): string {
+  const cause = error.cause;
+  if (cause instanceof FederaError) return cause.code;
+  switch (error.code) {
+    case 'BAD_REQUEST':
+      return cause?.name === 'ZodError' || cause?.name === '$ZodError' ? 'VALIDATION_FAILED' : 'BAD_REQUEST';
+    case 'PARSE_ERROR':
+      return 'MALFORMED_JSON';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'NOT_FOUND':
+      return 'NOT_FOUND';
+    case 'METHOD_NOT_SUPPORTED':
+      return 'METHOD_NOT_SUPPORTED';
+    case 'UNAUTHORIZED':
+      return 'UNAUTHENTICATED';
+    case 'FORBIDDEN':
+      return 'FORBIDDEN';
+    default:
+      return 'INTERNAL';
+  }
+}

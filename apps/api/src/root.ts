@@ -1,0 +1,14 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { inferenceRouter } from './routers/inference';
+import { usageRouter } from './routers/usage';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  inference: inferenceRouter,
+  usage: usageRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,56 @@
+/** initTRPC is called once, here; role checks live in these middlewares and narrow `ctx`. */
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Role } from '@federa/auth';
+import { FederaError } from '@federa/domain';
+import type { Context } from './context';
+import { federaCodeOf, toTRPCError } from './errors';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    return { ...shape, data: { ...shape.data, federaCode: federaCodeOf(error), stack: undefined } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors thrown anywhere below become the right tRPC error, once. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof FederaError) {
+    const mapped = toTRPCError(result.error.cause);
+    return { ...result, error: mapped };
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+const authenticated = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: ctx.authError?.message ?? 'authentication required',
+      cause: ctx.authError ?? undefined,
+    });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+function withRole<R extends Role>(role: R) {
+  return authenticated.use(({ ctx, next }) => {
+    if (ctx.principal.role !== role) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `this procedure needs the '${role}' role` });
+    }
+    return next({ ctx: { ...ctx, principal: { ...ctx.principal, role } } });
+  });
+}
+
+export const authedProcedure = authenticated;
+export const tenantProcedure = withRole('tenant').use(({ ctx, next }) => {
+  // the tenant must exist in the federation; its id comes from the token, never from input
+  const tenant = ctx.deps.topology().tenant(ctx.principal.subject);
+  return next({ ctx: { ...ctx, tenant } });
+});
+export const operatorProcedure = withRole('operator');
+export const adminProcedure = withRole('admin');

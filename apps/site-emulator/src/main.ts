@@ -1,0 +1,28 @@
+/** Starts one emulated site per topology site that has an `emulator` profile. */
+import { loadConfig } from './config';
+import { startSiteEmulator, type SiteEmulator } from './emulator';
+
+const config = loadConfig();
+const running: SiteEmulator[] = [];
+for (const site of config.topology.sites) {
+  if (!site.emulator) continue;
+  const { port, ...profile } = site.emulator;
+  running.push(
+    await startSiteEmulator({
+      siteId: site.id,
+      jurisdiction: site.jurisdiction,
+      models: site.models.map((m) => m.id),
+      host: config.host,
+      port,
+      behaviour: profile,
+    }),
+  );
+}
+for (const e of running) console.log(JSON.stringify({ msg: 'site emulator listening', site: e.siteId, url: e.url }));
+
+const stop = async () => {
+  await Promise.all(running.map((e) => e.close()));
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

@@ -1,0 +1,40 @@
+/** The worker's configuration: read from the environment here and nowhere else. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseTopology, type Topology } from '@federa/domain';
+import { CONTROL_TASK_QUEUE } from '@federa/workflows';
+
+const env = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
+  FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
+  FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
+  /** which site agents this process hosts: "all", "none" or a comma-separated list of site ids */
+  FEDERA_SITE_AGENTS: z.string().default('all'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface WorkerConfig {
+  readonly temporalAddress: string;
+  readonly namespace: string;
+  readonly redisUrl: string;
+  readonly topology: Topology;
+  readonly controlTaskQueue: string;
+  readonly siteAgents: 'all' | readonly string[];
+  readonly logLevel: string;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = env.parse(source);
+  const agents = e.FEDERA_SITE_AGENTS.trim();
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    redisUrl: e.REDIS_URL,
+    topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
+    controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
+    siteAgents: agents === 'all' ? 'all' : agents === 'none' ? [] : agents.split(',').map((s) => s.trim()),
+    logLevel: e.LOG_LEVEL,
+  };
+}

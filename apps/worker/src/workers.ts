@@ -1,0 +1,79 @@
+/**
+ * Builds Federa's Temporal workers: one control worker (request workflows + route/reserve/reconcile
+ * local activities) and one site-agent worker per hosted site (dispatch on the site's task queue).
+ * Clients are built once by the caller and passed in; tests pass the same real ones.
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Cluster, Redis } from 'ioredis';
+import type { TopologyIndex } from '@federa/domain';
+import { Ledger } from '@federa/ledger';
+import {
+  Observations,
+  REQUEST_WORKFLOW_PATH,
+  createControlActivities,
+  createSiteActivities,
+  siteTaskQueue,
+} from '@federa/workflows';
+
+export interface FederaWorkersOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly redis: Redis | Cluster;
+  readonly topology: () => TopologyIndex;
+  readonly controlTaskQueue: string;
+  /** site ids whose agents run in this process */
+  readonly siteAgents: 'all' | readonly string[];
+  /** a pre-built bundle (tests bundle once per run); otherwise bundled from source at start */
+  readonly workflowBundle?: WorkflowBundleOption;
+  readonly siteRequestTimeoutMs?: number;
+}
+
+export const WORKFLOWS_PATH = fileURLToPath(REQUEST_WORKFLOW_PATH);
+
+export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<Worker[]> {
+  const ledger = new Ledger(opts.redis);
+  const observations = new Observations(opts.redis);
+  const control = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.controlTaskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createControlActivities({ topology: opts.topology, ledger, observations }),
+    maxConcurrentWorkflowTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 400,
+  });
+
+  const sites = opts.topology().topology.sites.filter(
+    (s) => opts.siteAgents === 'all' || opts.siteAgents.includes(s.id),
+  );
+  const agents = await Promise.all(
+    sites.map((site) =>
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue: siteTaskQueue(site.id),
+        activities: createSiteActivities({
+          siteId: site.id,
+          jurisdiction: site.jurisdiction,
+          endpoint: site.endpoint,
+          ...(opts.siteRequestTimeoutMs ? { requestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+          onInflight: (id, delta) => observations.adjustInflight(id, delta),
+        }),
+        maxConcurrentActivityTaskExecutions: 500,
+      }),
+    ),
+  );
+  return [control, ...agents];
+}
+
+/** Run workers until one fails or all are shut down. */
+export async function runAll(workers: readonly Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}
+
+/** Make sure every tenant of the topology has a ledger account (existing ones are kept). */
+export async function seedAccounts(redis: Redis | Cluster, topology: TopologyIndex): Promise<void> {
+  const ledger = new Ledger(redis);
+  await Promise.all(topology.topology.tenants.map((t) => ledger.ensureAccount(t.id, t.budget)));
+}

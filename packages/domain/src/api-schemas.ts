@@ -1,0 +1,68 @@
+/**
+ * Shapes that cross the API edge. The tRPC router uses these schemas as its inputs, so the types
+ * that handlers see are exactly what was validated.
+ */
+import { z } from 'zod';
+import { modelIdSchema } from './topology';
+
+export const MAX_MESSAGES = 256;
+export const MAX_MESSAGE_CHARS = 128 * 1024;
+export const MAX_OUTPUT_TOKENS = 32_768;
+
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().max(MAX_MESSAGE_CHARS),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const requestIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'requestId: 1–128 characters of letters, digits, . _ : -');
+
+export const completeInputSchema = z.object({
+  requestId: requestIdSchema,
+  model: modelIdSchema,
+  messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES),
+  max_tokens: z.number().int().min(1).max(MAX_OUTPUT_TOKENS),
+  /** Narrow the tenant's residency for this request (country codes or group names). */
+  residency: z.array(z.string().min(2).max(32)).min(1).max(300).optional(),
+});
+export type CompleteInput = z.infer<typeof completeInputSchema>;
+
+export const usageListInputSchema = z
+  .object({
+    limit: z.number().int().min(1).max(500).default(50),
+    /** return records older than this record id (paging backwards) */
+    before: z.string().regex(/^\d+-\d+$/).optional(),
+  })
+  .default({ limit: 50 });
+export type UsageListInput = z.infer<typeof usageListInputSchema>;
+
+/** The federation's "call detail record": one per served request. */
+export interface UsageRecord {
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly homeOperator: string;
+  readonly servingOperator: string;
+  readonly siteId: string;
+  readonly jurisdiction: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly currency: string;
+  /** minor units the tenant is charged (home operator's retail card) */
+  readonly retailCharge: number;
+  /** minor units the home operator owes the serving operator (0 on home sites) */
+  readonly wholesaleCharge: number;
+  readonly policyVersion: number;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  /** attempts made before the serving one (failover) */
+  readonly failedAttempts: number;
+  readonly flags: readonly string[];
+}
+
+export interface StoredUsageRecord extends UsageRecord {
+  /** the ledger's id for the record (a Redis stream id) */
+  readonly recordId: string;
+}

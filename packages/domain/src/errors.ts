@@ -1,0 +1,38 @@
+/**
+ * Domain errors carry a stable code. The API maps each code to an HTTP status once; workflows
+ * raise them as non-retryable ApplicationFailures whose `type` is the code.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: { http: 401, retryable: false },
+  FORBIDDEN: { http: 403, retryable: false },
+  VALIDATION_FAILED: { http: 400, retryable: false },
+  UNKNOWN_JURISDICTION: { http: 400, retryable: false },
+  UNKNOWN_MODEL: { http: 400, retryable: false },
+  UNKNOWN_TENANT: { http: 403, retryable: false },
+  RESIDENCY_VIOLATION: { http: 403, retryable: false },
+  NO_ELIGIBLE_SITE: { http: 503, retryable: false },
+  BUDGET_EXCEEDED: { http: 402, retryable: false },
+  SITE_REJECTED: { http: 422, retryable: false },
+  SITE_UNAVAILABLE: { http: 503, retryable: true },
+  ALL_SITES_FAILED: { http: 503, retryable: false },
+  HOLD_NOT_FOUND: { http: 409, retryable: false },
+  HOLD_ALREADY_RESOLVED: { http: 409, retryable: false },
+  INTERNAL: { http: 500, retryable: true },
+} as const satisfies Record<string, { http: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export class FederaError extends Error {
+  override readonly name = 'FederaError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Every key of one tenant shares the hash tag `{t:<tenant>}`, so each ledger script touches a single
+ * Redis Cluster slot. Tenant ids are validated by the topology schema (no braces can get in).
+ */
+export function tenantKeys(tenantId: string) {
+  const tag = `{t:${tenantId}}`;
+  return {
+    account: `${tag}:acct`,
+    holds: `${tag}:holds`,
+    expiry: `${tag}:expiry`,
+    usage: `${tag}:usage`,
+  } as const;
+}

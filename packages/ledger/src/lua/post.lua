@@ -1,0 +1,34 @@
+-- post(requestId, actual, nowMs, recordJson): capture the actual charge against a hold, release the
+-- rest, and append exactly one usage record (KEYS[4], a stream) in the same atomic step.
+-- A charge above the hold posts the hold and books the excess as flagged overage; a post after the
+-- hold expired still records the usage (the site did the work), all of it as flagged overage.
+local id, actual, now, record = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local USAGE = KEYS[4]
+expire_due(now, 64)
+
+local h = load_hold(id)
+if not h then return cjson.encode({ status = 'HOLD_NOT_FOUND', requestId = id }) end
+if h.state == 'posted' then return hold_reply('REPLAY', id, h) end
+if h.state == 'voided' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
+
+local flags = {}
+local posted, overage
+if h.state == 'pending' then
+  local a, held = tonumber(actual), tonumber(h.amount)
+  posted = math.min(a, held)
+  overage = a - posted
+  redis.call('HINCRBY', ACCT, 'pending', '-' .. h.amount)
+  redis.call('ZREM', EXPIRY, id)
+  if overage > 0 then table.insert(flags, 'OVERAGE') end
+else -- expired
+  posted, overage = 0, tonumber(actual)
+  table.insert(flags, 'LATE_POST')
+end
+
+redis.call('HINCRBY', ACCT, 'posted', int(posted))
+if overage > 0 then redis.call('HINCRBY', ACCT, 'overage', int(overage)) end
+local record_id = redis.call('XADD', USAGE, '*', 'req', id, 'record', record,
+  'posted', int(posted), 'overage', int(overage), 'flags', table.concat(flags, ','))
+h.state, h.posted, h.overage, h.record_id = 'posted', int(posted), int(overage), record_id
+save_hold(id, h)
+return hold_reply('OK', id, h, { flags = flags })

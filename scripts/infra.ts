@@ -1,0 +1,196 @@
+/**
+ * Starts and stops the real infrastructure on loopback: the Temporal CLI dev server and redis-server
+ * (AOF on), with data under .data/<profile>/. A service already answering on its port is reused
+ * and left running; one we started is ours to stop. Pid files let `infra:down` stop servers that
+ * `infra:up` left in the background.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+// @ts-expect-error plain ESM helper shared with the dependency-free bootstrap
+import { redisServerPath, temporalPath } from './bootstrap.mjs';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+export interface Profile {
+  readonly name: string;
+  readonly temporalPort: number;
+  /** the Web UI port, or null for headless */
+  readonly temporalUiPort: number | null;
+  /** persist Temporal state in a SQLite file (dev), or keep it in memory (tests, benchmarks) */
+  readonly temporalPersistent: boolean;
+  readonly redisPort: number;
+}
+
+export const PROFILES = {
+  dev: { name: 'dev', temporalPort: 7233, temporalUiPort: 8233, temporalPersistent: true, redisPort: 6381 },
+  test: { name: 'test', temporalPort: 7243, temporalUiPort: null, temporalPersistent: false, redisPort: 6391 },
+  bench: { name: 'bench', temporalPort: 7253, temporalUiPort: null, temporalPersistent: false, redisPort: 6392 },
+} as const satisfies Record<string, Profile>;
+
+export function dataDir(profile: Profile): string {
+  const dir = join(ROOT, '.data', profile.name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface RunningService {
+  readonly name: string;
+  readonly address: string;
+  /** true when this process started it (and so stops it) */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(`${what} exited with code ${child.exitCode} before it was ready.\n${tail}`);
+    }
+    if (await check()) return;
+    await sleep(150);
+  }
+  throw new Error(`${what} was not ready within ${timeoutMs} ms${logFile ? ` (log: ${logFile})` : ''}`);
+}
+
+async function temporalReady(address: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.describeNamespace({ namespace: 'default' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+async function redisReady(port: number): Promise<boolean> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    // while loading the AOF, Redis answers LOADING: not ready yet
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function spawnLogged(cmd: string, args: string[], logFile: string, pidFile: string, detached: boolean): ChildProcess {
+  const out = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached });
+  if (detached) child.unref();
+  writeFileSync(pidFile, String(child.pid));
+  return child;
+}
+
+function stopper(name: string, child: ChildProcess, pidFile: string): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+      if (timedOut) {
+        console.warn(`${name} did not stop within 10 s; killing it`);
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(pidFile, { force: true });
+  };
+}
+
+export interface StartOptions {
+  /** keep running after this process exits (infra:up) */
+  readonly detached?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export async function ensureTemporal(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
+  const address = `127.0.0.1:${profile.temporalPort}`;
+  const noop = { name: 'temporal', address, owned: false, stop: async () => undefined };
+  if (await temporalReady(address)) return noop;
+  const bin = temporalPath() as string | null;
+  if (!bin) throw new Error('the Temporal CLI is not installed: run `node scripts/bootstrap.mjs`');
+  const dir = dataDir(profile);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(profile.temporalPort),
+    '--log-level', 'warn',
+    // Update-With-Start and other multi-operations
+    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+  ];
+  if (profile.temporalUiPort === null) args.push('--headless');
+  else args.push('--ui-port', String(profile.temporalUiPort));
+  if (profile.temporalPersistent) {
+    args.push('--db-filename', join(dir, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+  }
+  const logFile = join(dir, 'temporal.log');
+  const pidFile = join(dir, 'temporal.pid');
+  const child = spawnLogged(bin, args, logFile, pidFile, opts.detached ?? false);
+  await waitFor('the Temporal dev server', () => temporalReady(address), opts.timeoutMs ?? 60_000, child, logFile);
+  return { name: 'temporal', address, owned: true, stop: stopper('temporal', child, pidFile) };
+}
+
+export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
+  const address = `redis://127.0.0.1:${profile.redisPort}`;
+  if (await redisReady(profile.redisPort)) return { name: 'redis', address, owned: false, stop: async () => undefined };
+  const bin = redisServerPath() as string | null;
+  if (!bin) throw new Error('redis-server is not installed: run `node scripts/bootstrap.mjs`');
+  const dir = join(dataDir(profile), 'redis');
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dataDir(profile), 'redis.log');
+  const pidFile = join(dataDir(profile), 'redis.pid');
+  const child = spawnLogged(
+    bin,
+    [
+      '--port', String(profile.redisPort),
+      '--bind', '127.0.0.1',
+      '--protected-mode', 'yes',
+      '--dir', dir,
+      // the ledger's durability rests on the append-only file
+      '--appendonly', 'yes',
+      '--appendfsync', 'everysec',
+      '--save', '',
+      '--daemonize', 'no',
+    ],
+    logFile,
+    pidFile,
+    opts.detached ?? false,
+  );
+  await waitFor('redis-server', () => redisReady(profile.redisPort), opts.timeoutMs ?? 30_000, child, logFile);
+  return { name: 'redis', address, owned: true, stop: stopper('redis', child, pidFile) };
+}
+
+/** Stop servers that a detached `infra:up` left running for this profile. */
+export async function stopDetached(profile: Profile): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const name of ['temporal', 'redis']) {
+    const pidFile = join(dataDir(profile), `${name}.pid`);
+    if (!existsSync(pidFile)) continue;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        process.kill(pid, 0);
+      }
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone: that is the goal
+    }
+    rmSync(pidFile, { force: true });
+    stopped.push(name);
+  }
+  return stopped;
+}

@@ -1,0 +1,149 @@
+/**
+ * Control-plane activities: route, reserve, reconcile, void. They run next to the workflow (as local
+ * activities) and only touch metadata; the prompt itself is read only to count its tokens.
+ */
+import {
+  FederaError,
+  planRoute,
+  priceUsage,
+  type TopologyIndex,
+  type UsageRecord,
+} from '@federa/domain';
+import type { Ledger } from '@federa/ledger';
+import { countChatTokens } from '@federa/tokenizer';
+import type { Observations } from './observations';
+import { withFailures } from './failures';
+import type {
+  HoldSummary,
+  ReconcileInput,
+  ReconcileResult,
+  RequestWorkflowInput,
+  ReserveHoldInput,
+  RoutePlan,
+} from './types';
+
+export interface ControlDeps {
+  /** the current topology (a function, so a registry can swap it without a restart) */
+  readonly topology: () => TopologyIndex;
+  readonly ledger: Ledger;
+  readonly observations: Observations;
+  readonly clock?: () => number;
+}
+
+export function createControlActivities(deps: ControlDeps) {
+  const now = deps.clock ?? Date.now;
+
+  async function planRouteActivity(input: RequestWorkflowInput): Promise<RoutePlan> {
+    const topology = deps.topology();
+    const tenant = topology.tenant(input.tenantId);
+    const home = topology.operator(tenant.homeOperator);
+    const retail = home.rateCard[input.model]?.retail;
+    if (!retail) {
+      throw new FederaError('UNKNOWN_MODEL', `model '${input.model}' is not offered to tenant '${tenant.id}'`);
+    }
+    const siteIds = topology.topology.sites.map((s) => s.id);
+    const [latency, inflight] = await Promise.all([
+      deps.observations.latency(tenant.region, siteIds),
+      deps.observations.inflight(siteIds),
+    ]);
+    const policy = topology.topology.routing;
+    const decision = planRoute(
+      { topology, policy, latency, inflight },
+      { tenantId: tenant.id, model: input.model, residency: input.residency },
+    );
+    const inputTokens = countChatTokens(input.messages);
+    return {
+      route: decision.candidates.map((c) => ({ siteId: c.siteId, operatorId: c.operatorId, jurisdiction: c.jurisdiction })),
+      allowedJurisdictions: decision.allowedJurisdictions,
+      policyVersion: decision.policyVersion,
+      maxAttempts: policy.maxFailoverAttempts,
+      inputTokens,
+      holdAmount: priceUsage(retail, inputTokens, input.maxTokens),
+      holdTtlMs: policy.holdTtlMs,
+      currency: home.currency,
+    };
+  }
+
+  async function reserveHold(input: ReserveHoldInput): Promise<HoldSummary> {
+    const hold = await deps.ledger.reserve({
+      tenantId: input.tenantId,
+      requestId: input.requestId,
+      amount: input.amount,
+      expiresAt: now() + input.ttlMs,
+    });
+    if (hold.state !== 'pending') {
+      throw new FederaError('HOLD_ALREADY_RESOLVED', `request '${input.requestId}' was already ${hold.state}`);
+    }
+    return { amount: hold.amount, expiresAt: hold.expiresAt };
+  }
+
+  async function reconcileUsage(input: ReconcileInput): Promise<ReconcileResult> {
+    const topology = deps.topology();
+    const tenant = topology.tenant(input.tenantId);
+    const home = topology.operator(tenant.homeOperator);
+    const serving = topology.operator(input.served.operatorId);
+    const retail = home.rateCard[input.model]?.retail;
+    const wholesale = serving.rateCard[input.model]?.wholesale;
+    if (!retail || !wholesale) {
+      throw new FederaError('UNKNOWN_MODEL', `no price for '${input.model}' at '${home.id}' or '${serving.id}'`);
+    }
+    const { inputTokens, outputTokens } = input.dispatch;
+    const retailCharge = priceUsage(retail, inputTokens, outputTokens);
+    const record: UsageRecord = {
+      requestId: input.requestId,
+      tenantId: tenant.id,
+      homeOperator: home.id,
+      servingOperator: serving.id,
+      siteId: input.served.siteId,
+      jurisdiction: input.served.jurisdiction,
+      model: input.model,
+      inputTokens,
+      outputTokens,
+      currency: home.currency,
+      retailCharge,
+      // home-site usage creates no inter-operator charge
+      wholesaleCharge: serving.id === home.id ? 0 : priceUsage(wholesale, inputTokens, outputTokens),
+      policyVersion: input.policyVersion,
+      startedAt: input.dispatch.startedAt,
+      completedAt: input.dispatch.completedAt,
+      failedAttempts: input.failedAttempts,
+      flags: input.failedAttempts > 0 ? ['FAILOVER'] : [],
+    };
+    const posted = await deps.ledger.post({
+      tenantId: tenant.id,
+      requestId: input.requestId,
+      actual: retailCharge,
+      record,
+    });
+    // advisory: a failed latency update must not fail the post that already happened
+    await deps.observations.recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs).catch(() => undefined);
+    return {
+      recordId: posted.recordId ?? '',
+      retailCharge,
+      wholesaleCharge: record.wholesaleCharge,
+      posted: posted.posted,
+      overage: posted.overage,
+      currency: home.currency,
+      flags: [...record.flags, ...posted.flags],
+    };
+  }
+
+  async function voidHold(input: { tenantId: string; requestId: string }): Promise<void> {
+    try {
+      await deps.ledger.void(input);
+    } catch (err) {
+      // nothing was held (reserve never ran or was refused): nothing to release
+      if (err instanceof FederaError && err.code === 'HOLD_NOT_FOUND') return;
+      throw err;
+    }
+  }
+
+  return {
+    planRoute: withFailures(planRouteActivity),
+    reserveHold: withFailures(reserveHold),
+    reconcileUsage: withFailures(reconcileUsage),
+    voidHold: withFailures(voidHold),
+  };
+}
+
+export type ControlActivities = ReturnType<typeof createControlActivities>;

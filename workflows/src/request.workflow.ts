@@ -1,0 +1,122 @@
+/**
+ * One workflow per inference request: route → reserve → dispatch (with failover) → reconcile.
+ * Deterministic orchestration only; every I/O step is an activity. Route, reserve, reconcile and
+ * void are short Redis steps, run as local activities to keep the added latency low; dispatch runs
+ * on the chosen site's own task queue, i.e. on its site agent.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
+import type { ControlActivities } from './control.activities';
+import type { SiteActivities } from './site.activities';
+import { siteTaskQueue } from './task-queues';
+import type { AttemptSummary, RequestWorkflowInput, RequestWorkflowResult } from './types';
+
+const control = proxyLocalActivities<ControlActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+});
+
+// Posting the usage of work a site already did must not give up early: it retries for longer.
+const { reconcileUsage } = proxyLocalActivities<ControlActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30 },
+});
+
+/** Errors after which trying another site cannot help. */
+const FATAL_DISPATCH_TYPES = new Set(['SITE_REJECTED', 'RESIDENCY_VIOLATION']);
+
+function dispatcher(siteId: string) {
+  return proxyActivities<SiteActivities>({
+    taskQueue: siteTaskQueue(siteId),
+    // a missing site agent shows up as a schedule-to-start timeout, and the route fails over
+    scheduleToStartTimeout: '5s',
+    startToCloseTimeout: '120s',
+    heartbeatTimeout: '10s',
+    // one attempt per site: the route itself is the retry policy
+    retry: { maximumAttempts: 1 },
+  }).dispatchCompletion;
+}
+
+function describe(err: unknown): { type: string; message: string } {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+    return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message };
+  }
+  return { type: (err as Error).name, message: (err as Error).message };
+}
+
+export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestWorkflowResult> {
+  const plan = await control.planRoute(input);
+  const hold = await control.reserveHold({
+    tenantId: input.tenantId,
+    requestId: input.requestId,
+    amount: plan.holdAmount,
+    ttlMs: plan.holdTtlMs,
+  });
+
+  const attempts: AttemptSummary[] = [];
+  let settled = false;
+  try {
+    for (const target of plan.route.slice(0, plan.maxAttempts)) {
+      let dispatched;
+      try {
+        dispatched = await dispatcher(target.siteId)({
+          requestId: input.requestId,
+          siteId: target.siteId,
+          model: input.model,
+          messages: input.messages,
+          maxTokens: input.maxTokens,
+          allowedJurisdictions: plan.allowedJurisdictions,
+        });
+      } catch (err) {
+        const { type, message } = describe(err);
+        attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'failed', error: `${type}: ${message}` });
+        if (FATAL_DISPATCH_TYPES.has(type)) throw ApplicationFailure.nonRetryable(message, type);
+        continue;
+      }
+      // From here the site has done the work: the hold must be posted, never voided.
+      settled = true;
+      const { content, finishReason, ...measured } = dispatched;
+      const failedAttempts = attempts.length;
+      attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'served' });
+      const posted = await reconcileUsage({
+        tenantId: input.tenantId,
+        requestId: input.requestId,
+        model: input.model,
+        served: target,
+        dispatch: measured,
+        policyVersion: plan.policyVersion,
+        failedAttempts,
+      });
+      return {
+        requestId: input.requestId,
+        model: input.model,
+        completion: { role: 'assistant', content, finishReason },
+        usage: { inputTokens: measured.inputTokens, outputTokens: measured.outputTokens },
+        charge: { amount: posted.retailCharge, held: hold.amount, currency: posted.currency },
+        route: { ...target, policyVersion: plan.policyVersion, attempts },
+        recordId: posted.recordId,
+      };
+    }
+    throw ApplicationFailure.nonRetryable(
+      `every eligible site failed: ${attempts.map((a) => `${a.siteId} (${a.error})`).join('; ')}`,
+      'ALL_SITES_FAILED',
+      { attempts },
+    );
+  } finally {
+    if (!settled) {
+      // the compensation must not mask the error that brought us here
+      try {
+        await control.voidHold({ tenantId: input.tenantId, requestId: input.requestId });
+      } catch (voidErr) {
+        log.error('could not void hold; it will expire', { requestId: input.requestId, error: String(voidErr) });
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The site agent's activity: call the site's OpenAI-compatible endpoint. It runs on the site's own
+ * task queue, inside the site's jurisdiction, and refuses work whose residency excludes that
+ * jurisdiction, a last line of defence behind the router's hard filter.
+ */
+import { Context } from '@temporalio/activity';
+import { FederaError } from '@federa/domain';
+import { withFailures } from './failures';
+import type { DispatchInput, DispatchResult } from './types';
+
+export interface SiteAgentDeps {
+  readonly siteId: string;
+  readonly jurisdiction: string;
+  /** base URL of the site's OpenAI-compatible API, e.g. http://127.0.0.1:9101 */
+  readonly endpoint: string;
+  readonly requestTimeoutMs?: number;
+  /** in-flight accounting for routing's load signal */
+  readonly onInflight?: (siteId: string, delta: number) => Promise<void>;
+}
+
+interface ChatCompletionBody {
+  choices?: { message?: { content?: string }; finish_reason?: string }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+/** `Server-Timing: gen;dur=12.5` → 12.5 (the site's own processing time) */
+export function serverTimingMs(header: string | null): number {
+  if (!header) return 0;
+  let total = 0;
+  for (const m of header.matchAll(/dur=([0-9.]+)/g)) total += Number(m[1]);
+  return total;
+}
+
+function unavailable(siteId: string, why: string): FederaError {
+  return new FederaError('SITE_UNAVAILABLE', `site '${siteId}' unavailable: ${why}`);
+}
+
+export function createSiteActivities(deps: SiteAgentDeps) {
+  async function dispatchCompletion(input: DispatchInput): Promise<DispatchResult> {
+    if (input.siteId !== deps.siteId) {
+      throw new FederaError('SITE_REJECTED', `agent of '${deps.siteId}' got work for '${input.siteId}'`);
+    }
+    if (!input.allowedJurisdictions.includes(deps.jurisdiction)) {
+      throw new FederaError('RESIDENCY_VIOLATION', `site '${deps.siteId}' (${deps.jurisdiction}) is outside the request's residency`);
+    }
+    const ctx = Context.current();
+    // heartbeats let Temporal notice a crashed agent long before the start-to-close timeout
+    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    const timeout = AbortSignal.timeout(deps.requestTimeoutMs ?? 60_000);
+    const signal = AbortSignal.any([timeout, ctx.cancellationSignal]);
+    await deps.onInflight?.(deps.siteId, 1).catch(() => undefined);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    try {
+      let res: Response;
+      try {
+        res = await fetch(`${deps.endpoint}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': input.requestId },
+          body: JSON.stringify({ model: input.model, messages: input.messages, max_tokens: input.maxTokens, stream: false }),
+          signal,
+        });
+      } catch (err) {
+        throw unavailable(deps.siteId, (err as Error).cause ? String((err as Error).cause) : (err as Error).message);
+      }
+      const text = await res.text().catch((err: Error) => {
+        throw unavailable(deps.siteId, `body: ${err.message}`);
+      });
+      const totalMs = performance.now() - t0;
+      if (res.status >= 500 || res.status === 429 || res.status === 408) {
+        throw unavailable(deps.siteId, `HTTP ${res.status}`);
+      }
+      if (!res.ok) {
+        throw new FederaError('SITE_REJECTED', `site '${deps.siteId}' rejected the request: HTTP ${res.status} ${text.slice(0, 200)}`);
+      }
+      const servedBy = res.headers.get('x-federa-site');
+      if (servedBy && servedBy !== deps.siteId) throw unavailable(deps.siteId, `answered as '${servedBy}'`);
+      let body: ChatCompletionBody;
+      try {
+        body = JSON.parse(text) as ChatCompletionBody;
+      } catch {
+        throw unavailable(deps.siteId, 'response is not JSON');
+      }
+      const choice = body.choices?.[0];
+      const inputTokens = body.usage?.prompt_tokens;
+      const outputTokens = body.usage?.completion_tokens;
+      if (!choice || !Number.isSafeInteger(inputTokens) || !Number.isSafeInteger(outputTokens)) {
+        throw unavailable(deps.siteId, 'response lacks choices or usage');
+      }
+      return {
+        siteId: deps.siteId,
+        content: choice.message?.content ?? '',
+        finishReason: choice.finish_reason ?? 'stop',
+        inputTokens: inputTokens as number,
+        outputTokens: outputTokens as number,
+        startedAt: startedAt.toISOString(),
+        completedAt: new Date().toISOString(),
+        totalMs,
+        networkMs: Math.max(0, totalMs - serverTimingMs(res.headers.get('server-timing'))),
+      };
+    } finally {
+      clearInterval(beat);
+      await deps.onInflight?.(deps.siteId, -1).catch(() => undefined);
+    }
+  }
+
+  return { dispatchCompletion: withFailures(dispatchCompletion) };
+}
+
+export type SiteActivities = ReturnType<typeof createSiteActivities>;

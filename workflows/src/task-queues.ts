@@ -1,0 +1,11 @@
+/** Task-queue names, in one place. A site's agent polls its own queue, inside its jurisdiction. */
+export const CONTROL_TASK_QUEUE = 'federa-control';
+
+export function siteTaskQueue(siteId: string): string {
+  return `federa-site-${siteId}`;
+}
+
+/** Workflow ids are business keys, so a client retry reaches the same execution. */
+export function requestWorkflowId(tenantId: string, requestId: string): string {
+  return `req:${tenantId}:${requestId}`;
+}

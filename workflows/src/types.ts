@@ -1,0 +1,109 @@
+/** Plain, serialisable inputs and outputs of the request workflow and its activities. */
+import type { ChatMessage } from '@federa/domain';
+
+export interface RequestWorkflowInput {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens: number;
+  /** optional narrowing of the tenant's residency policy */
+  readonly residency?: readonly string[] | undefined;
+}
+
+export interface SiteTarget {
+  readonly siteId: string;
+  readonly operatorId: string;
+  readonly jurisdiction: string;
+}
+
+export interface RoutePlan {
+  readonly route: readonly SiteTarget[];
+  readonly allowedJurisdictions: readonly string[];
+  readonly policyVersion: number;
+  readonly maxAttempts: number;
+  readonly inputTokens: number;
+  /** retail estimate for input + max output tokens, minor units */
+  readonly holdAmount: number;
+  readonly holdTtlMs: number;
+  readonly currency: string;
+}
+
+export interface ReserveHoldInput {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly amount: number;
+  readonly ttlMs: number;
+}
+
+export interface HoldSummary {
+  readonly amount: number;
+  readonly expiresAt: number;
+}
+
+export interface DispatchInput {
+  readonly requestId: string;
+  readonly siteId: string;
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens: number;
+  /** the site agent refuses work for a request whose residency excludes its jurisdiction */
+  readonly allowedJurisdictions: readonly string[];
+}
+
+export interface DispatchResult {
+  readonly siteId: string;
+  readonly content: string;
+  readonly finishReason: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  /** wall time of the HTTP exchange */
+  readonly totalMs: number;
+  /** total time less the site's own processing time (Server-Timing), i.e. the network's share */
+  readonly networkMs: number;
+}
+
+export interface ReconcileInput {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly model: string;
+  readonly served: SiteTarget;
+  readonly dispatch: Omit<DispatchResult, 'content' | 'finishReason'>;
+  readonly policyVersion: number;
+  readonly failedAttempts: number;
+}
+
+export interface ReconcileResult {
+  readonly recordId: string;
+  readonly retailCharge: number;
+  readonly wholesaleCharge: number;
+  readonly posted: number;
+  readonly overage: number;
+  readonly currency: string;
+  readonly flags: readonly string[];
+}
+
+export interface AttemptSummary {
+  readonly siteId: string;
+  readonly jurisdiction: string;
+  readonly outcome: 'served' | 'failed';
+  readonly error?: string;
+}
+
+export interface RequestWorkflowResult {
+  readonly requestId: string;
+  readonly model: string;
+  readonly completion: { readonly role: 'assistant'; readonly content: string; readonly finishReason: string };
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly charge: { readonly amount: number; readonly held: number; readonly currency: string };
+  readonly route: {
+    readonly siteId: string;
+    readonly operatorId: string;
+    readonly jurisdiction: string;
+    readonly policyVersion: number;
+    readonly attempts: readonly AttemptSummary[];
+  };
+  readonly recordId: string;
+}
