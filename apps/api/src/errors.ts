@@ -42,6 +42,7 @@ export function federaCodeOf(error: TRPCError): string {
   if (cause instanceof FederaError) return cause.code;
   switch (error.code) {
     case 'BAD_REQUEST':
+      if (cause instanceof SyntaxError) return 'MALFORMED_JSON';
       return cause?.name === 'ZodError' || cause?.name === '$ZodError' ? 'VALIDATION_FAILED' : 'BAD_REQUEST';
     case 'PARSE_ERROR':
       return 'MALFORMED_JSON';

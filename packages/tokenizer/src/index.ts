@@ -27,25 +27,29 @@ export function countChatTokens(messages: readonly ChatMessageLike[]): number {
 }
 
 const CORPUS =
-  'Sovereign inference keeps data inside the jurisdictions its owner allows. Operators federate their ' +
-  'GPU sites so that a tenant in one country can be served by a partner network nearby, metered in ' +
-  'tokens and settled between operators like roaming. Latency, load and price decide among the sites ' +
-  'that the policy permits; the policy itself is never traded away for speed. ';
-const CORPUS_TOKENS = encode(CORPUS.repeat(8));
+  'sovereign inference keeps data inside the jurisdictions its owner allows operators federate their ' +
+  'gpu sites so that a tenant in one country can be served by a partner network nearby metered in ' +
+  'tokens and settled between operators like roaming latency load and price decide among the sites ' +
+  'that the policy permits the policy itself is never traded away for speed';
+// Each word carries its leading space. The BPE pre-tokenizer splits text at such word boundaries, so
+// the token count of a sequence of these words is the sum of their own counts.
+const WORDS = CORPUS.split(' ').map((w) => ({ text: ` ${w}`, tokens: countTokens(` ${w}`) }));
+const ONE_TOKEN_WORDS = WORDS.filter((w) => w.tokens === 1);
 
-/**
- * Deterministic filler text of `n` tokens (the emulator's "model output"). The exact count is
- * measured on the decoded text, because BPE does not always round-trip a cut token sequence.
- */
+/** Deterministic filler text of exactly `n` tokens (the emulator's "model output"). */
 export function syntheticCompletion(n: number, seed: number): { text: string; tokens: number } {
   if (n <= 0) return { text: '', tokens: 0 };
-  const start = Math.abs(seed) % 64;
-  const ids: number[] = [];
-  while (ids.length < n) {
-    const from = ids.length === 0 ? start : 0;
-    ids.push(...CORPUS_TOKENS.slice(from, from + (n - ids.length)));
+  let i = Math.abs(seed) % WORDS.length;
+  let remaining = n;
+  const parts: string[] = [];
+  while (remaining > 0) {
+    const word = WORDS[i % WORDS.length]!;
+    const pick = word.tokens <= remaining ? word : ONE_TOKEN_WORDS[i % ONE_TOKEN_WORDS.length]!;
+    parts.push(pick.text);
+    remaining -= pick.tokens;
+    i++;
   }
-  const text = decode(ids);
+  const text = parts.join('');
   return { text, tokens: countTokens(text) };
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Brings up one federation inside a test: site emulators on loopback HTTP, the real Temporal
+ * workers (control + site agents) against the shared dev server, the real API server, and signing
+ * keys for tokens. Nothing here is a mock; the only test-specific part is the topology.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { startApiServer, type ApiServer } from '@federa/api';
+import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
+import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
+import { Ledger } from '@federa/ledger';
+import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
+import { createFederaWorkers, seedAccounts } from '@federa/worker';
+
+export const ISSUER = 'federa-test';
+export const AUDIENCE = 'federa-api-test';
+
+let runtimeInstalled = false;
+function installQuietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+export function uniqueSuffix(): string {
+  return `t${randomBytes(4).toString('hex')}`;
+}
+
+export interface Federation {
+  readonly topology: TopologyIndex;
+  readonly emulators: ReadonlyMap<string, SiteEmulator>;
+  readonly redis: Redis;
+  readonly ledger: Ledger;
+  readonly temporal: Client;
+  readonly api: ApiServer;
+  readonly controlTaskQueue: string;
+  readonly signingKey: SigningKey;
+  token(role: Role, subject: string, opts?: { expiresIn?: string | number }): Promise<string>;
+  call(path: string, input: unknown, token?: string | null, init?: { method?: 'GET' | 'POST' }): Promise<ApiResponse>;
+  emulator(siteId: string): SiteEmulator;
+  totalCompletions(): number;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  // tRPC's envelope: { result: { data } } or { error: { message, code, data: { code, httpStatus, federaCode } } }
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function startFederation(
+  input: TopologyInput,
+  opts: { behaviour?: Partial<EmulatorBehaviour>; siteRequestTimeoutMs?: number } = {},
+): Promise<Federation> {
+  installQuietRuntime();
+  const emulators = new Map<string, SiteEmulator>();
+  for (const site of input.sites) {
+    emulators.set(
+      site.id,
+      await startSiteEmulator({
+        siteId: site.id,
+        jurisdiction: site.jurisdiction,
+        models: site.models.map((m) => m.id),
+        behaviour: { ttftMs: 2, tokensPerSecond: 50_000, ...opts.behaviour },
+      }),
+    );
+  }
+  const topology = new TopologyIndex(
+    parseTopology({ ...input, sites: input.sites.map((s) => ({ ...s, endpoint: emulators.get(s.id)!.url })) }),
+  );
+
+  const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
+  const ledger = new Ledger(redis);
+  await seedAccounts(redis, topology);
+
+  const controlTaskQueue = `control-${topology.topology.name}`;
+  const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const workers: Worker[] = await createFederaWorkers({
+    connection: nativeConnection,
+    namespace: 'default',
+    redis,
+    topology: () => topology,
+    controlTaskQueue,
+    siteAgents: 'all',
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+  });
+  const running = workers.map((w) => w.run());
+
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const signingKey = await generateSigningKey(`test-${topology.topology.name}`);
+  const api = await startApiServer({
+    temporal,
+    ledger,
+    topology: () => topology,
+    controlTaskQueue,
+    verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
+    log: pino({ level: 'silent' }),
+  });
+
+  return {
+    topology,
+    emulators,
+    redis,
+    ledger,
+    temporal,
+    api,
+    controlTaskQueue,
+    signingKey,
+    token: (role, subject, o) =>
+      mintToken({ privateJwk: signingKey.privateJwk, role, subject, issuer: ISSUER, audience: AUDIENCE, ...o }),
+    async call(path, body, token, init) {
+      const method = init?.method ?? 'POST';
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      const url =
+        method === 'GET'
+          ? `${api.url}/trpc/${path}${body === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(body))}`}`
+          : `${api.url}/trpc/${path}`;
+      const res = await fetch(url, {
+        method,
+        headers,
+        ...(method === 'POST' ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    emulator(siteId) {
+      const e = emulators.get(siteId);
+      if (!e) throw new Error(`no emulator for ${siteId}`);
+      return e;
+    },
+    totalCompletions: () => [...emulators.values()].reduce((n, e) => n + e.stats().completions, 0),
+    async close() {
+      await api.close();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.allSettled(running);
+      await nativeConnection.close();
+      await connection.close();
+      redis.disconnect();
+      await Promise.all([...emulators.values()].map((e) => e.close()));
+    },
+  };
+}
+
+export function chat(requestId: string, extra: Record<string, unknown> = {}) {
+  return {
+    requestId,
+    model: 'llama-3.1-8b',
+    messages: [{ role: 'user', content: 'Summarise the federation in one sentence.' }],
+    max_tokens: 64,
+    ...extra,
+  };
+}
