@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Makes sure everything Federa needs is installed: npm dependencies, the Temporal CLI and
 // redis-server. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
 // installed the first way that works; when none does, it says what to do instead of a stack trace.

@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-// @ts-expect-error plain ESM helper shared with the dependency-free bootstrap
 import { redisServerPath, temporalPath } from './bootstrap.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -117,9 +116,9 @@ export interface StartOptions {
 
 export async function ensureTemporal(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
   const address = `127.0.0.1:${profile.temporalPort}`;
-  const noop = { name: 'temporal', address, owned: false, stop: async () => undefined };
+  const noop = { name: 'temporal', address, owned: false, stop: () => Promise.resolve() };
   if (await temporalReady(address)) return noop;
-  const bin = temporalPath() as string | null;
+  const bin = temporalPath();
   if (!bin) throw new Error('the Temporal CLI is not installed: run `node scripts/bootstrap.mjs`');
   const dir = dataDir(profile);
   const args = [
@@ -144,8 +143,8 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
 
 export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
   const address = `redis://127.0.0.1:${profile.redisPort}`;
-  if (await redisReady(profile.redisPort)) return { name: 'redis', address, owned: false, stop: async () => undefined };
-  const bin = redisServerPath() as string | null;
+  if (await redisReady(profile.redisPort)) return { name: 'redis', address, owned: false, stop: () => Promise.resolve() };
+  const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed: run `node scripts/bootstrap.mjs`');
   const dir = join(dataDir(profile), 'redis');
   mkdirSync(dir, { recursive: true });

@@ -49,7 +49,7 @@ export interface Federation {
 export interface ApiResponse {
   readonly status: number;
   // tRPC's envelope: { result: { data } } or { error: { message, code, data: { code, httpStatus, federaCode } } }
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly body: any;
 }
 
 export async function startFederation(

@@ -1,5 +1,6 @@
 /** The API's configuration: read from the environment here and nowhere else. */
 import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
 import { parseTopology, type Topology } from '@federa/domain';
@@ -33,7 +34,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     host: e.FEDERA_API_HOST,
     port: e.FEDERA_API_PORT,
-    jwks: e.FEDERA_JWKS_URL ? new URL(e.FEDERA_JWKS_URL) : JSON.parse(readFileSync(e.FEDERA_JWKS_FILE, 'utf8')),
+    jwks: e.FEDERA_JWKS_URL ? new URL(e.FEDERA_JWKS_URL) : (JSON.parse(readFileSync(e.FEDERA_JWKS_FILE, 'utf8')) as JSONWebKeySet),
     issuer: e.FEDERA_JWT_ISSUER,
     audience: e.FEDERA_JWT_AUDIENCE,
     logLevel: e.LOG_LEVEL,

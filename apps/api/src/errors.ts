@@ -4,7 +4,7 @@
  */
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { ERROR_CODES, FederaError, isErrorCode, type ErrorCode } from '@federa/domain';
+import { ERROR_CODES, FederaError, isErrorCode } from '@federa/domain';
 
 const BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: 'BAD_REQUEST',
@@ -29,7 +29,7 @@ export function domainErrorOfWorkflow(err: unknown): FederaError | null {
   let cause: unknown = err.cause;
   while (cause) {
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
-      return new FederaError(cause.type as ErrorCode, cause.message);
+      return new FederaError(cause.type, cause.message);
     }
     cause = (cause as { cause?: unknown }).cause;
   }

@@ -23,7 +23,7 @@ describe('site emulator', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-federa-site')).toBe('emu-fr');
     expect(res.headers.get('server-timing')).toMatch(/^gen;dur=/);
-    const body = (await res.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const body = (await res.json()) as any;
     expect(body.object).toBe('chat.completion');
     expect(body.system_fingerprint).toBe('federa-site-emu-fr');
     expect(body.usage.prompt_tokens).toBe(countChatTokens(messages));

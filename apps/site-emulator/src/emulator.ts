@@ -96,6 +96,10 @@ function openAiError(res: ServerResponse, status: number, type: string, message:
   sendJson(res, status, { error: { message, type, code: type } }, headers);
 }
 
+function isChatMessage(m: unknown): m is { role: string; content: string } {
+  return typeof m === 'object' && m !== null && typeof (m as { role?: unknown }).role === 'string' && typeof (m as { content?: unknown }).content === 'string';
+}
+
 interface ChatRequest {
   model?: unknown;
   messages?: unknown;
@@ -148,12 +152,8 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     if (typeof body.model !== 'string' || !opts.models.includes(body.model)) {
       return openAiError(res, 404, 'model_not_found', `model '${String(body.model)}' is not served here`, siteHeaders);
     }
-    const messages = body.messages;
-    if (
-      !Array.isArray(messages) ||
-      messages.length === 0 ||
-      !messages.every((m) => m && typeof m.role === 'string' && typeof m.content === 'string')
-    ) {
+    const messages: unknown = body.messages;
+    if (!Array.isArray(messages) || messages.length === 0 || !messages.every(isChatMessage)) {
       return openAiError(res, 400, 'invalid_request_error', 'messages must be a non-empty array of {role, content}', siteHeaders);
     }
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 256);
@@ -167,8 +167,8 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
       seenKeys.add(key);
     }
     const started = performance.now();
-    const promptTokens = countChatTokens(messages as { role: string; content: string }[]);
-    const promptText = (messages as { content: string }[]).map((m) => m.content).join('\n');
+    const promptTokens = countChatTokens(messages);
+    const promptText = messages.map((m) => m.content).join('\n');
     const target = Math.min(maxTokens, behaviour.completionTokens);
     const output = syntheticCompletion(target, hash(promptText));
     const finishReason = target < behaviour.completionTokens ? 'length' : 'stop';

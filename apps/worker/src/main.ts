@@ -1,5 +1,5 @@
 /** The Federa worker process: control worker plus the site agents this process hosts. */
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { TopologyIndex } from '@federa/domain';
@@ -8,7 +8,14 @@ import { createFederaWorkers, runAll, seedAccounts } from './workers';
 
 const config = loadConfig();
 const log = pino({ name: 'federa-worker', level: config.logLevel });
+const SDK_LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR' };
+// The SDK's own chatter (worker state changes, bundle stats) goes through pino at warn and above;
+// site agents that host no workflows warn about it by design, so that line is dropped.
 Runtime.install({
+  logger: new DefaultLogger(SDK_LEVELS[config.logLevel] ?? 'WARN', ({ level, message, meta }) => {
+    if (message.startsWith('No workflows registered')) return;
+    log[level === 'ERROR' ? 'error' : level === 'WARN' ? 'warn' : 'debug']({ ...meta }, message);
+  }),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
 });
 

@@ -85,7 +85,7 @@ describe('routing', () => {
       j: fc.constantFrom(...countries),
       lat: fc.double({ min: -60, max: 70, noNaN: true }),
       lon: fc.double({ min: -179, max: 179, noNaN: true }),
-      status: fc.constantFrom('active', 'active', 'draining', 'down') as fc.Arbitrary<'active' | 'draining' | 'down'>,
+      status: fc.constantFrom<'active' | 'draining' | 'down'>('active', 'active', 'draining', 'down'),
     });
     fc.assert(
       fc.property(

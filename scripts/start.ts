@@ -1,0 +1,147 @@
+/**
+ * `npm start`: the whole federation on this machine. Starts (or reuses) Temporal and Redis, then
+ * the site emulators, the worker and the API as child processes; serves one real request to prove
+ * the path; prints the API address, a dev tenant token and a request to copy. Ctrl-C stops it all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
+import { PROFILES, ROOT, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
+
+const profile = PROFILES.dev;
+const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
+const TOPOLOGY = process.env.FEDERA_TOPOLOGY ?? 'deploy/dev/topology.json';
+const DEMO_TENANT = 'acme-eu';
+
+const children: { name: string; proc: ChildProcess }[] = [];
+let services: RunningService[] = [];
+let stopping = false;
+
+function launch(name: string, entry: string, env: Record<string, string>): ChildProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${name}] `.padEnd(11);
+  for (const stream of [proc.stdout, proc.stderr]) {
+    let buf = '';
+    stream?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) process.stdout.write(prefix + line + '\n');
+    });
+  }
+  proc.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${prefix}exited (${signal ?? code}); stopping the federation`);
+      void shutdown(1);
+    }
+  });
+  children.push({ name, proc });
+  return proc;
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) return new Promise(() => undefined);
+  stopping = true;
+  console.log('\nstopping the federation…');
+  await Promise.all(
+    children.map(
+      ({ proc }) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+          proc.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          proc.kill('SIGTERM');
+        }),
+    ),
+  );
+  await Promise.all(services.map((s) => s.stop()));
+  console.log('stopped.');
+  process.exit(code);
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  console.log('starting Temporal and Redis…');
+  services = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
+  const [temporal, redis] = services as [RunningService, RunningService];
+  const keys = await ensureDevKeys(join(dataDir(profile), 'keys'));
+  const env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    REDIS_URL: redis.address,
+    FEDERA_TOPOLOGY: TOPOLOGY,
+    FEDERA_JWKS_FILE: keys.jwksFile,
+    FEDERA_API_PORT: String(API_PORT),
+  };
+  launch('sites', 'apps/site-emulator/src/main.ts', env);
+  launch('worker', 'apps/worker/src/main.ts', env);
+  launch('api', 'apps/api/src/main.ts', env);
+  const api = `http://127.0.0.1:${API_PORT}`;
+  await waitForHttp(`${api}/health`, 90_000);
+
+  const token = await mintToken({ privateJwk: readSigningKey(keys.signingKeyFile), role: 'tenant', subject: DEMO_TENANT });
+  const example = {
+    requestId: `hello-${Date.now()}`,
+    model: 'llama-3.1-8b',
+    messages: [{ role: 'user', content: 'Where was this answered?' }],
+    max_tokens: 64,
+  };
+  // One real request proves the whole path before we tell the user it works. The worker may still
+  // be bundling its workflow code, so the first request can take a few seconds.
+  const res = await fetch(`${api}/trpc/inference.complete`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(example),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const body = (await res.json()) as { result?: { data: { route: { siteId: string; jurisdiction: string }; charge: { amount: number; currency: string } } }; error?: unknown };
+  if (!body.result) throw new Error(`the first request failed: ${JSON.stringify(body.error)}`);
+  const { route, charge } = body.result.data;
+
+  console.log(`
+Federa is running.
+  API          ${api}/trpc   (tRPC over plain JSON)
+  Temporal UI  http://127.0.0.1:${profile.temporalUiPort}
+  First request served by ${route.siteId} (${route.jurisdiction}), charged ${charge.amount} micro-${charge.currency}.
+
+Dev token for tenant '${DEMO_TENANT}' (EU-only residency), valid 12 h:
+  export FEDERA_TOKEN=${token}
+
+Try:
+  curl -s ${api}/trpc/inference.complete \\
+    -H "authorization: Bearer $FEDERA_TOKEN" -H 'content-type: application/json' \\
+    -d '{"requestId":"demo-1","model":"llama-3.1-8b","max_tokens":64,"messages":[{"role":"user","content":"Hello from Europe"}]}'
+
+  curl -s -G ${api}/trpc/usage.list -H "authorization: Bearer $FEDERA_TOKEN" --data-urlencode 'input={"limit":5}'
+
+Tokens for other tenants: npm run token -- --role tenant --subject bleu-sante
+Press Ctrl-C to stop everything.`);
+} catch (err) {
+  if (!stopping) {
+    console.error(`\nnpm start failed: ${(err as Error).message}`);
+    await shutdown(1);
+  }
+}

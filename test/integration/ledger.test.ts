@@ -1,0 +1,202 @@
+/**
+ * The ledger's Lua scripts against real Redis: two-phase holds, idempotency by request id, expiry,
+ * and a model-based property test that replays random operation sequences (with duplicated retries)
+ * against a plain in-memory reference and checks the invariants after every step.
+ */
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { UsageRecord } from '@federa/domain';
+import { Ledger } from '@federa/ledger';
+import { uniqueSuffix } from '../support/harness';
+
+function record(tenantId: string, requestId: string, charge: number): UsageRecord {
+  return {
+    requestId, tenantId, homeOperator: 'op', servingOperator: 'op', siteId: 's', jurisdiction: 'FR', model: 'm',
+    inputTokens: 1, outputTokens: 1, currency: 'EUR', retailCharge: charge, wholesaleCharge: 0, policyVersion: 1,
+    startedAt: new Date(0).toISOString(), completedAt: new Date(0).toISOString(), failedAttempts: 0, flags: [],
+  };
+}
+
+describe('ledger', () => {
+  let redis: Redis;
+  let now = 1_000_000;
+  let ledger: Ledger;
+
+  beforeAll(() => {
+    redis = new Redis(inject('redisUrl'));
+    ledger = new Ledger(redis, () => now);
+  });
+  afterAll(() => redis.disconnect());
+
+  it('holds, posts the actual charge and releases the rest, once', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 1000);
+    const hold = await ledger.reserve({ tenantId: t, requestId: 'r1', amount: 300, expiresAt: now + 1000 });
+    expect(hold).toMatchObject({ state: 'pending', amount: 300, replay: false });
+    expect(await ledger.account(t)).toMatchObject({ posted: 0, pending: 300, available: 700 });
+
+    const again = await ledger.reserve({ tenantId: t, requestId: 'r1', amount: 300, expiresAt: now + 1000 });
+    expect(again.replay).toBe(true);
+    expect((await ledger.account(t)).pending).toBe(300);
+
+    const posted = await ledger.post({ tenantId: t, requestId: 'r1', actual: 120, record: record(t, 'r1', 120) });
+    expect(posted).toMatchObject({ state: 'posted', posted: 120, overage: 0, replay: false });
+    const repeat = await ledger.post({ tenantId: t, requestId: 'r1', actual: 120, record: record(t, 'r1', 120) });
+    expect(repeat).toMatchObject({ replay: true, recordId: posted.recordId });
+    expect(await ledger.account(t)).toMatchObject({ posted: 120, pending: 0, available: 880 });
+    expect(await ledger.usageCount(t)).toBe(1);
+  });
+
+  it('refuses a hold the budget cannot cover and changes nothing', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 100);
+    await expect(ledger.reserve({ tenantId: t, requestId: 'big', amount: 101, expiresAt: now + 1000 })).rejects.toMatchObject({
+      code: 'BUDGET_EXCEEDED',
+      details: { needed: 101, available: 100 },
+    });
+    expect(await ledger.account(t)).toMatchObject({ posted: 0, pending: 0 });
+    expect(await ledger.hold(t, 'big')).toBeNull();
+  });
+
+  it('voids a hold once and refuses to post or void in the wrong state', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 100);
+    await ledger.reserve({ tenantId: t, requestId: 'v', amount: 50, expiresAt: now + 1000 });
+    expect((await ledger.void({ tenantId: t, requestId: 'v' })).replay).toBe(false);
+    expect((await ledger.void({ tenantId: t, requestId: 'v' })).replay).toBe(true);
+    await expect(ledger.post({ tenantId: t, requestId: 'v', actual: 10, record: record(t, 'v', 10) })).rejects.toMatchObject({ code: 'HOLD_ALREADY_RESOLVED' });
+    await expect(ledger.void({ tenantId: t, requestId: 'never' })).rejects.toMatchObject({ code: 'HOLD_NOT_FOUND' });
+    await ledger.reserve({ tenantId: t, requestId: 'p', amount: 50, expiresAt: now + 1000 });
+    await ledger.post({ tenantId: t, requestId: 'p', actual: 10, record: record(t, 'p', 10) });
+    await expect(ledger.void({ tenantId: t, requestId: 'p' })).rejects.toMatchObject({ code: 'HOLD_ALREADY_RESOLVED' });
+    expect(await ledger.account(t)).toMatchObject({ posted: 10, pending: 0 });
+  });
+
+  it('expires holds lazily, returning them to the budget; a late post is recorded and flagged', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 100);
+    await ledger.reserve({ tenantId: t, requestId: 'e', amount: 80, expiresAt: now + 10 });
+    now += 11;
+    // the next operation on the tenant expires the hold first, so this one fits
+    await ledger.reserve({ tenantId: t, requestId: 'f', amount: 90, expiresAt: now + 1000 });
+    expect((await ledger.hold(t, 'e'))?.state).toBe('expired');
+    const late = await ledger.post({ tenantId: t, requestId: 'e', actual: 30, record: record(t, 'e', 30) });
+    expect(late.flags).toContain('LATE_POST');
+    expect(await ledger.account(t)).toMatchObject({ posted: 0, pending: 90, overage: 30 });
+    const [stored] = await ledger.listUsage(t, { limit: 1 });
+    expect(stored?.flags).toContain('LATE_POST');
+  });
+
+  it('posts at most the hold and books a larger actual charge as flagged overage', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 100);
+    await ledger.reserve({ tenantId: t, requestId: 'o', amount: 40, expiresAt: now + 1000 });
+    const r = await ledger.post({ tenantId: t, requestId: 'o', actual: 55, record: record(t, 'o', 55) });
+    expect(r).toMatchObject({ posted: 40, overage: 15, flags: ['OVERAGE'] });
+    expect(await ledger.account(t)).toMatchObject({ posted: 40, pending: 0, overage: 15 });
+  });
+
+  it('keeps amounts exact beyond 2^53-safe doubles printed by Lua (no %.14g rounding)', async () => {
+    const t = uniqueSuffix();
+    const budget = 9_007_199_254_740_000; // close to Number.MAX_SAFE_INTEGER
+    await ledger.ensureAccount(t, budget);
+    await ledger.reserve({ tenantId: t, requestId: 'x', amount: 123_456_789_012_345, expiresAt: now + 1000 });
+    await ledger.post({ tenantId: t, requestId: 'x', actual: 123_456_789_012_343, record: record(t, 'x', 1) });
+    expect(await ledger.account(t)).toMatchObject({ posted: 123_456_789_012_343, pending: 0 });
+  });
+
+  it('agrees with a reference model on random operation sequences, retries included', async () => {
+    type Op =
+      | { kind: 'reserve'; id: number; amount: number; ttl: number }
+      | { kind: 'post'; id: number; actual: number }
+      | { kind: 'void'; id: number }
+      | { kind: 'advance'; ms: number };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), id: fc.nat({ max: 7 }), amount: fc.integer({ min: 0, max: 400 }), ttl: fc.integer({ min: 1, max: 50 }) }),
+      fc.record({ kind: fc.constant('post' as const), id: fc.nat({ max: 7 }), actual: fc.integer({ min: 0, max: 500 }) }),
+      fc.record({ kind: fc.constant('void' as const), id: fc.nat({ max: 7 }) }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1000 }),
+        // each op may be delivered twice, as a retried activity or a re-sent command would be
+        fc.array(fc.tuple(opArb, fc.boolean()), { minLength: 1, maxLength: 40 }),
+        async (budget, ops) => {
+          const t = uniqueSuffix();
+          await ledger.ensureAccount(t, budget);
+          const model = { posted: 0, pending: 0, overage: 0, records: 0, holds: new Map<string, { state: string; amount: number; expiresAt: number }>() };
+          const expire = () => {
+            for (const h of model.holds.values()) {
+              if (h.state === 'pending' && h.expiresAt <= now) {
+                h.state = 'expired';
+                model.pending -= h.amount;
+              }
+            }
+          };
+          for (const [op, duplicate] of ops) {
+            for (let delivery = 0; delivery < (duplicate ? 2 : 1); delivery++) {
+              const id = op.kind === 'advance' ? '' : `r${op.id}`;
+              if (op.kind === 'advance') {
+                now += op.ms;
+                continue;
+              }
+              expire();
+              const h = model.holds.get(id);
+              if (op.kind === 'reserve') {
+                const expected = h ? 'replay' : op.amount <= budget - model.posted - model.pending ? 'ok' : 'refused';
+                const got = await ledger
+                  .reserve({ tenantId: t, requestId: id, amount: op.amount, expiresAt: now + op.ttl })
+                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => (e.code === 'BUDGET_EXCEEDED' ? 'refused' : e.code));
+                expect(got).toBe(expected);
+                if (expected === 'ok') {
+                  model.holds.set(id, { state: 'pending', amount: op.amount, expiresAt: now + op.ttl });
+                  model.pending += op.amount;
+                }
+              } else if (op.kind === 'post') {
+                const expected = !h ? 'HOLD_NOT_FOUND' : h.state === 'voided' ? 'HOLD_ALREADY_RESOLVED' : h.state === 'posted' ? 'replay' : 'ok';
+                const got = await ledger
+                  .post({ tenantId: t, requestId: id, actual: op.actual, record: record(t, id, op.actual) })
+                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => e.code);
+                expect(got).toBe(expected);
+                if (expected === 'ok' && h) {
+                  if (h.state === 'pending') {
+                    const p = Math.min(op.actual, h.amount);
+                    model.pending -= h.amount;
+                    model.posted += p;
+                    model.overage += op.actual - p;
+                  } else {
+                    model.overage += op.actual;
+                  }
+                  h.state = 'posted';
+                  model.records++;
+                }
+              } else {
+                const expected = !h ? 'HOLD_NOT_FOUND' : h.state === 'posted' ? 'HOLD_ALREADY_RESOLVED' : h.state === 'pending' ? 'ok' : 'replay';
+                const got = await ledger
+                  .void({ tenantId: t, requestId: id })
+                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => e.code);
+                expect(got).toBe(expected);
+                if (expected === 'ok' && h) {
+                  h.state = 'voided';
+                  model.pending -= h.amount;
+                }
+              }
+              const account = await ledger.account(t);
+              expect(account).toMatchObject({ budget, posted: model.posted, pending: model.pending, overage: model.overage });
+              expect(account.posted + account.pending).toBeLessThanOrEqual(budget);
+              expect(await ledger.usageCount(t)).toBe(model.records);
+            }
+          }
+          // every hold ends in exactly one state, and usage records sum to posted + overage
+          const records = await ledger.listUsage(t, { limit: 1000 });
+          expect(records.reduce((s, r) => s + r.retailCharge, 0)).toBe(model.posted + model.overage);
+          for (const [id, h] of model.holds) expect((await ledger.hold(t, id))?.state).toBe(h.state);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
