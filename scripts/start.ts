@@ -3,82 +3,31 @@
  * the site emulators, the worker and the API as child processes; serves one real request to prove
  * the path; prints the API address, a dev tenant token and a request to copy. Ctrl-C stops it all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
-import { PROFILES, ROOT, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
+import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
+import { ProcessGroup, waitForHttp } from './processes';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
 const TOPOLOGY = process.env.FEDERA_TOPOLOGY ?? 'deploy/dev/topology.json';
 const DEMO_TENANT = 'acme-eu';
 
-const children: { name: string; proc: ChildProcess }[] = [];
 let services: RunningService[] = [];
 let stopping = false;
-
-function launch(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const prefix = `[${name}] `.padEnd(11);
-  for (const stream of [proc.stdout, proc.stderr]) {
-    let buf = '';
-    stream?.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) process.stdout.write(prefix + line + '\n');
-    });
-  }
-  proc.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${prefix}exited (${signal ?? code}); stopping the federation`);
-      void shutdown(1);
-    }
-  });
-  children.push({ name, proc });
-  return proc;
-}
+const group = new ProcessGroup((name, code) => {
+  console.error(`[${name}] exited (${code}); stopping the federation`);
+  void shutdown(1);
+});
 
 async function shutdown(code: number): Promise<never> {
   if (stopping) return new Promise(() => undefined);
   stopping = true;
   console.log('\nstopping the federation…');
-  await Promise.all(
-    children.map(
-      ({ proc }) =>
-        new Promise<void>((resolve) => {
-          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-          const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-          proc.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          proc.kill('SIGTERM');
-        }),
-    ),
-  );
+  await group.stop();
   await Promise.all(services.map((s) => s.stop()));
   console.log('stopped.');
   process.exit(code);
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stopping) throw new Error('stopping');
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
 process.on('SIGINT', () => void shutdown(0));
@@ -96,11 +45,11 @@ try {
     FEDERA_JWKS_FILE: keys.jwksFile,
     FEDERA_API_PORT: String(API_PORT),
   };
-  launch('sites', 'apps/site-emulator/src/main.ts', env);
-  launch('worker', 'apps/worker/src/main.ts', env);
-  launch('api', 'apps/api/src/main.ts', env);
+  group.launch('sites', 'apps/site-emulator/src/main.ts', env);
+  group.launch('worker', 'apps/worker/src/main.ts', env);
+  group.launch('api', 'apps/api/src/main.ts', env);
   const api = `http://127.0.0.1:${API_PORT}`;
-  await waitForHttp(`${api}/health`, 90_000);
+  await waitForHttp(`${api}/health`, 90_000, () => stopping);
 
   const token = await mintToken({ privateJwk: readSigningKey(keys.signingKeyFile), role: 'tenant', subject: DEMO_TENANT });
   const example = {
