@@ -17,7 +17,7 @@ if h.state == 'pending' then
   local a, held = tonumber(actual), tonumber(h.amount)
   posted = math.min(a, held)
   overage = a - posted
-  redis.call('HINCRBY', ACCT, 'pending', '-' .. h.amount)
+  redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
   redis.call('ZREM', EXPIRY, id)
   if overage > 0 then table.insert(flags, 'OVERAGE') end
 else -- expired

@@ -4,6 +4,8 @@
 local ACCT, HOLDS, EXPIRY = KEYS[1], KEYS[2], KEYS[3]
 
 local function int(x) return string.format('%.0f', x) end
+-- '-0' is not an integer to HINCRBY
+local function neg(amount) if tonumber(amount) == 0 then return '0' end return '-' .. amount end
 
 local function load_hold(id)
   local raw = redis.call('HGET', HOLDS, id)
@@ -27,7 +29,7 @@ local function expire_due(now, limit)
     local h = load_hold(id)
     if h and h.state == 'pending' then
       h.state = 'expired'
-      redis.call('HINCRBY', ACCT, 'pending', '-' .. h.amount)
+      redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
       save_hold(id, h)
     end
     redis.call('ZREM', EXPIRY, id)

@@ -8,7 +8,7 @@ if not h then return cjson.encode({ status = 'HOLD_NOT_FOUND', requestId = id })
 if h.state == 'voided' or h.state == 'expired' then return hold_reply('REPLAY', id, h) end
 if h.state == 'posted' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
 
-redis.call('HINCRBY', ACCT, 'pending', '-' .. h.amount)
+redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
 redis.call('ZREM', EXPIRY, id)
 h.state = 'voided'
 save_hold(id, h)
