@@ -30,6 +30,13 @@ export const PROFILES = {
   bench: { name: 'bench', temporalPort: 7253, temporalUiPort: null, temporalPersistent: false, redisPort: 6392 },
 } as const satisfies Record<string, Profile>;
 
+/** Dynamic config for the single-shard dev server (see ensureTemporal). */
+export const TEMPORAL_DEV_TUNING = [
+  'history.transferProcessorMaxPollRPS=1000',
+  'history.timerProcessorMaxPollRPS=1000',
+  'history.visibilityProcessorMaxPollRPS=1000',
+];
+
 export function dataDir(profile: Profile): string {
   const dir = join(ROOT, '.data', profile.name);
   mkdirSync(dir, { recursive: true });
@@ -128,6 +135,11 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
     '--log-level', 'warn',
     // Update-With-Start and other multi-operations
     '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    // The dev server has a single history shard whose transfer-queue reader polls the store at
+    // most 20 times a second by default, so every task hand-off (workflow task, activity task)
+    // waited ~25 ms on average: a request with three hand-offs paid ~75 ms for nothing. Raising the
+    // cap makes hand-offs immediate; measured: a trivial workflow 50 → 14 ms, a request 150 → 37 ms.
+    ...TEMPORAL_DEV_TUNING.flatMap((kv) => ['--dynamic-config-value', kv]),
   ];
   if (profile.temporalUiPort === null) args.push('--headless');
   else args.push('--ui-port', String(profile.temporalUiPort));
