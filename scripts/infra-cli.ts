@@ -9,8 +9,13 @@ if (!profile) {
 }
 try {
   if (command === 'up') {
-    const [t, r] = await Promise.all([ensureTemporal(profile, { detached: true }), ensureRedis(profile, { detached: true })]);
-    console.log(`temporal ${t.address}${t.owned ? '' : ' (already running)'}\nredis    ${r.address}${r.owned ? '' : ' (already running)'}`);
+    const [t, r] = await Promise.all([
+      ensureTemporal(profile, { detached: true }),
+      ensureRedis(profile, { detached: true }),
+    ]);
+    console.log(
+      `temporal ${t.address}${t.owned ? '' : ' (already running)'}\nredis    ${r.address}${r.owned ? '' : ' (already running)'}`,
+    );
   } else if (command === 'down') {
     const stopped = await stopDetached(profile);
     console.log(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');

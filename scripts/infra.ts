@@ -26,8 +26,20 @@ export interface Profile {
 
 export const PROFILES = {
   dev: { name: 'dev', temporalPort: 7233, temporalUiPort: 8233, temporalPersistent: true, redisPort: 6381 },
-  test: { name: 'test', temporalPort: 7243, temporalUiPort: null, temporalPersistent: false, redisPort: 6391 },
-  bench: { name: 'bench', temporalPort: 7253, temporalUiPort: null, temporalPersistent: false, redisPort: 6392 },
+  test: {
+    name: 'test',
+    temporalPort: 7243,
+    temporalUiPort: null,
+    temporalPersistent: false,
+    redisPort: 6391,
+  },
+  bench: {
+    name: 'bench',
+    temporalPort: 7253,
+    temporalUiPort: null,
+    temporalPersistent: false,
+    redisPort: 6392,
+  },
 } as const satisfies Record<string, Profile>;
 
 /** Dynamic config for the single-shard dev server (see ensureTemporal). */
@@ -51,11 +63,18 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess, logFile?: string) {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+  logFile?: string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {
-      const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      const tail =
+        logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
       throw new Error(`${what} exited with code ${child.exitCode} before it was ready.\n${tail}`);
     }
     if (await check()) return;
@@ -78,7 +97,13 @@ async function temporalReady(address: string): Promise<boolean> {
 }
 
 async function redisReady(port: number): Promise<boolean> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -91,7 +116,13 @@ async function redisReady(port: number): Promise<boolean> {
   }
 }
 
-function spawnLogged(cmd: string, args: string[], logFile: string, pidFile: string, detached: boolean): ChildProcess {
+function spawnLogged(
+  cmd: string,
+  args: string[],
+  logFile: string,
+  pidFile: string,
+  detached: boolean,
+): ChildProcess {
   const out = openSync(logFile, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached });
   if (detached) child.unref();
@@ -129,12 +160,17 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
   if (!bin) throw new Error('the Temporal CLI is not installed: run `node scripts/bootstrap.mjs`');
   const dir = dataDir(profile);
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(profile.temporalPort),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(profile.temporalPort),
+    '--log-level',
+    'warn',
     // Update-With-Start and other multi-operations
-    '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
+    '--dynamic-config-value',
+    'frontend.enableExecuteMultiOperation=true',
     // The dev server has a single history shard whose transfer-queue reader polls the store at
     // most 20 times a second by default, so every task hand-off (workflow task, activity task)
     // waited ~25 ms on average: a request with three hand-offs paid ~75 ms for nothing. Raising the
@@ -144,18 +180,32 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
   if (profile.temporalUiPort === null) args.push('--headless');
   else args.push('--ui-port', String(profile.temporalUiPort));
   if (profile.temporalPersistent) {
-    args.push('--db-filename', join(dir, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+    args.push(
+      '--db-filename',
+      join(dir, 'temporal.sqlite'),
+      '--sqlite-pragma',
+      'journal_mode=WAL',
+      '--sqlite-pragma',
+      'synchronous=NORMAL',
+    );
   }
   const logFile = join(dir, 'temporal.log');
   const pidFile = join(dir, 'temporal.pid');
   const child = spawnLogged(bin, args, logFile, pidFile, opts.detached ?? false);
-  await waitFor('the Temporal dev server', () => temporalReady(address), opts.timeoutMs ?? 60_000, child, logFile);
+  await waitFor(
+    'the Temporal dev server',
+    () => temporalReady(address),
+    opts.timeoutMs ?? 60_000,
+    child,
+    logFile,
+  );
   return { name: 'temporal', address, owned: true, stop: stopper('temporal', child, pidFile) };
 }
 
 export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
   const address = `redis://127.0.0.1:${profile.redisPort}`;
-  if (await redisReady(profile.redisPort)) return { name: 'redis', address, owned: false, stop: () => Promise.resolve() };
+  if (await redisReady(profile.redisPort))
+    return { name: 'redis', address, owned: false, stop: () => Promise.resolve() };
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed: run `node scripts/bootstrap.mjs`');
   const dir = join(dataDir(profile), 'redis');
@@ -165,21 +215,35 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
   const child = spawnLogged(
     bin,
     [
-      '--port', String(profile.redisPort),
-      '--bind', '127.0.0.1',
-      '--protected-mode', 'yes',
-      '--dir', dir,
+      '--port',
+      String(profile.redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'yes',
+      '--dir',
+      dir,
       // the ledger's durability rests on the append-only file
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--daemonize', 'no',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
     ],
     logFile,
     pidFile,
     opts.detached ?? false,
   );
-  await waitFor('redis-server', () => redisReady(profile.redisPort), opts.timeoutMs ?? 30_000, child, logFile);
+  await waitFor(
+    'redis-server',
+    () => redisReady(profile.redisPort),
+    opts.timeoutMs ?? 30_000,
+    child,
+    logFile,
+  );
   return { name: 'redis', address, owned: true, stop: stopper('redis', child, pidFile) };
 }
 

@@ -10,7 +10,12 @@ export class ProcessGroup {
   /** @param onUnexpectedExit called when a child exits while the group is not stopping */
   constructor(private readonly onUnexpectedExit: (name: string, code: number | string | null) => void) {}
 
-  launch(name: string, entry: string, env: Record<string, string>, opts: { echo?: boolean } = {}): ChildProcess {
+  launch(
+    name: string,
+    entry: string,
+    env: Record<string, string>,
+    opts: { echo?: boolean } = {},
+  ): ChildProcess {
     const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: ROOT,
       env: { ...process.env, ...env },

@@ -51,7 +51,11 @@ try {
   const api = `http://127.0.0.1:${API_PORT}`;
   await waitForHttp(`${api}/health`, 90_000, () => stopping);
 
-  const token = await mintToken({ privateJwk: readSigningKey(keys.signingKeyFile), role: 'tenant', subject: DEMO_TENANT });
+  const token = await mintToken({
+    privateJwk: readSigningKey(keys.signingKeyFile),
+    role: 'tenant',
+    subject: DEMO_TENANT,
+  });
   const example = {
     requestId: `hello-${Date.now()}`,
     model: 'llama-3.1-8b',
@@ -66,7 +70,12 @@ try {
     body: JSON.stringify(example),
     signal: AbortSignal.timeout(120_000),
   });
-  const body = (await res.json()) as { result?: { data: { route: { siteId: string; jurisdiction: string }; charge: { amount: number; currency: string } } }; error?: unknown };
+  const body = (await res.json()) as {
+    result?: {
+      data: { route: { siteId: string; jurisdiction: string }; charge: { amount: number; currency: string } };
+    };
+    error?: unknown;
+  };
   if (!body.result) throw new Error(`the first request failed: ${JSON.stringify(body.error)}`);
   const { route, charge } = body.result.data;
 

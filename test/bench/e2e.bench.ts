@@ -51,7 +51,11 @@ const env = {
   FEDERA_CONTROL_TASK_QUEUE: `bench-control-${Date.now()}`,
   LOG_LEVEL: 'warn',
 };
-const token = await mintToken({ privateJwk: readSigningKey(keys.signingKeyFile), role: 'tenant', subject: TENANT });
+const token = await mintToken({
+  privateJwk: readSigningKey(keys.signingKeyFile),
+  role: 'tenant',
+  subject: TENANT,
+});
 const api = `http://127.0.0.1:${API_PORT}`;
 const runId = Date.now().toString(36);
 const body = (i: number, phase: string) => ({
@@ -122,7 +126,10 @@ try {
       overhead_ms: { p50: round(a.p50 - d.p50), p99: round(a.p99 - d.p99) },
       overhead_ratio_p50: round(a.p50 / d.p50),
       concurrency: CONCURRENCY,
-      rps: { api: round((REQUESTS / apiLoad.wallMs) * 1000), direct: round((REQUESTS / directLoad.wallMs) * 1000) },
+      rps: {
+        api: round((REQUESTS / apiLoad.wallMs) * 1000),
+        direct: round((REQUESTS / directLoad.wallMs) * 1000),
+      },
       load_latency_ms: { api: summarize(apiLoad.latencies), direct: summarize(directLoad.latencies) },
     }),
   );

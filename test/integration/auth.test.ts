@@ -31,7 +31,8 @@ describe('authentication', () => {
     ['a token without exp', () => signWith({ exp: undefined })],
     [
       'alg: none',
-      async () => `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: tenant, role: 'tenant', iss: ISSUER, aud: AUDIENCE, exp: nowSec() + 300 })}.`,
+      async () =>
+        `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: tenant, role: 'tenant', iss: ISSUER, aud: AUDIENCE, exp: nowSec() + 300 })}.`,
     ],
     [
       'a tampered payload',
@@ -54,15 +55,23 @@ describe('authentication', () => {
       async () =>
         new SignJWT({ role: 'tenant' })
           .setProtectedHeader({ alg: 'HS256', kid: fed.signingKey.publicJwk.kid })
-          .setSubject(tenant).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m')
+          .setSubject(tenant)
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime('5m')
           .sign(new TextEncoder().encode(JSON.stringify(fed.signingKey.publicJwk))),
     ],
     [
       'a key the federation does not know',
       async () => {
         const { privateKey } = await generateKeyPair('ES256');
-        return new SignJWT({ role: 'tenant' }).setProtectedHeader({ alg: 'ES256', kid: 'rogue' })
-          .setSubject(tenant).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+        return new SignJWT({ role: 'tenant' })
+          .setProtectedHeader({ alg: 'ES256', kid: 'rogue' })
+          .setSubject(tenant)
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime('5m')
+          .sign(privateKey);
       },
     ],
     ['a token without a role', () => signWith({ role: undefined })],
@@ -71,9 +80,18 @@ describe('authentication', () => {
   async function signWith(claims: Record<string, unknown>): Promise<string> {
     const { importJWK } = await import('jose');
     const key = await importJWK(fed.signingKey.privateJwk, 'ES256');
-    const payload: Record<string, unknown> = { sub: tenant, role: 'tenant', iss: ISSUER, aud: AUDIENCE, exp: nowSec() + 300, ...claims };
+    const payload: Record<string, unknown> = {
+      sub: tenant,
+      role: 'tenant',
+      iss: ISSUER,
+      aud: AUDIENCE,
+      exp: nowSec() + 300,
+      ...claims,
+    };
     for (const k of Object.keys(payload)) if (payload[k] === undefined) delete payload[k];
-    return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: fed.signingKey.publicJwk.kid }).sign(key);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'ES256', kid: fed.signingKey.publicJwk.kid })
+      .sign(key);
   }
 
   it.each(attacks)('refuses %s with 401 and changes nothing', async (label, make) => {
@@ -97,7 +115,11 @@ describe('authentication', () => {
   });
 
   it('refuses a non-tenant role on tenant procedures with 403', async () => {
-    const res = await fed.call('inference.complete', chat('as-operator'), await fed.token('operator', `${s}-rhein`));
+    const res = await fed.call(
+      'inference.complete',
+      chat('as-operator'),
+      await fed.token('operator', `${s}-rhein`),
+    );
     expect(res.status).toBe(403);
     expect(res.body.error.data.federaCode).toBe('FORBIDDEN');
   });

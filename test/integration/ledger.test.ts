@@ -13,9 +13,23 @@ import { uniqueSuffix } from '../support/harness';
 
 function record(tenantId: string, requestId: string, charge: number): UsageRecord {
   return {
-    requestId, tenantId, homeOperator: 'op', servingOperator: 'op', siteId: 's', jurisdiction: 'FR', model: 'm',
-    inputTokens: 1, outputTokens: 1, currency: 'EUR', retailCharge: charge, wholesaleCharge: 0, policyVersion: 1,
-    startedAt: new Date(0).toISOString(), completedAt: new Date(0).toISOString(), failedAttempts: 0, flags: [],
+    requestId,
+    tenantId,
+    homeOperator: 'op',
+    servingOperator: 'op',
+    siteId: 's',
+    jurisdiction: 'FR',
+    model: 'm',
+    inputTokens: 1,
+    outputTokens: 1,
+    currency: 'EUR',
+    retailCharge: charge,
+    wholesaleCharge: 0,
+    policyVersion: 1,
+    startedAt: new Date(0).toISOString(),
+    completedAt: new Date(0).toISOString(),
+    failedAttempts: 0,
+    flags: [],
   };
 }
 
@@ -41,9 +55,19 @@ describe('ledger', () => {
     expect(again.replay).toBe(true);
     expect((await ledger.account(t)).pending).toBe(300);
 
-    const posted = await ledger.post({ tenantId: t, requestId: 'r1', actual: 120, record: record(t, 'r1', 120) });
+    const posted = await ledger.post({
+      tenantId: t,
+      requestId: 'r1',
+      actual: 120,
+      record: record(t, 'r1', 120),
+    });
     expect(posted).toMatchObject({ state: 'posted', posted: 120, overage: 0, replay: false });
-    const repeat = await ledger.post({ tenantId: t, requestId: 'r1', actual: 120, record: record(t, 'r1', 120) });
+    const repeat = await ledger.post({
+      tenantId: t,
+      requestId: 'r1',
+      actual: 120,
+      record: record(t, 'r1', 120),
+    });
     expect(repeat).toMatchObject({ replay: true, recordId: posted.recordId });
     expect(await ledger.account(t)).toMatchObject({ posted: 120, pending: 0, available: 880 });
     expect(await ledger.usageCount(t)).toBe(1);
@@ -52,7 +76,9 @@ describe('ledger', () => {
   it('refuses a hold the budget cannot cover and changes nothing', async () => {
     const t = uniqueSuffix();
     await ledger.ensureAccount(t, 100);
-    await expect(ledger.reserve({ tenantId: t, requestId: 'big', amount: 101, expiresAt: now + 1000 })).rejects.toMatchObject({
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'big', amount: 101, expiresAt: now + 1000 }),
+    ).rejects.toMatchObject({
       code: 'BUDGET_EXCEEDED',
       details: { needed: 101, available: 100 },
     });
@@ -66,11 +92,17 @@ describe('ledger', () => {
     await ledger.reserve({ tenantId: t, requestId: 'v', amount: 50, expiresAt: now + 1000 });
     expect((await ledger.void({ tenantId: t, requestId: 'v' })).replay).toBe(false);
     expect((await ledger.void({ tenantId: t, requestId: 'v' })).replay).toBe(true);
-    await expect(ledger.post({ tenantId: t, requestId: 'v', actual: 10, record: record(t, 'v', 10) })).rejects.toMatchObject({ code: 'HOLD_ALREADY_RESOLVED' });
-    await expect(ledger.void({ tenantId: t, requestId: 'never' })).rejects.toMatchObject({ code: 'HOLD_NOT_FOUND' });
+    await expect(
+      ledger.post({ tenantId: t, requestId: 'v', actual: 10, record: record(t, 'v', 10) }),
+    ).rejects.toMatchObject({ code: 'HOLD_ALREADY_RESOLVED' });
+    await expect(ledger.void({ tenantId: t, requestId: 'never' })).rejects.toMatchObject({
+      code: 'HOLD_NOT_FOUND',
+    });
     await ledger.reserve({ tenantId: t, requestId: 'p', amount: 50, expiresAt: now + 1000 });
     await ledger.post({ tenantId: t, requestId: 'p', actual: 10, record: record(t, 'p', 10) });
-    await expect(ledger.void({ tenantId: t, requestId: 'p' })).rejects.toMatchObject({ code: 'HOLD_ALREADY_RESOLVED' });
+    await expect(ledger.void({ tenantId: t, requestId: 'p' })).rejects.toMatchObject({
+      code: 'HOLD_ALREADY_RESOLVED',
+    });
     expect(await ledger.account(t)).toMatchObject({ posted: 10, pending: 0 });
   });
 
@@ -95,7 +127,9 @@ describe('ledger', () => {
     await ledger.reserve({ tenantId: t, requestId: 'z1', amount: 0, expiresAt: now + 1000 });
     expect((await ledger.void({ tenantId: t, requestId: 'z1' })).state).toBe('voided');
     await ledger.reserve({ tenantId: t, requestId: 'z2', amount: 0, expiresAt: now + 1000 });
-    expect((await ledger.post({ tenantId: t, requestId: 'z2', actual: 0, record: record(t, 'z2', 0) })).state).toBe('posted');
+    expect(
+      (await ledger.post({ tenantId: t, requestId: 'z2', actual: 0, record: record(t, 'z2', 0) })).state,
+    ).toBe('posted');
     await ledger.reserve({ tenantId: t, requestId: 'z3', amount: 0, expiresAt: now + 1 });
     now += 2;
     expect(await ledger.sweep(t)).toBe(1);
@@ -116,7 +150,12 @@ describe('ledger', () => {
     const budget = 9_007_199_254_740_000; // close to Number.MAX_SAFE_INTEGER
     await ledger.ensureAccount(t, budget);
     await ledger.reserve({ tenantId: t, requestId: 'x', amount: 123_456_789_012_345, expiresAt: now + 1000 });
-    await ledger.post({ tenantId: t, requestId: 'x', actual: 123_456_789_012_343, record: record(t, 'x', 1) });
+    await ledger.post({
+      tenantId: t,
+      requestId: 'x',
+      actual: 123_456_789_012_343,
+      record: record(t, 'x', 1),
+    });
     expect(await ledger.account(t)).toMatchObject({ posted: 123_456_789_012_343, pending: 0 });
   });
 
@@ -127,8 +166,17 @@ describe('ledger', () => {
       | { kind: 'void'; id: number }
       | { kind: 'advance'; ms: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
-      fc.record({ kind: fc.constant('reserve' as const), id: fc.nat({ max: 7 }), amount: fc.integer({ min: 0, max: 400 }), ttl: fc.integer({ min: 1, max: 50 }) }),
-      fc.record({ kind: fc.constant('post' as const), id: fc.nat({ max: 7 }), actual: fc.integer({ min: 0, max: 500 }) }),
+      fc.record({
+        kind: fc.constant('reserve' as const),
+        id: fc.nat({ max: 7 }),
+        amount: fc.integer({ min: 0, max: 400 }),
+        ttl: fc.integer({ min: 1, max: 50 }),
+      }),
+      fc.record({
+        kind: fc.constant('post' as const),
+        id: fc.nat({ max: 7 }),
+        actual: fc.integer({ min: 0, max: 500 }),
+      }),
       fc.record({ kind: fc.constant('void' as const), id: fc.nat({ max: 7 }) }),
       fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
     );
@@ -140,7 +188,13 @@ describe('ledger', () => {
         async (budget, ops) => {
           const t = uniqueSuffix();
           await ledger.ensureAccount(t, budget);
-          const model = { posted: 0, pending: 0, overage: 0, records: 0, holds: new Map<string, { state: string; amount: number; expiresAt: number }>() };
+          const model = {
+            posted: 0,
+            pending: 0,
+            overage: 0,
+            records: 0,
+            holds: new Map<string, { state: string; amount: number; expiresAt: number }>(),
+          };
           const expire = () => {
             for (const h of model.holds.values()) {
               if (h.state === 'pending' && h.expiresAt <= now) {
@@ -159,20 +213,36 @@ describe('ledger', () => {
               expire();
               const h = model.holds.get(id);
               if (op.kind === 'reserve') {
-                const expected = h ? 'replay' : op.amount <= budget - model.posted - model.pending ? 'ok' : 'refused';
+                const expected = h
+                  ? 'replay'
+                  : op.amount <= budget - model.posted - model.pending
+                    ? 'ok'
+                    : 'refused';
                 const got = await ledger
                   .reserve({ tenantId: t, requestId: id, amount: op.amount, expiresAt: now + op.ttl })
-                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => (e.code === 'BUDGET_EXCEEDED' ? 'refused' : e.code));
+                  .then(
+                    (r) => (r.replay ? 'replay' : 'ok'),
+                    (e: { code: string }) => (e.code === 'BUDGET_EXCEEDED' ? 'refused' : e.code),
+                  );
                 expect(got).toBe(expected);
                 if (expected === 'ok') {
                   model.holds.set(id, { state: 'pending', amount: op.amount, expiresAt: now + op.ttl });
                   model.pending += op.amount;
                 }
               } else if (op.kind === 'post') {
-                const expected = !h ? 'HOLD_NOT_FOUND' : h.state === 'voided' ? 'HOLD_ALREADY_RESOLVED' : h.state === 'posted' ? 'replay' : 'ok';
+                const expected = !h
+                  ? 'HOLD_NOT_FOUND'
+                  : h.state === 'voided'
+                    ? 'HOLD_ALREADY_RESOLVED'
+                    : h.state === 'posted'
+                      ? 'replay'
+                      : 'ok';
                 const got = await ledger
                   .post({ tenantId: t, requestId: id, actual: op.actual, record: record(t, id, op.actual) })
-                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => e.code);
+                  .then(
+                    (r) => (r.replay ? 'replay' : 'ok'),
+                    (e: { code: string }) => e.code,
+                  );
                 expect(got).toBe(expected);
                 if (expected === 'ok' && h) {
                   if (h.state === 'pending') {
@@ -187,10 +257,17 @@ describe('ledger', () => {
                   model.records++;
                 }
               } else {
-                const expected = !h ? 'HOLD_NOT_FOUND' : h.state === 'posted' ? 'HOLD_ALREADY_RESOLVED' : h.state === 'pending' ? 'ok' : 'replay';
-                const got = await ledger
-                  .void({ tenantId: t, requestId: id })
-                  .then((r) => (r.replay ? 'replay' : 'ok'), (e: { code: string }) => e.code);
+                const expected = !h
+                  ? 'HOLD_NOT_FOUND'
+                  : h.state === 'posted'
+                    ? 'HOLD_ALREADY_RESOLVED'
+                    : h.state === 'pending'
+                      ? 'ok'
+                      : 'replay';
+                const got = await ledger.void({ tenantId: t, requestId: id }).then(
+                  (r) => (r.replay ? 'replay' : 'ok'),
+                  (e: { code: string }) => e.code,
+                );
                 expect(got).toBe(expected);
                 if (expected === 'ok' && h) {
                   h.state = 'voided';
@@ -198,7 +275,12 @@ describe('ledger', () => {
                 }
               }
               const account = await ledger.account(t);
-              expect(account).toMatchObject({ budget, posted: model.posted, pending: model.pending, overage: model.overage });
+              expect(account).toMatchObject({
+                budget,
+                posted: model.posted,
+                pending: model.pending,
+                overage: model.overage,
+              });
               expect(account.posted + account.pending).toBeLessThanOrEqual(budget);
               expect(await ledger.usageCount(t)).toBe(model.records);
             }

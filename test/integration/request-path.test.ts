@@ -33,7 +33,7 @@ describe('request path', () => {
     ['answering HTTP 500', { forceStatus: 500 }],
     ['answering HTTP 503', { forceStatus: 503 }],
   ])('fails over when the best site is %s, with one record and one charge', async (_label, fault) => {
-    const best = await bestSiteFor(`probe-${_label.replace(/\W/g, "")}`);
+    const best = await bestSiteFor(`probe-${_label.replace(/\W/g, '')}`);
     fed.emulator(best).configure(fault);
     const before = await fed.ledger.account(eu);
     const usageBefore = await fed.ledger.usageCount(eu);
@@ -148,11 +148,17 @@ describe('request path', () => {
     const served = await fed.call('inference.complete', chat('other-1'), otherToken);
     expect(served.status).toBe(200);
     const theirsNow = await fed.call('usage.list', { limit: 100 }, otherToken, { method: 'GET' });
-    expect(theirsNow.body.result.data.records.map((r: { requestId: string }) => r.requestId)).toEqual(['other-1']);
+    expect(theirsNow.body.result.data.records.map((r: { requestId: string }) => r.requestId)).toEqual([
+      'other-1',
+    ]);
     const mineNow = await fed.call('usage.list', { limit: 100 }, frToken, { method: 'GET' });
-    expect(mineNow.body.result.data.records.map((r: { requestId: string }) => r.requestId)).not.toContain('other-1');
+    expect(mineNow.body.result.data.records.map((r: { requestId: string }) => r.requestId)).not.toContain(
+      'other-1',
+    );
     // input cannot name a tenant: unknown keys are stripped, the token decides
     const sneaky = await fed.call('usage.list', { limit: 100, tenantId: eu }, otherToken, { method: 'GET' });
-    expect(sneaky.body.result.data.records.map((r: { requestId: string }) => r.requestId)).toEqual(['other-1']);
+    expect(sneaky.body.result.data.records.map((r: { requestId: string }) => r.requestId)).toEqual([
+      'other-1',
+    ]);
   });
 });

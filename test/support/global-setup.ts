@@ -24,7 +24,10 @@ export async function setup(project: TestProject) {
   const [temporal, redis, bundle] = await Promise.all([
     ensureTemporal(profile),
     ensureRedis(profile),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
+    }),
   ]);
   services = [temporal, redis];
   const bundlePath = join(dataDir(profile), 'workflow-bundle.js');

@@ -40,7 +40,12 @@ export interface Federation {
   readonly controlTaskQueue: string;
   readonly signingKey: SigningKey;
   token(role: Role, subject: string, opts?: { expiresIn?: string | number }): Promise<string>;
-  call(path: string, input: unknown, token?: string | null, init?: { method?: 'GET' | 'POST' }): Promise<ApiResponse>;
+  call(
+    path: string,
+    input: unknown,
+    token?: string | null,
+    init?: { method?: 'GET' | 'POST' },
+  ): Promise<ApiResponse>;
   emulator(siteId: string): SiteEmulator;
   totalCompletions(): number;
   close(): Promise<void>;
@@ -70,7 +75,10 @@ export async function startFederation(
     );
   }
   const topology = new TopologyIndex(
-    parseTopology({ ...input, sites: input.sites.map((s) => ({ ...s, endpoint: emulators.get(s.id)!.url })) }),
+    parseTopology({
+      ...input,
+      sites: input.sites.map((s) => ({ ...s, endpoint: emulators.get(s.id)!.url })),
+    }),
   );
 
   const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
@@ -113,7 +121,14 @@ export async function startFederation(
     controlTaskQueue,
     signingKey,
     token: (role, subject, o) =>
-      mintToken({ privateJwk: signingKey.privateJwk, role, subject, issuer: ISSUER, audience: AUDIENCE, ...o }),
+      mintToken({
+        privateJwk: signingKey.privateJwk,
+        role,
+        subject,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        ...o,
+      }),
     async call(path, body, token, init) {
       const method = init?.method ?? 'POST';
       const headers: Record<string, string> = { 'content-type': 'application/json' };

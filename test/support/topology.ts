@@ -12,8 +12,18 @@ const card = (i: number, o: number, wi: number, wo: number) => ({
 
 export const TEST_MODEL = 'llama-3.1-8b';
 
-export function testTopology(s: string, opts: { budgets?: Partial<Record<'eu' | 'fr' | 'any' | 'poor', number>> } = {}): TopologyInput {
-  const site = (id: string, operator: string, jurisdiction: string, city: string, lat: number, lon: number) => ({
+export function testTopology(
+  s: string,
+  opts: { budgets?: Partial<Record<'eu' | 'fr' | 'any' | 'poor', number>> } = {},
+): TopologyInput {
+  const site = (
+    id: string,
+    operator: string,
+    jurisdiction: string,
+    city: string,
+    lat: number,
+    lon: number,
+  ) => ({
     id: `${s}-${id}`,
     operator: `${s}-${operator}`,
     jurisdiction,
@@ -25,9 +35,27 @@ export function testTopology(s: string, opts: { budgets?: Partial<Record<'eu' | 
   return {
     name: `test-${s}`,
     operators: [
-      { id: `${s}-rhein`, name: 'Rhein', country: 'DE', currency: 'EUR', rateCard: { [TEST_MODEL]: card(200_000, 600_000, 120_000, 360_000) } },
-      { id: `${s}-albion`, name: 'Albion', country: 'GB', currency: 'EUR', rateCard: { [TEST_MODEL]: card(210_000, 610_000, 100_000, 300_000) } },
-      { id: `${s}-pacific`, name: 'Pacific', country: 'US', currency: 'EUR', rateCard: { [TEST_MODEL]: card(190_000, 590_000, 130_000, 390_000) } },
+      {
+        id: `${s}-rhein`,
+        name: 'Rhein',
+        country: 'DE',
+        currency: 'EUR',
+        rateCard: { [TEST_MODEL]: card(200_000, 600_000, 120_000, 360_000) },
+      },
+      {
+        id: `${s}-albion`,
+        name: 'Albion',
+        country: 'GB',
+        currency: 'EUR',
+        rateCard: { [TEST_MODEL]: card(210_000, 610_000, 100_000, 300_000) },
+      },
+      {
+        id: `${s}-pacific`,
+        name: 'Pacific',
+        country: 'US',
+        currency: 'EUR',
+        rateCard: { [TEST_MODEL]: card(190_000, 590_000, 130_000, 390_000) },
+      },
     ],
     sites: [
       site('lon', 'albion', 'GB', 'London', 51.51, -0.13),
@@ -38,11 +66,48 @@ export function testTopology(s: string, opts: { budgets?: Partial<Record<'eu' | 
       site('tyo', 'pacific', 'JP', 'Tokyo', 35.68, 139.69),
     ],
     tenants: [
-      { id: `${s}-eu`, name: 'EU-only tenant in London', homeOperator: `${s}-rhein`, residency: ['EU'], budget: opts.budgets?.eu ?? 10_000_000, region: 'gb', location: { lat: 51.5, lon: -0.12 } },
-      { id: `${s}-fr`, name: 'France-only tenant', homeOperator: `${s}-rhein`, residency: ['FR'], budget: opts.budgets?.fr ?? 10_000_000, region: 'fr', location: { lat: 45.76, lon: 4.84 } },
-      { id: `${s}-any`, name: 'Tenant without residency duties', homeOperator: `${s}-pacific`, residency: ['ANY'], budget: opts.budgets?.any ?? 10_000_000, region: 'us', location: { lat: 40.71, lon: -74.0 } },
-      { id: `${s}-poor`, name: 'Tenant with almost no budget', homeOperator: `${s}-rhein`, residency: ['EU'], budget: opts.budgets?.poor ?? 10, region: 'de', location: { lat: 52.5, lon: 13.4 } },
+      {
+        id: `${s}-eu`,
+        name: 'EU-only tenant in London',
+        homeOperator: `${s}-rhein`,
+        residency: ['EU'],
+        budget: opts.budgets?.eu ?? 10_000_000,
+        region: 'gb',
+        location: { lat: 51.5, lon: -0.12 },
+      },
+      {
+        id: `${s}-fr`,
+        name: 'France-only tenant',
+        homeOperator: `${s}-rhein`,
+        residency: ['FR'],
+        budget: opts.budgets?.fr ?? 10_000_000,
+        region: 'fr',
+        location: { lat: 45.76, lon: 4.84 },
+      },
+      {
+        id: `${s}-any`,
+        name: 'Tenant without residency duties',
+        homeOperator: `${s}-pacific`,
+        residency: ['ANY'],
+        budget: opts.budgets?.any ?? 10_000_000,
+        region: 'us',
+        location: { lat: 40.71, lon: -74.0 },
+      },
+      {
+        id: `${s}-poor`,
+        name: 'Tenant with almost no budget',
+        homeOperator: `${s}-rhein`,
+        residency: ['EU'],
+        budget: opts.budgets?.poor ?? 10,
+        region: 'de',
+        location: { lat: 52.5, lon: 13.4 },
+      },
     ],
-    routing: { version: 1, weights: { latency: 0.6, load: 0.2, price: 0.2 }, maxFailoverAttempts: 3, holdTtlMs: 600_000 },
+    routing: {
+      version: 1,
+      weights: { latency: 0.6, load: 0.2, price: 0.2 },
+      maxFailoverAttempts: 3,
+      holdTtlMs: 600_000,
+    },
   };
 }

@@ -2,13 +2,7 @@
  * Control-plane activities: route, reserve, reconcile, void. They run next to the workflow (as local
  * activities) and only touch metadata; the prompt itself is read only to count its tokens.
  */
-import {
-  FederaError,
-  planRoute,
-  priceUsage,
-  type TopologyIndex,
-  type UsageRecord,
-} from '@federa/domain';
+import { FederaError, planRoute, priceUsage, type TopologyIndex, type UsageRecord } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { countChatTokens } from '@federa/tokenizer';
 import type { Observations } from './observations';
@@ -39,7 +33,10 @@ export function createControlActivities(deps: ControlDeps) {
     const home = topology.operator(tenant.homeOperator);
     const retail = home.rateCard[input.model]?.retail;
     if (!retail) {
-      throw new FederaError('UNKNOWN_MODEL', `model '${input.model}' is not offered to tenant '${tenant.id}'`);
+      throw new FederaError(
+        'UNKNOWN_MODEL',
+        `model '${input.model}' is not offered to tenant '${tenant.id}'`,
+      );
     }
     const siteIds = topology.topology.sites.map((s) => s.id);
     const [latency, inflight] = await Promise.all([
@@ -53,7 +50,11 @@ export function createControlActivities(deps: ControlDeps) {
     );
     const inputTokens = countChatTokens(input.messages);
     return {
-      route: decision.candidates.map((c) => ({ siteId: c.siteId, operatorId: c.operatorId, jurisdiction: c.jurisdiction })),
+      route: decision.candidates.map((c) => ({
+        siteId: c.siteId,
+        operatorId: c.operatorId,
+        jurisdiction: c.jurisdiction,
+      })),
       allowedJurisdictions: decision.allowedJurisdictions,
       policyVersion: decision.policyVersion,
       maxAttempts: policy.maxFailoverAttempts,
@@ -72,7 +73,10 @@ export function createControlActivities(deps: ControlDeps) {
       expiresAt: now() + input.ttlMs,
     });
     if (hold.state !== 'pending') {
-      throw new FederaError('HOLD_ALREADY_RESOLVED', `request '${input.requestId}' was already ${hold.state}`);
+      throw new FederaError(
+        'HOLD_ALREADY_RESOLVED',
+        `request '${input.requestId}' was already ${hold.state}`,
+      );
     }
     return { amount: hold.amount, expiresAt: hold.expiresAt };
   }
@@ -85,7 +89,10 @@ export function createControlActivities(deps: ControlDeps) {
     const retail = home.rateCard[input.model]?.retail;
     const wholesale = serving.rateCard[input.model]?.wholesale;
     if (!retail || !wholesale) {
-      throw new FederaError('UNKNOWN_MODEL', `no price for '${input.model}' at '${home.id}' or '${serving.id}'`);
+      throw new FederaError(
+        'UNKNOWN_MODEL',
+        `no price for '${input.model}' at '${home.id}' or '${serving.id}'`,
+      );
     }
     const { inputTokens, outputTokens } = input.dispatch;
     const retailCharge = priceUsage(retail, inputTokens, outputTokens);
@@ -116,7 +123,9 @@ export function createControlActivities(deps: ControlDeps) {
       record,
     });
     // advisory: a failed latency update must not fail the post that already happened
-    await deps.observations.recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs).catch(() => undefined);
+    await deps.observations
+      .recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs)
+      .catch(() => undefined);
     return {
       recordId: posted.recordId ?? '',
       retailCharge,

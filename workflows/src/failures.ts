@@ -15,7 +15,9 @@ export function toFailure(err: unknown): unknown {
 }
 
 /** Wrap an activity so that a FederaError it throws becomes a typed ApplicationFailure. */
-export function withFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function withFailures<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await fn(...args);

@@ -44,7 +44,12 @@ export class Observations {
   }
 
   async recordLatency(region: string, siteId: string, sampleMs: number): Promise<void> {
-    await (this.redis as unknown as EwmaCommand).federaEwma(latencyKey(region), siteId, String(sampleMs), String(EWMA_ALPHA));
+    await (this.redis as unknown as EwmaCommand).federaEwma(
+      latencyKey(region),
+      siteId,
+      String(sampleMs),
+      String(EWMA_ALPHA),
+    );
   }
 
   async inflight(siteIds: readonly string[]): Promise<Map<string, number>> {

@@ -76,7 +76,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         });
       } catch (err) {
         const { type, message } = describe(err);
-        attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'failed', error: `${type}: ${message}` });
+        attempts.push({
+          siteId: target.siteId,
+          jurisdiction: target.jurisdiction,
+          outcome: 'failed',
+          error: `${type}: ${message}`,
+        });
         if (FATAL_DISPATCH_TYPES.has(type)) throw ApplicationFailure.nonRetryable(message, type);
         continue;
       }
@@ -115,7 +120,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       try {
         await control.voidHold({ tenantId: input.tenantId, requestId: input.requestId });
       } catch (voidErr) {
-        log.error('could not void hold; it will expire', { requestId: input.requestId, error: String(voidErr) });
+        log.error('could not void hold; it will expire', {
+          requestId: input.requestId,
+          error: String(voidErr),
+        });
       }
     }
   }

@@ -41,7 +41,10 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       throw new FederaError('SITE_REJECTED', `agent of '${deps.siteId}' got work for '${input.siteId}'`);
     }
     if (!input.allowedJurisdictions.includes(deps.jurisdiction)) {
-      throw new FederaError('RESIDENCY_VIOLATION', `site '${deps.siteId}' (${deps.jurisdiction}) is outside the request's residency`);
+      throw new FederaError(
+        'RESIDENCY_VIOLATION',
+        `site '${deps.siteId}' (${deps.jurisdiction}) is outside the request's residency`,
+      );
     }
     const ctx = Context.current();
     // heartbeats let Temporal notice a crashed agent long before the start-to-close timeout
@@ -57,11 +60,19 @@ export function createSiteActivities(deps: SiteAgentDeps) {
         res = await fetch(`${deps.endpoint}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': input.requestId },
-          body: JSON.stringify({ model: input.model, messages: input.messages, max_tokens: input.maxTokens, stream: false }),
+          body: JSON.stringify({
+            model: input.model,
+            messages: input.messages,
+            max_tokens: input.maxTokens,
+            stream: false,
+          }),
           signal,
         });
       } catch (err) {
-        throw unavailable(deps.siteId, (err as Error).cause ? String((err as Error).cause) : (err as Error).message);
+        throw unavailable(
+          deps.siteId,
+          (err as Error).cause ? String((err as Error).cause) : (err as Error).message,
+        );
       }
       const text = await res.text().catch((err: Error) => {
         throw unavailable(deps.siteId, `body: ${err.message}`);
@@ -71,7 +82,10 @@ export function createSiteActivities(deps: SiteAgentDeps) {
         throw unavailable(deps.siteId, `HTTP ${res.status}`);
       }
       if (!res.ok) {
-        throw new FederaError('SITE_REJECTED', `site '${deps.siteId}' rejected the request: HTTP ${res.status} ${text.slice(0, 200)}`);
+        throw new FederaError(
+          'SITE_REJECTED',
+          `site '${deps.siteId}' rejected the request: HTTP ${res.status} ${text.slice(0, 200)}`,
+        );
       }
       const servedBy = res.headers.get('x-federa-site');
       if (servedBy && servedBy !== deps.siteId) throw unavailable(deps.siteId, `answered as '${servedBy}'`);

@@ -95,7 +95,11 @@ export interface AttemptSummary {
 export interface RequestWorkflowResult {
   readonly requestId: string;
   readonly model: string;
-  readonly completion: { readonly role: 'assistant'; readonly content: string; readonly finishReason: string };
+  readonly completion: {
+    readonly role: 'assistant';
+    readonly content: string;
+    readonly finishReason: string;
+  };
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
   readonly charge: { readonly amount: number; readonly held: number; readonly currency: string };
   readonly route: {

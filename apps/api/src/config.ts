@@ -34,7 +34,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     host: e.FEDERA_API_HOST,
     port: e.FEDERA_API_PORT,
-    jwks: e.FEDERA_JWKS_URL ? new URL(e.FEDERA_JWKS_URL) : (JSON.parse(readFileSync(e.FEDERA_JWKS_FILE, 'utf8')) as JSONWebKeySet),
+    jwks: e.FEDERA_JWKS_URL
+      ? new URL(e.FEDERA_JWKS_URL)
+      : (JSON.parse(readFileSync(e.FEDERA_JWKS_FILE, 'utf8')) as JSONWebKeySet),
     issuer: e.FEDERA_JWT_ISSUER,
     audience: e.FEDERA_JWT_AUDIENCE,
     logLevel: e.LOG_LEVEL,

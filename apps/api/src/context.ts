@@ -25,22 +25,36 @@ export interface Context {
   readonly authError: FederaError | null;
 }
 
-export function createContextInner(deps: ApiDeps, principal: Principal | null, authError: FederaError | null = null): Context {
+export function createContextInner(
+  deps: ApiDeps,
+  principal: Principal | null,
+  authError: FederaError | null = null,
+): Context {
   return { deps, principal, authError };
 }
 
 export function createHttpContextFactory(deps: ApiDeps) {
   return async ({ req }: CreateHTTPContextOptions): Promise<Context> => {
     const header = req.headers.authorization;
-    if (!header) return createContextInner(deps, null, new FederaError('UNAUTHENTICATED', 'missing Authorization header'));
+    if (!header)
+      return createContextInner(
+        deps,
+        null,
+        new FederaError('UNAUTHENTICATED', 'missing Authorization header'),
+      );
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!match?.[1]) {
-      return createContextInner(deps, null, new FederaError('UNAUTHENTICATED', 'Authorization must be "Bearer <jwt>"'));
+      return createContextInner(
+        deps,
+        null,
+        new FederaError('UNAUTHENTICATED', 'Authorization must be "Bearer <jwt>"'),
+      );
     }
     try {
       return createContextInner(deps, await deps.verify(match[1]));
     } catch (err) {
-      const authError = err instanceof FederaError ? err : new FederaError('UNAUTHENTICATED', 'invalid token');
+      const authError =
+        err instanceof FederaError ? err : new FederaError('UNAUTHENTICATED', 'invalid token');
       return createContextInner(deps, null, authError);
     }
   };

@@ -20,7 +20,11 @@ const BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
 
 export function toTRPCError(err: FederaError): TRPCError {
   const status = ERROR_CODES[err.code].http;
-  return new TRPCError({ code: BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR', message: err.message, cause: err });
+  return new TRPCError({
+    code: BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR',
+    message: err.message,
+    cause: err,
+  });
 }
 
 /** Find the business failure at the root of a workflow failure (it may be wrapped by an ActivityFailure). */

@@ -16,14 +16,18 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(deps: ApiDeps, opts: { host?: string; port?: number } = {}): Promise<ApiServer> {
+export async function startApiServer(
+  deps: ApiDeps,
+  opts: { host?: string; port?: number } = {},
+): Promise<ApiServer> {
   const trpc = createHTTPHandler({
     router: appRouter,
     createContext: createHttpContextFactory(deps),
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error.cause ?? error, path }, 'internal error');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        deps.log.error({ err: error.cause ?? error, path }, 'internal error');
     },
   });
   const server = createServer((req, res) => {
@@ -37,7 +41,11 @@ export async function startApiServer(deps: ApiDeps, opts: { host?: string; port?
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: 'not found; the API is under /trpc/', data: { federaCode: 'NOT_FOUND' } } }));
+    res.end(
+      JSON.stringify({
+        error: { message: 'not found; the API is under /trpc/', data: { federaCode: 'NOT_FOUND' } },
+      }),
+    );
   });
   server.keepAliveTimeout = 30_000;
   const host = opts.host ?? '127.0.0.1';

@@ -4,7 +4,14 @@
  * for dev and for operators' onboarding.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, ensureDevKeys, mintToken, readSigningKey, roleSchema } from '@federa/auth';
+import {
+  DEFAULT_AUDIENCE,
+  DEFAULT_ISSUER,
+  ensureDevKeys,
+  mintToken,
+  readSigningKey,
+  roleSchema,
+} from '@federa/auth';
 
 const USAGE = `usage:
   federa keygen [--dir .data/dev/keys]                 create a signing key and its JWKS (kept if present)
@@ -29,7 +36,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'keygen': {
       const files = await ensureDevKeys(values.dir);
-      console.log(values.json ? JSON.stringify(files) : `signing key: ${files.signingKeyFile}\njwks:        ${files.jwksFile}`);
+      console.log(
+        values.json
+          ? JSON.stringify(files)
+          : `signing key: ${files.signingKeyFile}\njwks:        ${files.jwksFile}`,
+      );
       return 0;
     }
     case 'token': {

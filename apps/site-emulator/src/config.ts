@@ -9,5 +9,8 @@ const env = z.object({
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): { topology: Topology; host: string } {
   const e = env.parse(source);
-  return { topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))), host: e.FEDERA_EMULATOR_HOST };
+  return {
+    topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
+    host: e.FEDERA_EMULATOR_HOST,
+  };
 }

@@ -11,12 +11,21 @@ const messages = [
 describe('site emulator', () => {
   let site: SiteEmulator;
   beforeAll(async () => {
-    site = await startSiteEmulator({ siteId: 'emu-fr', jurisdiction: 'FR', models: ['m-small'], behaviour: { ttftMs: 1, tokensPerSecond: 100_000 } });
+    site = await startSiteEmulator({
+      siteId: 'emu-fr',
+      jurisdiction: 'FR',
+      models: ['m-small'],
+      behaviour: { ttftMs: 1, tokensPerSecond: 100_000 },
+    });
   });
   afterAll(async () => site.close());
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${site.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${site.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('answers a chat completion with real token counts and says which site served it', async () => {
     const res = await post({ model: 'm-small', messages, max_tokens: 10 });
@@ -33,14 +42,27 @@ describe('site emulator', () => {
   });
 
   it('streams server-sent events with usage when asked', async () => {
-    const res = await post({ model: 'm-small', messages, max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+    const res = await post({
+      model: 'm-small',
+      messages,
+      max_tokens: 20,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const events = (await res.text()).split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+    const events = (await res.text())
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''));
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
     const usage = chunks.at(-1).usage;
-    expect(usage).toEqual({ prompt_tokens: countChatTokens(messages), completion_tokens: 20, total_tokens: countChatTokens(messages) + 20 });
+    expect(usage).toEqual({
+      prompt_tokens: countChatTokens(messages),
+      completion_tokens: 20,
+      total_tokens: countChatTokens(messages) + 20,
+    });
     expect(text.length).toBeGreaterThan(0);
     expect(chunks.filter((c) => c.choices[0]?.finish_reason).length).toBe(1);
   });
@@ -75,9 +97,15 @@ describe('site emulator', () => {
   });
 
   it('is reconfigured over HTTP and counts repeated idempotency keys', async () => {
-    const cfg = await fetch(`${site.url}/_emulator/config`, { method: 'POST', body: JSON.stringify({ completionTokens: 3 }) });
+    const cfg = await fetch(`${site.url}/_emulator/config`, {
+      method: 'POST',
+      body: JSON.stringify({ completionTokens: 3 }),
+    });
     expect(((await cfg.json()) as { completionTokens: number }).completionTokens).toBe(3);
-    const bad = await fetch(`${site.url}/_emulator/config`, { method: 'POST', body: JSON.stringify({ warpDrive: true }) });
+    const bad = await fetch(`${site.url}/_emulator/config`, {
+      method: 'POST',
+      body: JSON.stringify({ warpDrive: true }),
+    });
     expect(bad.status).toBe(400);
     const before = site.stats().duplicates;
     await post({ model: 'm-small', messages, max_tokens: 50 }, { 'idempotency-key': 'k1' });

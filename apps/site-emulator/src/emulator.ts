@@ -86,18 +86,38 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 
-function openAiError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}) {
+function openAiError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   sendJson(res, status, { error: { message, type, code: type } }, headers);
 }
 
 function isChatMessage(m: unknown): m is { role: string; content: string } {
-  return typeof m === 'object' && m !== null && typeof (m as { role?: unknown }).role === 'string' && typeof (m as { content?: unknown }).content === 'string';
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof (m as { role?: unknown }).role === 'string' &&
+    typeof (m as { content?: unknown }).content === 'string'
+  );
 }
 
 interface ChatRequest {
@@ -139,7 +159,13 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
       body = JSON.parse(await readBody(req)) as ChatRequest;
     } catch (err) {
       const status = (err as { status?: number }).status ?? 400;
-      return openAiError(res, status, 'invalid_request_error', status === 413 ? 'body too large' : 'body is not valid JSON', siteHeaders);
+      return openAiError(
+        res,
+        status,
+        'invalid_request_error',
+        status === 413 ? 'body too large' : 'body is not valid JSON',
+        siteHeaders,
+      );
     }
     if (behaviour.forceStatus) {
       stats.errors++;
@@ -150,15 +176,33 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
       return openAiError(res, 503, 'server_error', 'the site is overloaded (injected fault)', siteHeaders);
     }
     if (typeof body.model !== 'string' || !opts.models.includes(body.model)) {
-      return openAiError(res, 404, 'model_not_found', `model '${String(body.model)}' is not served here`, siteHeaders);
+      return openAiError(
+        res,
+        404,
+        'model_not_found',
+        `model '${String(body.model)}' is not served here`,
+        siteHeaders,
+      );
     }
     const messages: unknown = body.messages;
     if (!Array.isArray(messages) || messages.length === 0 || !messages.every(isChatMessage)) {
-      return openAiError(res, 400, 'invalid_request_error', 'messages must be a non-empty array of {role, content}', siteHeaders);
+      return openAiError(
+        res,
+        400,
+        'invalid_request_error',
+        'messages must be a non-empty array of {role, content}',
+        siteHeaders,
+      );
     }
     const maxTokens = Number(body.max_tokens ?? body.max_completion_tokens ?? 256);
     if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-      return openAiError(res, 400, 'invalid_request_error', 'max_tokens must be a positive integer', siteHeaders);
+      return openAiError(
+        res,
+        400,
+        'invalid_request_error',
+        'max_tokens must be a positive integer',
+        siteHeaders,
+      );
     }
 
     const key = req.headers['idempotency-key'];
@@ -174,22 +218,43 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     const finishReason = target < behaviour.completionTokens ? 'length' : 'stop';
     const id = `chatcmpl-${opts.siteId}-${stats.requests}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: output.tokens, total_tokens: promptTokens + output.tokens };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: output.tokens,
+      total_tokens: promptTokens + output.tokens,
+    };
     const generationMs = (output.tokens / behaviour.tokensPerSecond) * 1000;
     const base = { id, created, model: body.model, system_fingerprint: `federa-site-${opts.siteId}` };
 
     if (body.stream === true) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...siteHeaders });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        ...siteHeaders,
+      });
       await sleep(behaviour.ttftMs);
       const chunks = chunkByTokens(output.text, 4);
       const perChunkMs = chunks.length > 0 ? generationMs / chunks.length : 0;
       const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      });
       for (const piece of chunks) {
         if (perChunkMs >= 1) await sleep(perChunkMs);
-        send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+        send({
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+        });
       }
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finishReason }] });
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: {}, finish_reason: finishReason }],
+      });
       if (body.stream_options?.include_usage === true) {
         send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
       }
@@ -204,7 +269,9 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
         {
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: output.text }, finish_reason: finishReason }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: output.text }, finish_reason: finishReason },
+          ],
           usage,
           federa_site: opts.siteId,
         },
@@ -232,7 +299,8 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
   function configure(patch: Partial<EmulatorBehaviour>): EmulatorBehaviour {
     for (const [k, v] of Object.entries(patch)) {
       if (!(k in behaviour)) throw new Error(`unknown setting '${k}'`);
-      if (typeof v !== typeof behaviour[k as keyof EmulatorBehaviour]) throw new Error(`'${k}' has the wrong type`);
+      if (typeof v !== typeof behaviour[k as keyof EmulatorBehaviour])
+        throw new Error(`'${k}' has the wrong type`);
     }
     Object.assign(behaviour, patch);
     return { ...behaviour };
@@ -251,13 +319,21 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
       return;
     }
     if (path === '/health' || path === '/healthz') {
-      return sendJson(res, 200, { status: 'ok', site: opts.siteId, jurisdiction: opts.jurisdiction }, siteHeaders);
+      return sendJson(
+        res,
+        200,
+        { status: 'ok', site: opts.siteId, jurisdiction: opts.jurisdiction },
+        siteHeaders,
+      );
     }
     if (path === '/v1/models' && req.method === 'GET') {
       return sendJson(
         res,
         200,
-        { object: 'list', data: opts.models.map((m) => ({ id: m, object: 'model', created: 0, owned_by: opts.siteId })) },
+        {
+          object: 'list',
+          data: opts.models.map((m) => ({ id: m, object: 'model', created: 0, owned_by: opts.siteId })),
+        },
         siteHeaders,
       );
     }

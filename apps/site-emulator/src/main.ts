@@ -18,7 +18,8 @@ for (const site of config.topology.sites) {
     }),
   );
 }
-for (const e of running) console.log(JSON.stringify({ msg: 'site emulator listening', site: e.siteId, url: e.url }));
+for (const e of running)
+  console.log(JSON.stringify({ msg: 'site emulator listening', site: e.siteId, url: e.url }));
 
 const stop = async () => {
   await Promise.all(running.map((e) => e.close()));

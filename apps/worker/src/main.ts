@@ -1,5 +1,11 @@
 /** The Federa worker process: control worker plus the site agents this process hosts. */
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  makeTelemetryFilterString,
+  type LogLevel,
+} from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { TopologyIndex } from '@federa/domain';

@@ -44,9 +44,9 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     maxConcurrentLocalActivityExecutions: 400,
   });
 
-  const sites = opts.topology().topology.sites.filter(
-    (s) => opts.siteAgents === 'all' || opts.siteAgents.includes(s.id),
-  );
+  const sites = opts
+    .topology()
+    .topology.sites.filter((s) => opts.siteAgents === 'all' || opts.siteAgents.includes(s.id));
   const agents = await Promise.all(
     sites.map((site) =>
       Worker.create({

@@ -49,7 +49,8 @@ export interface VerifierOptions {
 export type VerifyToken = (token: string) => Promise<Principal>;
 
 export function createVerifier(opts: VerifierOptions): VerifyToken {
-  const keys: JWTVerifyGetKey = opts.jwks instanceof URL ? createRemoteJWKSet(opts.jwks) : createLocalJWKSet(opts.jwks);
+  const keys: JWTVerifyGetKey =
+    opts.jwks instanceof URL ? createRemoteJWKSet(opts.jwks) : createLocalJWKSet(opts.jwks);
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -60,7 +61,8 @@ export function createVerifier(opts: VerifierOptions): VerifyToken {
         clockTolerance: opts.clockToleranceSec ?? 5,
       });
       const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw new FederaError('UNAUTHENTICATED', 'token lacks a valid role or subject claim');
+      if (!claims.success)
+        throw new FederaError('UNAUTHENTICATED', 'token lacks a valid role or subject claim');
       return { role: claims.data.role, subject: claims.data.sub, tokenId: claims.data.jti };
     } catch (err) {
       if (err instanceof FederaError) throw err;

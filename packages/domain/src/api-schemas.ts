@@ -33,7 +33,10 @@ export const usageListInputSchema = z
   .object({
     limit: z.number().int().min(1).max(500).default(50),
     /** return records older than this record id (paging backwards) */
-    before: z.string().regex(/^\d+-\d+$/).optional(),
+    before: z
+      .string()
+      .regex(/^\d+-\d+$/)
+      .optional(),
   })
   .default({ limit: 50 });
 export type UsageListInput = z.infer<typeof usageListInputSchema>;

@@ -8,7 +8,9 @@ describe('jurisdictions', () => {
     expect(expandJurisdictions(['EEA']).has('NO')).toBe(true);
     expect(expandJurisdictions(['EU']).has('GB')).toBe(false);
     expect([...expandJurisdictions(['FR', 'DE', 'FR'])].sort()).toEqual(['DE', 'FR']);
-    expect(expandJurisdictions(['NORDICS'], { ...BUILTIN_GROUPS, NORDICS: ['SE', 'NO'] }).has('NO')).toBe(true);
+    expect(expandJurisdictions(['NORDICS'], { ...BUILTIN_GROUPS, NORDICS: ['SE', 'NO'] }).has('NO')).toBe(
+      true,
+    );
   });
 
   it('refuses unknown names instead of dropping them', () => {
@@ -20,7 +22,11 @@ describe('jurisdictions', () => {
     expect([...effectiveResidency(['EU'], ['FR'])]).toEqual(['FR']);
     expect(effectiveResidency(['EU'], undefined).size).toBe(27);
     expect(() => effectiveResidency(['EU'], ['FR', 'US'])).toThrow(/widens.*US/);
-    expect(() => effectiveResidency(['FR'], ['EU'])).toThrow(expect.objectContaining({ code: 'RESIDENCY_VIOLATION' }));
-    expect(() => effectiveResidency(['EU'], [])).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => effectiveResidency(['FR'], ['EU'])).toThrow(
+      expect.objectContaining({ code: 'RESIDENCY_VIOLATION' }),
+    );
+    expect(() => effectiveResidency(['EU'], [])).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
   });
 });

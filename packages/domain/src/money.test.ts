@@ -30,7 +30,9 @@ describe('money', () => {
         fc.nat({ max: 100_000 }),
         fc.record({ inputPer1M: fc.nat({ max: 50_000_000 }), outputPer1M: fc.nat({ max: 50_000_000 }) }),
         (input, actualOut, extra, price) => {
-          expect(priceUsage(price, input, actualOut)).toBeLessThanOrEqual(priceUsage(price, input, actualOut + extra));
+          expect(priceUsage(price, input, actualOut)).toBeLessThanOrEqual(
+            priceUsage(price, input, actualOut + extra),
+          );
         },
       ),
     );

@@ -8,10 +8,22 @@ import { TopologyIndex, parseTopology, type TopologyInput } from './topology';
 const MODEL = 'm-1';
 const price = { retail: { inputPer1M: 10, outputPer1M: 20 }, wholesale: { inputPer1M: 5, outputPer1M: 10 } };
 
-function topology(sites: { id: string; j: string; lat: number; lon: number; status?: 'active' | 'draining' | 'down'; model?: string }[], residency: string[]): TopologyIndex {
+function topology(
+  sites: {
+    id: string;
+    j: string;
+    lat: number;
+    lon: number;
+    status?: 'active' | 'draining' | 'down';
+    model?: string;
+  }[],
+  residency: string[],
+): TopologyIndex {
   const input: TopologyInput = {
     name: 't',
-    operators: [{ id: 'op', name: 'Op', country: 'DE', currency: 'EUR', rateCard: { [MODEL]: price, other: price } }],
+    operators: [
+      { id: 'op', name: 'Op', country: 'DE', currency: 'EUR', rateCard: { [MODEL]: price, other: price } },
+    ],
     sites: sites.map((s) => ({
       id: s.id,
       operator: 'op',
@@ -22,12 +34,26 @@ function topology(sites: { id: string; j: string; lat: number; lon: number; stat
       status: s.status ?? 'active',
       models: [{ id: s.model ?? MODEL, capacity: 10 }],
     })),
-    tenants: [{ id: 'ten', name: 'T', homeOperator: 'op', residency, budget: 1, region: 'r', location: { lat: 51.5, lon: -0.12 } }],
+    tenants: [
+      {
+        id: 'ten',
+        name: 'T',
+        homeOperator: 'op',
+        residency,
+        budget: 1,
+        region: 'r',
+        location: { lat: 51.5, lon: -0.12 },
+      },
+    ],
   };
   return new TopologyIndex(parseTopology(input));
 }
 
-function ctx(t: TopologyIndex, latency = new Map<string, SiteObservation>(), inflight = new Map<string, number>()): RouteContext {
+function ctx(
+  t: TopologyIndex,
+  latency = new Map<string, SiteObservation>(),
+  inflight = new Map<string, number>(),
+): RouteContext {
   return { topology: t, policy: t.topology.routing, latency, inflight };
 }
 
@@ -69,7 +95,11 @@ describe('routing', () => {
     );
     const d = rankSites(ctx(t), { tenantId: 'ten', model: MODEL });
     expect(d.candidates.map((c) => c.siteId)).toEqual(['d']);
-    expect(Object.fromEntries(d.excluded.map((e) => [e.siteId, e.reason]))).toEqual({ a: 'DRAINING', b: 'DOWN', c: 'MODEL_MISSING' });
+    expect(Object.fromEntries(d.excluded.map((e) => [e.siteId, e.reason]))).toEqual({
+      a: 'DRAINING',
+      b: 'DOWN',
+      c: 'MODEL_MISSING',
+    });
   });
 
   it('throws NO_ELIGIBLE_SITE when nothing qualifies', () => {
@@ -92,11 +122,18 @@ describe('routing', () => {
         fc.array(siteArb, { minLength: 1, maxLength: 12 }),
         fc.subarray([...countries, ...groupNames], { minLength: 1 }),
         fc.option(fc.subarray(countries, { minLength: 1 }), { nil: undefined }),
-        fc.array(fc.tuple(fc.nat({ max: 11 }), fc.double({ min: 0, max: 500, noNaN: true }), fc.nat({ max: 30 }))),
+        fc.array(
+          fc.tuple(fc.nat({ max: 11 }), fc.double({ min: 0, max: 500, noNaN: true }), fc.nat({ max: 30 })),
+        ),
         (rawSites, policy, narrowing, samples) => {
-          const t = topology(rawSites.map((s, i) => ({ ...s, id: `s${i}` })), policy);
+          const t = topology(
+            rawSites.map((s, i) => ({ ...s, id: `s${i}` })),
+            policy,
+          );
           const latency = new Map(samples.map(([i, ms, n]) => [`s${i}`, { rttEwmaMs: ms, samples: n }]));
-          const allowedByPolicy = new Set(policy.flatMap((p) => (ISO_COUNTRIES.has(p) ? [p] : [...(BUILTIN_GROUPS[p] ?? [])])));
+          const allowedByPolicy = new Set(
+            policy.flatMap((p) => (ISO_COUNTRIES.has(p) ? [p] : [...(BUILTIN_GROUPS[p] ?? [])])),
+          );
           let decision;
           try {
             decision = rankSites(ctx(t, latency), { tenantId: 'ten', model: MODEL, residency: narrowing });
@@ -115,7 +152,9 @@ describe('routing', () => {
           // every site is accounted for: a candidate or excluded with a reason
           expect(decision.candidates.length + decision.excluded.length).toBe(rawSites.length);
           // deterministic: the same inputs give the same decision
-          expect(rankSites(ctx(t, latency), { tenantId: 'ten', model: MODEL, residency: narrowing })).toEqual(decision);
+          expect(rankSites(ctx(t, latency), { tenantId: 'ten', model: MODEL, residency: narrowing })).toEqual(
+            decision,
+          );
         },
       ),
       { numRuns: 300 },

@@ -73,12 +73,18 @@ export function estimateLatencyMs(
 ): Pick<Candidate, 'latencyMs' | 'latencySource'> {
   const prior = physicalRttPriorMs(tenant.location, site.location);
   if (!obs || obs.samples <= 0) return { latencyMs: prior, latencySource: 'prior' };
-  if (obs.samples >= LATENCY_SAMPLES_FOR_TRUST) return { latencyMs: obs.rttEwmaMs, latencySource: 'measured' };
+  if (obs.samples >= LATENCY_SAMPLES_FOR_TRUST)
+    return { latencyMs: obs.rttEwmaMs, latencySource: 'measured' };
   const w = obs.samples / LATENCY_SAMPLES_FOR_TRUST;
   return { latencyMs: w * obs.rttEwmaMs + (1 - w) * prior, latencySource: 'blended' };
 }
 
-function exclusionFor(site: Site, allowed: ReadonlySet<string>, model: string, hasPrice: boolean): ExclusionReason | null {
+function exclusionFor(
+  site: Site,
+  allowed: ReadonlySet<string>,
+  model: string,
+  hasPrice: boolean,
+): ExclusionReason | null {
   if (!allowed.has(site.jurisdiction)) return 'OUTSIDE_RESIDENCY';
   if (site.status === 'down') return 'DOWN';
   if (site.status === 'draining') return 'DRAINING';

@@ -69,7 +69,11 @@ export const routingPolicySchema = z.object({
     .object({ latency: z.number().min(0), load: z.number().min(0), price: z.number().min(0) })
     .default({ latency: 0.6, load: 0.2, price: 0.2 }),
   maxFailoverAttempts: z.number().int().min(1).max(10).default(3),
-  holdTtlMs: z.number().int().min(1000).default(10 * 60 * 1000),
+  holdTtlMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60 * 1000),
 });
 
 export const topologySchema = z
@@ -101,14 +105,20 @@ export const topologySchema = z
       }
       for (const m of s.models) {
         if (!op.rateCard[m.id]) {
-          ctx.addIssue({ code: 'custom', message: `site '${s.id}' serves '${m.id}' but '${op.id}' has no price for it` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `site '${s.id}' serves '${m.id}' but '${op.id}' has no price for it`,
+          });
         }
       }
     }
     const groups = { ...BUILTIN_GROUPS, ...t.jurisdictionGroups };
     for (const tenant of t.tenants) {
       if (!ops.has(tenant.homeOperator)) {
-        ctx.addIssue({ code: 'custom', message: `tenant '${tenant.id}' names unknown operator '${tenant.homeOperator}'` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `tenant '${tenant.id}' names unknown operator '${tenant.homeOperator}'`,
+        });
       }
       try {
         expandJurisdictions(tenant.residency, groups);

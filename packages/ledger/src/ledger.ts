@@ -20,8 +20,25 @@ const SCRIPTS = {
 } as const;
 
 interface LedgerCommands {
-  federaReserve(k1: string, k2: string, k3: string, id: string, amount: string, exp: string, now: string): Promise<string>;
-  federaPost(k1: string, k2: string, k3: string, k4: string, id: string, actual: string, now: string, rec: string): Promise<string>;
+  federaReserve(
+    k1: string,
+    k2: string,
+    k3: string,
+    id: string,
+    amount: string,
+    exp: string,
+    now: string,
+  ): Promise<string>;
+  federaPost(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    id: string,
+    actual: string,
+    now: string,
+    rec: string,
+  ): Promise<string>;
   federaVoid(k1: string, k2: string, k3: string, id: string, now: string): Promise<string>;
   federaSweep(k1: string, k2: string, k3: string, now: string, limit: string): Promise<number>;
 }
@@ -120,19 +137,30 @@ export class Ledger {
 
   async account(tenantId: string): Promise<Account> {
     const raw = await this.redis.hgetall(tenantKeys(tenantId).account);
-    if (raw.budget === undefined) throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
+    if (raw.budget === undefined)
+      throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
     const [budget, posted, pending, overage] = [raw.budget, raw.posted, raw.pending, raw.overage].map((v) =>
       Number(v ?? 0),
     ) as [number, number, number, number];
     return { budget, posted, pending, overage, available: budget - posted - pending };
   }
 
-  async reserve(args: { tenantId: string; requestId: string; amount: number; expiresAt: number }): Promise<ReserveOk> {
+  async reserve(args: {
+    tenantId: string;
+    requestId: string;
+    amount: number;
+    expiresAt: number;
+  }): Promise<ReserveOk> {
     const k = tenantKeys(args.tenantId);
     const raw = JSON.parse(
       await this.cmd.federaReserve(
-        k.account, k.holds, k.expiry,
-        args.requestId, amountArg(args.amount, 'amount'), String(args.expiresAt), String(this.clock()),
+        k.account,
+        k.holds,
+        k.expiry,
+        args.requestId,
+        amountArg(args.amount, 'amount'),
+        String(args.expiresAt),
+        String(this.clock()),
       ),
     ) as RawHold;
     switch (raw.status) {
@@ -152,19 +180,36 @@ export class Ledger {
     }
   }
 
-  async post(args: { tenantId: string; requestId: string; actual: number; record: UsageRecord }): Promise<PostResult> {
+  async post(args: {
+    tenantId: string;
+    requestId: string;
+    actual: number;
+    record: UsageRecord;
+  }): Promise<PostResult> {
     const k = tenantKeys(args.tenantId);
     const raw = JSON.parse(
       await this.cmd.federaPost(
-        k.account, k.holds, k.expiry, k.usage,
-        args.requestId, amountArg(args.actual, 'actual'), String(this.clock()), JSON.stringify(args.record),
+        k.account,
+        k.holds,
+        k.expiry,
+        k.usage,
+        args.requestId,
+        amountArg(args.actual, 'actual'),
+        String(this.clock()),
+        JSON.stringify(args.record),
       ),
     ) as RawHold;
     if (raw.status === 'OK' || raw.status === 'REPLAY') {
-      return { ...toHold(raw), replay: raw.status === 'REPLAY', flags: Array.isArray(raw.flags) ? raw.flags : [] };
+      return {
+        ...toHold(raw),
+        replay: raw.status === 'REPLAY',
+        flags: Array.isArray(raw.flags) ? raw.flags : [],
+      };
     }
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
-      throw new FederaError(raw.status, `cannot post request '${args.requestId}': ${raw.status}`, { state: raw.state });
+      throw new FederaError(raw.status, `cannot post request '${args.requestId}': ${raw.status}`, {
+        state: raw.state,
+      });
     }
     throw new FederaError('INTERNAL', `post answered ${raw.status}`);
   }
@@ -174,9 +219,12 @@ export class Ledger {
     const raw = JSON.parse(
       await this.cmd.federaVoid(k.account, k.holds, k.expiry, args.requestId, String(this.clock())),
     ) as RawHold;
-    if (raw.status === 'OK' || raw.status === 'REPLAY') return { ...toHold(raw), replay: raw.status === 'REPLAY' };
+    if (raw.status === 'OK' || raw.status === 'REPLAY')
+      return { ...toHold(raw), replay: raw.status === 'REPLAY' };
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
-      throw new FederaError(raw.status, `cannot void request '${args.requestId}': ${raw.status}`, { state: raw.state });
+      throw new FederaError(raw.status, `cannot void request '${args.requestId}': ${raw.status}`, {
+        state: raw.state,
+      });
     }
     throw new FederaError('INTERNAL', `void answered ${raw.status}`);
   }
@@ -203,7 +251,10 @@ export class Ledger {
   }
 
   /** The tenant's usage records, newest first. */
-  async listUsage(tenantId: string, opts: { limit: number; before?: string | undefined }): Promise<StoredUsageRecord[]> {
+  async listUsage(
+    tenantId: string,
+    opts: { limit: number; before?: string | undefined },
+  ): Promise<StoredUsageRecord[]> {
     const key = tenantKeys(tenantId).usage;
     const end = opts.before ? `(${opts.before}` : '+';
     const entries = await this.redis.xrevrange(key, end, '-', 'COUNT', opts.limit);

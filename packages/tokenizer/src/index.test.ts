@@ -12,7 +12,10 @@ describe('tokenizer', () => {
 
   it('adds the chat framing per message and for the reply', () => {
     const one = countChatTokens([{ role: 'user', content: 'hi' }]);
-    const two = countChatTokens([{ role: 'user', content: 'hi' }, { role: 'user', content: 'hi' }]);
+    const two = countChatTokens([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'hi' },
+    ]);
     expect(two - one).toBe(one - 3);
   });
 

@@ -27,7 +27,11 @@ export const inferenceRouter = router({
   }),
 });
 
-async function runRequest(deps: ApiDeps, tenantId: string, input: CompleteInput): Promise<RequestWorkflowResult> {
+async function runRequest(
+  deps: ApiDeps,
+  tenantId: string,
+  input: CompleteInput,
+): Promise<RequestWorkflowResult> {
   const workflowId = requestWorkflowId(tenantId, input.requestId);
   const args: RequestWorkflowInput = {
     tenantId,

@@ -4,7 +4,10 @@ import { router, tenantProcedure } from '../trpc';
 export const usageRouter = router({
   /** The caller's own usage records, newest first. The tenant comes from the token only. */
   list: tenantProcedure.input(usageListInputSchema).query(async ({ ctx, input }) => {
-    const records = await ctx.deps.ledger.listUsage(ctx.tenant.id, { limit: input.limit, before: input.before });
+    const records = await ctx.deps.ledger.listUsage(ctx.tenant.id, {
+      limit: input.limit,
+      before: input.before,
+    });
     return {
       records: records.map((r) => ({
         recordId: r.recordId,
