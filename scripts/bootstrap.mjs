@@ -95,8 +95,12 @@ export function redisServerPath() {
   return onPath('redis-server') ?? (existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : null);
 }
 
+export function redisCliPath() {
+  return onPath('redis-cli') ?? (existsSync('/usr/bin/redis-cli') ? '/usr/bin/redis-cli' : null);
+}
+
 function ensureRedis() {
-  if (redisServerPath() && (onPath('redis-cli') || existsSync('/usr/bin/redis-cli'))) return;
+  if (redisServerPath() && redisCliPath()) return;
   const tried = [];
   if (onPath('apt-get')) {
     const root = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -4,9 +4,8 @@
  * against a plain in-memory reference and checks the invariants after every step.
  */
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UsageRecord } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
@@ -33,14 +32,29 @@ function record(tenantId: string, requestId: string, charge: number): UsageRecor
   };
 }
 
-describe('ledger', () => {
-  let redis: Redis;
-  let now = 1_000_000;
+const backends: [string, () => Redis | Cluster][] = [
+  ['a single Redis', () => new Redis(inject('redisUrl'))],
+  [
+    'a 3-master Redis Cluster',
+    () =>
+      new Cluster(
+        inject('redisClusterNodes').map((n) => {
+          const [host, port] = n.split(':');
+          return { host: host!, port: Number(port) };
+        }),
+      ),
+  ],
+];
+
+describe.each(backends)('ledger on %s', (_name, connect) => {
+  let redis: Redis | Cluster;
+  // 2026-11-30T23:59:00Z: close to a month boundary, so period tests can cross it
+  let now = Date.UTC(2026, 10, 30, 23, 59);
   let ledger: Ledger;
 
   beforeAll(() => {
-    redis = new Redis(inject('redisUrl'));
-    ledger = new Ledger(redis, () => now);
+    redis = connect();
+    ledger = new Ledger(redis, { clock: () => now, period: 'month' });
   });
   afterAll(() => redis.disconnect());
 
@@ -159,12 +173,81 @@ describe('ledger', () => {
     expect(await ledger.account(t)).toMatchObject({ posted: 123_456_789_012_343, pending: 0 });
   });
 
+  it('restarts a period budget at the period boundary and keeps the closed period', async () => {
+    const t = uniqueSuffix();
+    now = Date.UTC(2026, 10, 30, 23, 59);
+    await ledger.ensureAccount(t, { budget: 100, mode: 'period' });
+    await ledger.reserve({ tenantId: t, requestId: 'a', amount: 90, expiresAt: now + 600_000 });
+    await ledger.post({ tenantId: t, requestId: 'a', actual: 70, record: record(t, 'a', 70) });
+    await expect(ledger.reserve({ tenantId: t, requestId: 'b', amount: 40, expiresAt: now + 600_000 })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    now = Date.UTC(2026, 11, 1, 0, 1); // December
+    expect(await ledger.account(t)).toMatchObject({ period: '2026-12', posted: 0, available: 100 });
+    await ledger.reserve({ tenantId: t, requestId: 'b', amount: 40, expiresAt: now + 600_000 });
+    expect(await ledger.closedPeriods(t)).toEqual({ '2026-11': { posted: 70, overage: 0 } });
+    expect(await ledger.account(t)).toMatchObject({ period: '2026-12', posted: 0, pending: 40, available: 60 });
+  });
+
+  it('adds prepaid credit once per top-up id and never resets it', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, { budget: 0, mode: 'prepaid' });
+    await expect(ledger.reserve({ tenantId: t, requestId: 'r', amount: 10, expiresAt: now + 1000 })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({ budget: 50, replay: false });
+    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({ budget: 50, replay: true });
+    await ledger.reserve({ tenantId: t, requestId: 'r', amount: 10, expiresAt: now + 1000 });
+    now += 40 * 24 * 3600 * 1000; // well into another month
+    expect(await ledger.account(t)).toMatchObject({ mode: 'prepaid', period: null, budget: 50, pending: 10 });
+    await expect(ledger.topUp({ tenantId: `${t}-nobody`, topUpId: 'x', amount: 1 })).rejects.toMatchObject({ code: 'UNKNOWN_TENANT' });
+  });
+
+  it('limits tokens per minute in the same atomic step, with a retry hint, and refunds unused tokens', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, { budget: 1_000_000, tokensPerMinute: 600 });
+    await ledger.reserve({ tenantId: t, requestId: 'a', amount: 1, expiresAt: now + 60_000, tokens: 500 });
+    const before = await ledger.account(t);
+    const refused = await ledger.reserve({ tenantId: t, requestId: 'b', amount: 1, expiresAt: now + 60_000, tokens: 200 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterMs: 10_000 } });
+    // refused means nothing changed: no hold, no money, no tokens taken
+    expect(await ledger.hold(t, 'b')).toBeNull();
+    expect(await ledger.account(t)).toEqual(before);
+    // the site used only 100 of the 500 tokens: 400 come back
+    await ledger.post({ tenantId: t, requestId: 'a', actual: 1, actualTokens: 100, record: record(t, 'a', 1) });
+    await ledger.reserve({ tenantId: t, requestId: 'b', amount: 1, expiresAt: now + 60_000, tokens: 200 });
+    // the bucket refills over the minute
+    await expect(ledger.reserve({ tenantId: t, requestId: 'c', amount: 1, expiresAt: now + 60_000, tokens: 400 })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    now += 10_000; // +100 tokens
+    await ledger.reserve({ tenantId: t, requestId: 'c', amount: 1, expiresAt: now + 60_000, tokens: 400 });
+    // a request larger than the whole minute's allowance can never pass: no retry hint
+    await expect(ledger.reserve({ tenantId: t, requestId: 'd', amount: 1, expiresAt: now + 60_000, tokens: 601 })).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterMs: null },
+    });
+    // voiding returns all of a hold's tokens
+    await ledger.void({ tenantId: t, requestId: 'c' });
+    await ledger.reserve({ tenantId: t, requestId: 'e', amount: 1, expiresAt: now + 60_000, tokens: 400 });
+  });
+
+  it('lists pending holds and reads usage by time range', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 1000);
+    await ledger.reserve({ tenantId: t, requestId: 'p1', amount: 5, expiresAt: now + 1000 });
+    await ledger.reserve({ tenantId: t, requestId: 'p2', amount: 5, expiresAt: now + 2000 });
+    await ledger.post({ tenantId: t, requestId: 'p2', actual: 3, record: record(t, 'p2', 3) });
+    expect((await ledger.pendingHolds(t)).map((h) => h.requestId)).toEqual(['p1']);
+    const all: string[] = [];
+    for await (const r of ledger.usageBetween(t, 0, Date.now() + 60_000, 1)) all.push(r.requestId);
+    expect(all).toEqual(['p2']);
+    const none: string[] = [];
+    for await (const r of ledger.usageBetween(t, Date.now() + 60_000, Date.now() + 120_000)) none.push(r.requestId);
+    expect(none).toEqual([]);
+  });
+
   it('agrees with a reference model on random operation sequences, retries included', async () => {
     type Op =
       | { kind: 'reserve'; id: number; amount: number; ttl: number }
       | { kind: 'post'; id: number; actual: number }
       | { kind: 'void'; id: number }
-      | { kind: 'advance'; ms: number };
+      | { kind: 'advance'; ms: number }
+      | { kind: 'topup'; id: number; amount: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({
         kind: fc.constant('reserve' as const),
@@ -179,15 +262,19 @@ describe('ledger', () => {
       }),
       fc.record({ kind: fc.constant('void' as const), id: fc.nat({ max: 7 }) }),
       fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
+      fc.record({ kind: fc.constant('topup' as const), id: fc.nat({ max: 3 }), amount: fc.integer({ min: 0, max: 300 }) }),
     );
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 1000 }),
         // each op may be delivered twice, as a retried activity or a re-sent command would be
         fc.array(fc.tuple(opArb, fc.boolean()), { minLength: 1, maxLength: 40 }),
-        async (budget, ops) => {
+        async (initialBudget, ops) => {
           const t = uniqueSuffix();
-          await ledger.ensureAccount(t, budget);
+          // prepaid, so top-ups apply and no period boundary resets the figures mid-sequence
+          await ledger.ensureAccount(t, { budget: initialBudget, mode: 'prepaid' });
+          let budget = initialBudget;
+          const topUps = new Set<number>();
           const model = {
             posted: 0,
             pending: 0,
@@ -205,9 +292,17 @@ describe('ledger', () => {
           };
           for (const [op, duplicate] of ops) {
             for (let delivery = 0; delivery < (duplicate ? 2 : 1); delivery++) {
-              const id = op.kind === 'advance' ? '' : `r${op.id}`;
+              const id = `r${'id' in op ? op.id : ''}`;
               if (op.kind === 'advance') {
                 now += op.ms;
+                continue;
+              }
+              if (op.kind === 'topup') {
+                const r = await ledger.topUp({ tenantId: t, topUpId: `tx${op.id}`, amount: op.amount });
+                expect(r.replay).toBe(topUps.has(op.id));
+                if (!topUps.has(op.id)) budget += op.amount;
+                topUps.add(op.id);
+                expect(r.budget).toBe(budget);
                 continue;
               }
               expire();

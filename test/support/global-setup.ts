@@ -7,12 +7,16 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { WORKFLOWS_PATH } from '@federa/worker';
-import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from '../../scripts/infra';
+import { PROFILES, dataDir, ensureRedis, ensureRedisCluster, ensureTemporal, type RunningService } from '../../scripts/infra';
+
+/** masters of the local Redis Cluster the ledger suite also runs against */
+const CLUSTER_PORTS = [7301, 7302, 7303];
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     redisUrl: string;
+    redisClusterNodes: string[];
     workflowBundlePath: string;
   }
 }
@@ -21,20 +25,22 @@ let services: RunningService[] = [];
 
 export async function setup(project: TestProject) {
   const profile = PROFILES.test;
-  const [temporal, redis, bundle] = await Promise.all([
+  const [temporal, redis, cluster, bundle] = await Promise.all([
     ensureTemporal(profile),
     ensureRedis(profile),
+    ensureRedisCluster(profile, CLUSTER_PORTS),
     bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
     }),
   ]);
-  services = [temporal, redis];
+  services = [temporal, redis, cluster];
   const bundlePath = join(dataDir(profile), 'workflow-bundle.js');
   mkdirSync(dataDir(profile), { recursive: true });
   writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', temporal.address);
   project.provide('redisUrl', redis.address);
+  project.provide('redisClusterNodes', cluster.address.split(','));
   project.provide('workflowBundlePath', bundlePath);
 }
 

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   RESIDENCY_VIOLATION: { http: 403, retryable: false },
   NO_ELIGIBLE_SITE: { http: 503, retryable: false },
   BUDGET_EXCEEDED: { http: 402, retryable: false },
+  RATE_LIMITED: { http: 429, retryable: false },
+  OVERLOADED: { http: 429, retryable: false },
   SITE_REJECTED: { http: 422, retryable: false },
   SITE_UNAVAILABLE: { http: 503, retryable: true },
   ALL_SITES_FAILED: { http: 503, retryable: false },

@@ -9,5 +9,13 @@ export function tenantKeys(tenantId: string) {
     holds: `${tag}:holds`,
     expiry: `${tag}:expiry`,
     usage: `${tag}:usage`,
+    periods: `${tag}:periods`,
+    topups: `${tag}:topups`,
   } as const;
+}
+
+/** The KEYS every ledger script receives, in the order the Lua prelude names them. */
+export function scriptKeys(tenantId: string): string[] {
+  const k = tenantKeys(tenantId);
+  return [k.account, k.holds, k.expiry, k.usage, k.periods, k.topups];
 }

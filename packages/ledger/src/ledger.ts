@@ -6,44 +6,26 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
-import { tenantKeys } from './keys';
+import { scriptKeys, tenantKeys } from './keys';
+import { periodId, type BillingPeriod } from './periods';
 
 type RedisLike = Redis | Cluster;
+const KEY_COUNT = 6;
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PRELUDE = lua('prelude');
 const SCRIPTS = {
-  federaReserve: { numberOfKeys: 3, lua: PRELUDE + lua('reserve') },
-  federaPost: { numberOfKeys: 4, lua: PRELUDE + lua('post') },
-  federaVoid: { numberOfKeys: 3, lua: PRELUDE + lua('void') },
-  federaSweep: { numberOfKeys: 3, lua: PRELUDE + lua('sweep') },
+  federaReserve: PRELUDE + lua('reserve'),
+  federaPost: PRELUDE + lua('post'),
+  federaVoid: PRELUDE + lua('void'),
+  federaTopUp: PRELUDE + lua('topup'),
+  federaSweep: PRELUDE + lua('sweep'),
 } as const;
-
-interface LedgerCommands {
-  federaReserve(
-    k1: string,
-    k2: string,
-    k3: string,
-    id: string,
-    amount: string,
-    exp: string,
-    now: string,
-  ): Promise<string>;
-  federaPost(
-    k1: string,
-    k2: string,
-    k3: string,
-    k4: string,
-    id: string,
-    actual: string,
-    now: string,
-    rec: string,
-  ): Promise<string>;
-  federaVoid(k1: string, k2: string, k3: string, id: string, now: string): Promise<string>;
-  federaSweep(k1: string, k2: string, k3: string, now: string, limit: string): Promise<number>;
-}
+type ScriptName = keyof typeof SCRIPTS;
+type Commands = Record<ScriptName, (...args: string[]) => Promise<string | number>>;
 
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
+export type BudgetMode = 'period' | 'prepaid';
 
 export interface Hold {
   readonly requestId: string;
@@ -53,6 +35,8 @@ export interface Hold {
   readonly posted: number;
   readonly overage: number;
   readonly recordId: string | null;
+  /** rate-limit tokens the hold took */
+  readonly tokens: number;
 }
 
 export interface ReserveOk extends Hold {
@@ -65,15 +49,27 @@ export interface PostResult extends Hold {
   readonly flags: readonly string[];
 }
 
+export interface AccountSettings {
+  /** period budget (mode 'period') or the prepaid credit so far (mode 'prepaid'), minor units */
+  readonly budget: number;
+  readonly mode?: BudgetMode;
+  /** token-rate limit in tokens per minute; 0 = none */
+  readonly tokensPerMinute?: number;
+}
+
 export interface Account {
   readonly budget: number;
   readonly posted: number;
   readonly pending: number;
   readonly overage: number;
   readonly available: number;
+  readonly mode: BudgetMode;
+  /** the budget period the figures belong to (mode 'period') */
+  readonly period: string | null;
+  readonly tokensPerMinute: number;
 }
 
-interface RawHold {
+interface RawReply {
   status: string;
   requestId: string;
   state: HoldState;
@@ -82,11 +78,14 @@ interface RawHold {
   posted: string;
   overage: string;
   recordId: string;
+  tokens: string;
   available?: string;
+  retryAfterMs?: number;
+  budget?: string;
   flags?: string[] | Record<string, never>;
 }
 
-function toHold(raw: RawHold): Hold {
+function toHold(raw: RawReply): Hold {
   return {
     requestId: raw.requestId,
     state: raw.state,
@@ -95,6 +94,7 @@ function toHold(raw: RawHold): Hold {
     posted: Number(raw.posted),
     overage: Number(raw.overage),
     recordId: raw.recordId || null,
+    tokens: Number(raw.tokens || 0),
   };
 }
 
@@ -105,44 +105,85 @@ function amountArg(value: number, what: string): string {
   return String(value);
 }
 
+export interface LedgerOptions {
+  readonly clock?: () => number;
+  /** length of a budget period for tenants in 'period' mode */
+  readonly period?: BillingPeriod;
+}
+
 export class Ledger {
-  private readonly cmd: LedgerCommands;
+  private readonly cmd: Commands;
+  private readonly clock: () => number;
+  private readonly period: BillingPeriod;
 
   constructor(
     readonly redis: RedisLike,
-    private readonly clock: () => number = Date.now,
+    opts: LedgerOptions | (() => number) = {},
   ) {
-    for (const [name, def] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, def);
+    const o = typeof opts === 'function' ? { clock: opts } : opts;
+    this.clock = o.clock ?? Date.now;
+    this.period = o.period ?? 'month';
+    for (const [name, source] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua: source });
     }
-    this.cmd = redis as unknown as LedgerCommands;
+    this.cmd = redis as unknown as Commands;
+  }
+
+  private async run(script: ScriptName, tenantId: string, ...args: string[]): Promise<RawReply> {
+    return JSON.parse(String(await this.cmd[script](...scriptKeys(tenantId), ...args))) as RawReply;
   }
 
   /** Create the tenant's account if it does not exist; an existing account keeps its figures. */
-  async ensureAccount(tenantId: string, budget: number): Promise<void> {
-    const k = tenantKeys(tenantId);
+  async ensureAccount(tenantId: string, settings: AccountSettings | number): Promise<void> {
+    const s = typeof settings === 'number' ? { budget: settings } : settings;
+    const k = tenantKeys(tenantId).account;
     await this.redis
       .multi()
-      .hsetnx(k.account, 'budget', amountArg(budget, 'budget'))
-      .hsetnx(k.account, 'posted', '0')
-      .hsetnx(k.account, 'pending', '0')
-      .hsetnx(k.account, 'overage', '0')
+      .hsetnx(k, 'budget', amountArg(s.budget, 'budget'))
+      .hsetnx(k, 'posted', '0')
+      .hsetnx(k, 'pending', '0')
+      .hsetnx(k, 'overage', '0')
+      .hsetnx(k, 'mode', s.mode ?? 'period')
+      .hsetnx(k, 'tpm', amountArg(s.tokensPerMinute ?? 0, 'tokensPerMinute'))
       .exec();
   }
 
-  async setBudget(tenantId: string, budget: number): Promise<void> {
-    await this.ensureAccount(tenantId, budget);
-    await this.redis.hset(tenantKeys(tenantId).account, 'budget', amountArg(budget, 'budget'));
+  /** Admin: set budget, mode and rate limit (a changed limit starts with a full bucket). */
+  async configureAccount(tenantId: string, settings: AccountSettings): Promise<Account> {
+    await this.ensureAccount(tenantId, settings);
+    const k = tenantKeys(tenantId).account;
+    const fields: string[] = ['budget', amountArg(settings.budget, 'budget')];
+    if (settings.mode) fields.push('mode', settings.mode);
+    const tx = this.redis.multi().hset(k, ...fields);
+    if (settings.tokensPerMinute !== undefined) {
+      tx.hset(k, 'tpm', amountArg(settings.tokensPerMinute, 'tokensPerMinute')).hdel(k, 'tpm_avail', 'tpm_ts');
+    }
+    await tx.exec();
+    return this.account(tenantId);
   }
 
   async account(tenantId: string): Promise<Account> {
     const raw = await this.redis.hgetall(tenantKeys(tenantId).account);
-    if (raw.budget === undefined)
-      throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
-    const [budget, posted, pending, overage] = [raw.budget, raw.posted, raw.pending, raw.overage].map((v) =>
-      Number(v ?? 0),
-    ) as [number, number, number, number];
-    return { budget, posted, pending, overage, available: budget - posted - pending };
+    if (raw.budget === undefined) throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
+    const n = (v: string | undefined) => Number(v ?? 0);
+    const mode: BudgetMode = raw.mode === 'prepaid' ? 'prepaid' : 'period';
+    // a period that has ended but not yet rolled (no operation since) reads as the new, empty one
+    const current = periodId(this.period, this.clock());
+    const stale = mode === 'period' && raw.period !== undefined && raw.period !== current;
+    const posted = stale ? 0 : n(raw.posted);
+    const overage = stale ? 0 : n(raw.overage);
+    const budget = n(raw.budget);
+    const pending = n(raw.pending);
+    return {
+      budget,
+      posted,
+      pending,
+      overage,
+      available: budget - posted - pending,
+      mode,
+      period: mode === 'period' ? current : null,
+      tokensPerMinute: n(raw.tpm),
+    };
   }
 
   async reserve(args: {
@@ -150,19 +191,20 @@ export class Ledger {
     requestId: string;
     amount: number;
     expiresAt: number;
+    /** tokens this request may use (input + max output), for the token-rate limit */
+    tokens?: number;
   }): Promise<ReserveOk> {
-    const k = tenantKeys(args.tenantId);
-    const raw = JSON.parse(
-      await this.cmd.federaReserve(
-        k.account,
-        k.holds,
-        k.expiry,
-        args.requestId,
-        amountArg(args.amount, 'amount'),
-        String(args.expiresAt),
-        String(this.clock()),
-      ),
-    ) as RawHold;
+    const now = this.clock();
+    const raw = await this.run(
+      'federaReserve',
+      args.tenantId,
+      args.requestId,
+      amountArg(args.amount, 'amount'),
+      String(args.expiresAt),
+      String(now),
+      periodId(this.period, now),
+      amountArg(args.tokens ?? 0, 'tokens'),
+    );
     switch (raw.status) {
       case 'OK':
       case 'REPLAY':
@@ -173,6 +215,16 @@ export class Ledger {
           `the request needs a hold of ${args.amount} but only ${raw.available} remains in the budget`,
           { needed: args.amount, available: Number(raw.available) },
         );
+      case 'RATE_LIMITED': {
+        const retryAfterMs = raw.retryAfterMs ?? -1;
+        throw new FederaError(
+          'RATE_LIMITED',
+          retryAfterMs < 0
+            ? `the request may use ${args.tokens} tokens, more than the tenant's limit per minute`
+            : `token rate limit reached; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+          { retryAfterMs: retryAfterMs < 0 ? null : retryAfterMs },
+        );
+      }
       case 'UNKNOWN_TENANT':
         throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
       default:
@@ -184,27 +236,23 @@ export class Ledger {
     tenantId: string;
     requestId: string;
     actual: number;
+    /** tokens actually used; the rest of the hold's tokens return to the rate-limit bucket */
+    actualTokens?: number;
     record: UsageRecord;
   }): Promise<PostResult> {
-    const k = tenantKeys(args.tenantId);
-    const raw = JSON.parse(
-      await this.cmd.federaPost(
-        k.account,
-        k.holds,
-        k.expiry,
-        k.usage,
-        args.requestId,
-        amountArg(args.actual, 'actual'),
-        String(this.clock()),
-        JSON.stringify(args.record),
-      ),
-    ) as RawHold;
+    const now = this.clock();
+    const raw = await this.run(
+      'federaPost',
+      args.tenantId,
+      args.requestId,
+      amountArg(args.actual, 'actual'),
+      String(now),
+      JSON.stringify(args.record),
+      periodId(this.period, now),
+      amountArg(args.actualTokens ?? 0, 'actualTokens'),
+    );
     if (raw.status === 'OK' || raw.status === 'REPLAY') {
-      return {
-        ...toHold(raw),
-        replay: raw.status === 'REPLAY',
-        flags: Array.isArray(raw.flags) ? raw.flags : [],
-      };
+      return { ...toHold(raw), replay: raw.status === 'REPLAY', flags: Array.isArray(raw.flags) ? raw.flags : [] };
     }
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
       throw new FederaError(raw.status, `cannot post request '${args.requestId}': ${raw.status}`, {
@@ -215,12 +263,8 @@ export class Ledger {
   }
 
   async void(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
-    const k = tenantKeys(args.tenantId);
-    const raw = JSON.parse(
-      await this.cmd.federaVoid(k.account, k.holds, k.expiry, args.requestId, String(this.clock())),
-    ) as RawHold;
-    if (raw.status === 'OK' || raw.status === 'REPLAY')
-      return { ...toHold(raw), replay: raw.status === 'REPLAY' };
+    const raw = await this.run('federaVoid', args.tenantId, args.requestId, String(this.clock()));
+    if (raw.status === 'OK' || raw.status === 'REPLAY') return { ...toHold(raw), replay: raw.status === 'REPLAY' };
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
       throw new FederaError(raw.status, `cannot void request '${args.requestId}': ${raw.status}`, {
         state: raw.state,
@@ -229,45 +273,86 @@ export class Ledger {
     throw new FederaError('INTERNAL', `void answered ${raw.status}`);
   }
 
+  /** Add prepaid credit, once per top-up id. */
+  async topUp(args: { tenantId: string; topUpId: string; amount: number }): Promise<{ budget: number; replay: boolean }> {
+    const raw = await this.run('federaTopUp', args.tenantId, args.topUpId, amountArg(args.amount, 'amount'));
+    if (raw.status === 'UNKNOWN_TENANT') throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
+    return { budget: Number(raw.budget), replay: raw.status === 'REPLAY' };
+  }
+
   /** Expire due holds of one tenant (the periodic sweep; reserve/post/void also do it lazily). */
   async sweep(tenantId: string, limit = 1000): Promise<number> {
-    const k = tenantKeys(tenantId);
-    return this.cmd.federaSweep(k.account, k.holds, k.expiry, String(this.clock()), String(limit));
+    return Number(await this.cmd.federaSweep(...scriptKeys(tenantId), String(this.clock()), String(limit)));
   }
 
   async hold(tenantId: string, requestId: string): Promise<Hold | null> {
     const raw = await this.redis.hget(tenantKeys(tenantId).holds, requestId);
-    if (!raw) return null;
-    const [state, amount, expiresAt, posted, overage, recordId] = raw.split('|');
-    return {
-      requestId,
-      state: state as HoldState,
-      amount: Number(amount),
-      expiresAt: Number(expiresAt),
-      posted: Number(posted),
-      overage: Number(overage),
-      recordId: recordId || null,
-    };
+    return raw ? parseHold(requestId, raw) : null;
+  }
+
+  /** Holds not yet posted, voided or expired. */
+  async pendingHolds(tenantId: string, limit = 100): Promise<Hold[]> {
+    const k = tenantKeys(tenantId);
+    const ids = await this.redis.zrange(k.expiry, 0, limit - 1);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(k.holds, ...ids);
+    return ids.flatMap((id, i) => (raws[i] ? [parseHold(id, raws[i])] : [])).filter((h) => h.state === 'pending');
+  }
+
+  /** Totals of closed budget periods. */
+  async closedPeriods(tenantId: string): Promise<Record<string, { posted: number; overage: number }>> {
+    const raw = await this.redis.hgetall(tenantKeys(tenantId).periods);
+    return Object.fromEntries(
+      Object.entries(raw).map(([p, v]) => {
+        const [posted, overage] = v.split('|');
+        return [p, { posted: Number(posted), overage: Number(overage) }];
+      }),
+    );
   }
 
   /** The tenant's usage records, newest first. */
-  async listUsage(
-    tenantId: string,
-    opts: { limit: number; before?: string | undefined },
-  ): Promise<StoredUsageRecord[]> {
-    const key = tenantKeys(tenantId).usage;
+  async listUsage(tenantId: string, opts: { limit: number; before?: string | undefined }): Promise<StoredUsageRecord[]> {
     const end = opts.before ? `(${opts.before}` : '+';
-    const entries = await this.redis.xrevrange(key, end, '-', 'COUNT', opts.limit);
-    return entries.map(([recordId, fields]) => {
-      const f = new Map<string, string>();
-      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-      const record = JSON.parse(f.get('record') ?? '{}') as UsageRecord;
-      const ledgerFlags = (f.get('flags') ?? '').split(',').filter(Boolean);
-      return { ...record, flags: [...new Set([...record.flags, ...ledgerFlags])], recordId };
-    });
+    const entries = await this.redis.xrevrange(tenantKeys(tenantId).usage, end, '-', 'COUNT', opts.limit);
+    return entries.map(([id, fields]) => parseRecord(id, fields));
+  }
+
+  /** Usage records appended in [fromMs, toMs), oldest first, in pages (for settlement). */
+  async *usageBetween(tenantId: string, fromMs: number, toMs: number, pageSize = 1000): AsyncGenerator<StoredUsageRecord> {
+    let start = `${fromMs}-0`;
+    const end = `${Math.max(fromMs, toMs - 1)}-18446744073709551615`;
+    if (toMs <= fromMs) return;
+    for (;;) {
+      const entries = await this.redis.xrange(tenantKeys(tenantId).usage, start, end, 'COUNT', pageSize);
+      for (const [id, fields] of entries) yield parseRecord(id, fields);
+      if (entries.length < pageSize) return;
+      start = `(${entries[entries.length - 1]![0]}`;
+    }
   }
 
   async usageCount(tenantId: string): Promise<number> {
     return this.redis.xlen(tenantKeys(tenantId).usage);
   }
+}
+
+function parseHold(requestId: string, raw: string): Hold {
+  const [state, amount, expiresAt, posted, overage, recordId, tokens] = raw.split('|');
+  return {
+    requestId,
+    state: state as HoldState,
+    amount: Number(amount),
+    expiresAt: Number(expiresAt),
+    posted: Number(posted),
+    overage: Number(overage),
+    recordId: recordId || null,
+    tokens: Number(tokens ?? 0),
+  };
+}
+
+function parseRecord(recordId: string, fields: string[]): StoredUsageRecord {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+  const record = JSON.parse(f.get('record') ?? '{}') as UsageRecord;
+  const ledgerFlags = (f.get('flags') ?? '').split(',').filter(Boolean);
+  return { ...record, flags: [...new Set([...record.flags, ...ledgerFlags])], recordId };
 }

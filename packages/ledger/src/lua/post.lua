@@ -1,9 +1,10 @@
--- post(requestId, actual, nowMs, recordJson): capture the actual charge against a hold, release the
--- rest, and append exactly one usage record (KEYS[4], a stream) in the same atomic step.
--- A charge above the hold posts the hold and books the excess as flagged overage; a post after the
--- hold expired still records the usage (the site did the work), all of it as flagged overage.
-local id, actual, now, record = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local USAGE = KEYS[4]
+-- post(requestId, actual, nowMs, recordJson, periodId, actualTokens): capture the actual charge against
+-- a hold, release the rest (money and unused rate-limit tokens), and append exactly one usage record
+-- in the same atomic step. A charge above the hold posts the hold and books the excess as flagged
+-- overage; a post after the hold expired still records the usage (the site did the work), all of it
+-- as flagged overage. A repeat returns the first result.
+local id, actual, now, record, period, actual_tokens =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
 expire_due(now, 64)
 
 local h = load_hold(id)
@@ -11,6 +12,7 @@ if not h then return cjson.encode({ status = 'HOLD_NOT_FOUND', requestId = id })
 if h.state == 'posted' then return hold_reply('REPLAY', id, h) end
 if h.state == 'voided' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
 
+roll_period(period)
 local flags = {}
 local posted, overage
 if h.state == 'pending' then
@@ -20,6 +22,7 @@ if h.state == 'pending' then
   redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
   redis.call('ZREM', EXPIRY, id)
   if overage > 0 then table.insert(flags, 'OVERAGE') end
+  refund_tokens(tonumber(h.tokens) - actual_tokens, now)
 else -- expired
   posted, overage = 0, tonumber(actual)
   table.insert(flags, 'LATE_POST')

@@ -1,7 +1,13 @@
--- Shared by every ledger script. KEYS[1] = account hash, KEYS[2] = holds hash, KEYS[3] = expiry zset,
--- all in the tenant's hash slot ({t:<tenant>}). Amounts stay decimal strings wherever they are
--- stored, because Lua numbers are doubles and tostring() prints only 14 significant digits.
-local ACCT, HOLDS, EXPIRY = KEYS[1], KEYS[2], KEYS[3]
+-- Shared by every ledger script. All keys live in the tenant's hash slot ({t:<tenant>}):
+--   KEYS[1] account hash   budget, posted, pending, overage, mode, period, tpm, tpm_avail, tpm_ts
+--   KEYS[2] holds hash     requestId -> state|amount|expiresAt|posted|overage|recordId|tokens
+--   KEYS[3] expiry zset    pending requestIds by expiry time
+--   KEYS[4] usage stream   one entry per posted request
+--   KEYS[5] periods hash   closed budget periods: periodId -> posted|overage
+--   KEYS[6] top-ups hash   topUpId -> amount
+-- Money stays a decimal string wherever it is stored: Lua numbers are doubles and tostring() prints
+-- only 14 significant digits. Arithmetic on doubles is exact below 2^53, which the TS side enforces.
+local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
 local function int(x) return string.format('%.0f', x) end
 -- '-0' is not an integer to HINCRBY
@@ -10,15 +16,49 @@ local function neg(amount) if tonumber(amount) == 0 then return '0' end return '
 local function load_hold(id)
   local raw = redis.call('HGET', HOLDS, id)
   if not raw then return nil end
-  local state, amount, expires_at, posted, overage, record_id =
-    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  local state, amount, expires_at, posted, overage, record_id, tokens =
+    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   return { state = state, amount = amount, expires_at = expires_at, posted = posted, overage = overage,
-           record_id = record_id }
+           record_id = record_id, tokens = tokens }
 end
 
 local function save_hold(id, h)
-  redis.call('HSET', HOLDS, id,
-    h.state .. '|' .. h.amount .. '|' .. h.expires_at .. '|' .. h.posted .. '|' .. h.overage .. '|' .. h.record_id)
+  redis.call('HSET', HOLDS, id, table.concat(
+    { h.state, h.amount, h.expires_at, h.posted, h.overage, h.record_id, h.tokens }, '|'))
+end
+
+-- Token-rate limit: a bucket of `tpm` tokens refilled continuously over a minute.
+local function bucket(now)
+  local tpm, avail, ts = unpack(redis.call('HMGET', ACCT, 'tpm', 'tpm_avail', 'tpm_ts'))
+  tpm = tonumber(tpm or '0')
+  if tpm <= 0 then return nil end
+  avail = tonumber(avail or tpm)
+  ts = tonumber(ts or now)
+  return { tpm = tpm, avail = math.min(tpm, avail + math.max(0, now - ts) * tpm / 60000) }
+end
+
+local function save_bucket(b, now)
+  redis.call('HSET', ACCT, 'tpm_avail', string.format('%.6f', b.avail), 'tpm_ts', int(now))
+end
+
+local function refund_tokens(tokens, now)
+  local b = bucket(now)
+  if b and tokens > 0 then
+    b.avail = math.min(b.tpm, b.avail + tokens)
+    save_bucket(b, now)
+  end
+end
+
+-- A period budget restarts at the period boundary: the closed period's totals are kept in PERIODS.
+-- Holds still pending carry over and are posted into the period they complete in.
+local function roll_period(period)
+  local mode, current = unpack(redis.call('HMGET', ACCT, 'mode', 'period'))
+  if mode ~= 'period' or current == period then return end
+  if current then
+    local posted, overage = unpack(redis.call('HMGET', ACCT, 'posted', 'overage'))
+    redis.call('HSETNX', PERIODS, current, (posted or '0') .. '|' .. (overage or '0'))
+  end
+  redis.call('HSET', ACCT, 'period', period, 'posted', '0', 'overage', '0')
 end
 
 -- Lazily expire holds whose time has passed, returning their amounts to the budget. Bounded per
@@ -39,7 +79,7 @@ end
 
 local function hold_reply(status, id, h, extra)
   local r = { status = status, requestId = id, state = h.state, amount = h.amount, expiresAt = h.expires_at,
-              posted = h.posted, overage = h.overage, recordId = h.record_id }
+              posted = h.posted, overage = h.overage, recordId = h.record_id, tokens = h.tokens }
   if extra then for k, v in pairs(extra) do r[k] = v end end
   return cjson.encode(r)
 end

@@ -1,20 +1,37 @@
--- reserve(requestId, amount, expiresAtMs, nowMs): hold `amount` if budget − posted − pending ≥ amount.
--- Idempotent by requestId: a repeat returns the hold as it stands, and never holds twice.
-local id, amount, expires_at, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+-- reserve(requestId, amount, expiresAtMs, nowMs, periodId, tokens): hold `amount` if
+-- budget − posted − pending ≥ amount and the token-rate bucket has `tokens`. Both checks pass or
+-- nothing changes. Idempotent by requestId: a repeat returns the hold as it stands.
+local id, amount, expires_at, now, period, tokens =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+if redis.call('EXISTS', ACCT) == 0 then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
 expire_due(now, 64)
 
 local existing = load_hold(id)
 if existing then return hold_reply('REPLAY', id, existing) end
 
-local acct = redis.call('HMGET', ACCT, 'budget', 'posted', 'pending')
-if not acct[1] then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
-local available = tonumber(acct[1]) - tonumber(acct[2] or '0') - tonumber(acct[3] or '0')
+roll_period(period)
+local budget, posted, pending = unpack(redis.call('HMGET', ACCT, 'budget', 'posted', 'pending'))
+local available = tonumber(budget) - tonumber(posted or '0') - tonumber(pending or '0')
 if tonumber(amount) > available then
   return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
 end
 
+local b = bucket(now)
+if b then
+  if tokens > b.tpm then
+    return cjson.encode({ status = 'RATE_LIMITED', retryAfterMs = -1, tpm = b.tpm, tokens = tokens })
+  end
+  if tokens > b.avail then
+    return cjson.encode({ status = 'RATE_LIMITED', retryAfterMs = math.ceil((tokens - b.avail) * 60000 / b.tpm),
+                          tpm = b.tpm, tokens = tokens })
+  end
+  b.avail = b.avail - tokens
+  save_bucket(b, now)
+end
+
 redis.call('HINCRBY', ACCT, 'pending', amount)
-local h = { state = 'pending', amount = amount, expires_at = expires_at, posted = '0', overage = '0', record_id = '' }
+local h = { state = 'pending', amount = amount, expires_at = expires_at, posted = '0', overage = '0',
+            record_id = '', tokens = int(tokens) }
 save_hold(id, h)
 redis.call('ZADD', EXPIRY, expires_at, id)
 return hold_reply('OK', id, h, { available = int(available - tonumber(amount)) })

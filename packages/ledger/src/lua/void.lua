@@ -1,5 +1,5 @@
--- void(requestId, nowMs): release a pending hold in full. Voiding twice is a no-op that answers the
--- same; voiding a posted hold is refused.
+-- void(requestId, nowMs): release a pending hold in full (money and rate-limit tokens). Voiding
+-- twice, or a hold that already expired, answers the same; voiding a posted hold is refused.
 local id, now = ARGV[1], tonumber(ARGV[2])
 expire_due(now, 64)
 
@@ -10,6 +10,7 @@ if h.state == 'posted' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) en
 
 redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
 redis.call('ZREM', EXPIRY, id)
+refund_tokens(tonumber(h.tokens), now)
 h.state = 'voided'
 save_hold(id, h)
 return hold_reply('OK', id, h)
