@@ -248,7 +248,13 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
 }
 
 async function clusterState(port: number): Promise<string | null> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -265,13 +271,19 @@ async function clusterState(port: number): Promise<string | null> {
  * A local Redis Cluster of `ports.length` masters (no replicas) on loopback, for proving the ledger
  * scripts are cluster-safe. Reuses a cluster that is already up.
  */
-export async function ensureRedisCluster(profile: Profile, ports: readonly number[], opts: StartOptions = {}): Promise<RunningService> {
+export async function ensureRedisCluster(
+  profile: Profile,
+  ports: readonly number[],
+  opts: StartOptions = {},
+): Promise<RunningService> {
   const address = ports.map((p) => `127.0.0.1:${p}`).join(',');
   const states = await Promise.all(ports.map(clusterState));
-  if (states.every((s) => s === 'ok')) return { name: 'redis-cluster', address, owned: false, stop: () => Promise.resolve() };
+  if (states.every((s) => s === 'ok'))
+    return { name: 'redis-cluster', address, owned: false, stop: () => Promise.resolve() };
   const bin = redisServerPath();
   const cli = redisCliPath();
-  if (!bin || !cli) throw new Error('redis-server/redis-cli are not installed: run `node scripts/bootstrap.mjs`');
+  if (!bin || !cli)
+    throw new Error('redis-server/redis-cli are not installed: run `node scripts/bootstrap.mjs`');
   const stops: (() => Promise<void>)[] = [];
   for (const port of ports) {
     if (states[ports.indexOf(port)] !== null) continue; // a node is already listening there
@@ -282,24 +294,61 @@ export async function ensureRedisCluster(profile: Profile, ports: readonly numbe
     const pidFile = join(dataDir(profile), `redis-cluster-${port}.pid`);
     const child = spawnLogged(
       bin,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes',
-        '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', '--appendonly', 'yes', '--save', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        '5000',
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
       logFile,
       pidFile,
       opts.detached ?? false,
     );
     stops.push(stopper(`redis-cluster:${port}`, child, pidFile));
-    await waitFor(`redis cluster node ${port}`, async () => (await clusterState(port)) !== null, 30_000, child, logFile);
+    await waitFor(
+      `redis cluster node ${port}`,
+      async () => (await clusterState(port)) !== null,
+      30_000,
+      child,
+      logFile,
+    );
   }
-  const create = spawn(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const create = spawn(
+    cli,
+    [
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   create.stdout.on('data', (d: Buffer) => (out += d.toString()));
   create.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
   if (code !== 0) throw new Error(`redis-cli --cluster create failed:\n${out}`);
-  await waitFor('the redis cluster', async () => (await Promise.all(ports.map(clusterState))).every((s) => s === 'ok'), 30_000);
+  await waitFor(
+    'the redis cluster',
+    async () => (await Promise.all(ports.map(clusterState))).every((s) => s === 'ok'),
+    30_000,
+  );
   return {
     name: 'redis-cluster',
     address,

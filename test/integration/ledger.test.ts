@@ -179,24 +179,41 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
     await ledger.ensureAccount(t, { budget: 100, mode: 'period' });
     await ledger.reserve({ tenantId: t, requestId: 'a', amount: 90, expiresAt: now + 600_000 });
     await ledger.post({ tenantId: t, requestId: 'a', actual: 70, record: record(t, 'a', 70) });
-    await expect(ledger.reserve({ tenantId: t, requestId: 'b', amount: 40, expiresAt: now + 600_000 })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'b', amount: 40, expiresAt: now + 600_000 }),
+    ).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     now = Date.UTC(2026, 11, 1, 0, 1); // December
     expect(await ledger.account(t)).toMatchObject({ period: '2026-12', posted: 0, available: 100 });
     await ledger.reserve({ tenantId: t, requestId: 'b', amount: 40, expiresAt: now + 600_000 });
     expect(await ledger.closedPeriods(t)).toEqual({ '2026-11': { posted: 70, overage: 0 } });
-    expect(await ledger.account(t)).toMatchObject({ period: '2026-12', posted: 0, pending: 40, available: 60 });
+    expect(await ledger.account(t)).toMatchObject({
+      period: '2026-12',
+      posted: 0,
+      pending: 40,
+      available: 60,
+    });
   });
 
   it('adds prepaid credit once per top-up id and never resets it', async () => {
     const t = uniqueSuffix();
     await ledger.ensureAccount(t, { budget: 0, mode: 'prepaid' });
-    await expect(ledger.reserve({ tenantId: t, requestId: 'r', amount: 10, expiresAt: now + 1000 })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
-    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({ budget: 50, replay: false });
-    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({ budget: 50, replay: true });
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'r', amount: 10, expiresAt: now + 1000 }),
+    ).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({
+      budget: 50,
+      replay: false,
+    });
+    expect(await ledger.topUp({ tenantId: t, topUpId: 'tx-1', amount: 50 })).toEqual({
+      budget: 50,
+      replay: true,
+    });
     await ledger.reserve({ tenantId: t, requestId: 'r', amount: 10, expiresAt: now + 1000 });
     now += 40 * 24 * 3600 * 1000; // well into another month
     expect(await ledger.account(t)).toMatchObject({ mode: 'prepaid', period: null, budget: 50, pending: 10 });
-    await expect(ledger.topUp({ tenantId: `${t}-nobody`, topUpId: 'x', amount: 1 })).rejects.toMatchObject({ code: 'UNKNOWN_TENANT' });
+    await expect(ledger.topUp({ tenantId: `${t}-nobody`, topUpId: 'x', amount: 1 })).rejects.toMatchObject({
+      code: 'UNKNOWN_TENANT',
+    });
   });
 
   it('limits tokens per minute in the same atomic step, with a retry hint, and refunds unused tokens', async () => {
@@ -204,20 +221,32 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
     await ledger.ensureAccount(t, { budget: 1_000_000, tokensPerMinute: 600 });
     await ledger.reserve({ tenantId: t, requestId: 'a', amount: 1, expiresAt: now + 60_000, tokens: 500 });
     const before = await ledger.account(t);
-    const refused = await ledger.reserve({ tenantId: t, requestId: 'b', amount: 1, expiresAt: now + 60_000, tokens: 200 }).catch((e: unknown) => e);
+    const refused = await ledger
+      .reserve({ tenantId: t, requestId: 'b', amount: 1, expiresAt: now + 60_000, tokens: 200 })
+      .catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterMs: 10_000 } });
     // refused means nothing changed: no hold, no money, no tokens taken
     expect(await ledger.hold(t, 'b')).toBeNull();
     expect(await ledger.account(t)).toEqual(before);
     // the site used only 100 of the 500 tokens: 400 come back
-    await ledger.post({ tenantId: t, requestId: 'a', actual: 1, actualTokens: 100, record: record(t, 'a', 1) });
+    await ledger.post({
+      tenantId: t,
+      requestId: 'a',
+      actual: 1,
+      actualTokens: 100,
+      record: record(t, 'a', 1),
+    });
     await ledger.reserve({ tenantId: t, requestId: 'b', amount: 1, expiresAt: now + 60_000, tokens: 200 });
     // the bucket refills over the minute
-    await expect(ledger.reserve({ tenantId: t, requestId: 'c', amount: 1, expiresAt: now + 60_000, tokens: 400 })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'c', amount: 1, expiresAt: now + 60_000, tokens: 400 }),
+    ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     now += 10_000; // +100 tokens
     await ledger.reserve({ tenantId: t, requestId: 'c', amount: 1, expiresAt: now + 60_000, tokens: 400 });
     // a request larger than the whole minute's allowance can never pass: no retry hint
-    await expect(ledger.reserve({ tenantId: t, requestId: 'd', amount: 1, expiresAt: now + 60_000, tokens: 601 })).rejects.toMatchObject({
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'd', amount: 1, expiresAt: now + 60_000, tokens: 601 }),
+    ).rejects.toMatchObject({
       code: 'RATE_LIMITED',
       details: { retryAfterMs: null },
     });
@@ -237,7 +266,8 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
     for await (const r of ledger.usageBetween(t, 0, Date.now() + 60_000, 1)) all.push(r.requestId);
     expect(all).toEqual(['p2']);
     const none: string[] = [];
-    for await (const r of ledger.usageBetween(t, Date.now() + 60_000, Date.now() + 120_000)) none.push(r.requestId);
+    for await (const r of ledger.usageBetween(t, Date.now() + 60_000, Date.now() + 120_000))
+      none.push(r.requestId);
     expect(none).toEqual([]);
   });
 
@@ -262,7 +292,11 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
       }),
       fc.record({ kind: fc.constant('void' as const), id: fc.nat({ max: 7 }) }),
       fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 30 }) }),
-      fc.record({ kind: fc.constant('topup' as const), id: fc.nat({ max: 3 }), amount: fc.integer({ min: 0, max: 300 }) }),
+      fc.record({
+        kind: fc.constant('topup' as const),
+        id: fc.nat({ max: 3 }),
+        amount: fc.integer({ min: 0, max: 300 }),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(

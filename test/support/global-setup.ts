@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { WORKFLOWS_PATH } from '@federa/worker';
-import { PROFILES, dataDir, ensureRedis, ensureRedisCluster, ensureTemporal, type RunningService } from '../../scripts/infra';
+import {
+  PROFILES,
+  dataDir,
+  ensureRedis,
+  ensureRedisCluster,
+  ensureTemporal,
+  type RunningService,
+} from '../../scripts/infra';
 
 /** masters of the local Redis Cluster the ledger suite also runs against */
 const CLUSTER_PORTS = [7301, 7302, 7303];

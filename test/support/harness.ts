@@ -9,7 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { startApiServer, type ApiServer } from '@federa/api';
+import { Admission, AuditLog, startApiServer, type ApiServer } from '@federa/api';
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
@@ -59,7 +59,12 @@ export interface ApiResponse {
 
 export async function startFederation(
   input: TopologyInput,
-  opts: { behaviour?: Partial<EmulatorBehaviour>; siteRequestTimeoutMs?: number } = {},
+  opts: {
+    behaviour?: Partial<EmulatorBehaviour>;
+    siteRequestTimeoutMs?: number;
+    maxInFlight?: number;
+    maxQueued?: number;
+  } = {},
 ): Promise<Federation> {
   installQuietRuntime();
   const emulators = new Map<string, SiteEmulator>();
@@ -109,6 +114,8 @@ export async function startFederation(
     controlTaskQueue,
     verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
+    admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000),
+    audit: new AuditLog(redis),
   });
 
   return {

@@ -70,6 +70,7 @@ export function createControlActivities(deps: ControlDeps) {
       tenantId: input.tenantId,
       requestId: input.requestId,
       amount: input.amount,
+      tokens: input.tokens,
       expiresAt: now() + input.ttlMs,
     });
     if (hold.state !== 'pending') {
@@ -114,12 +115,16 @@ export function createControlActivities(deps: ControlDeps) {
       startedAt: input.dispatch.startedAt,
       completedAt: input.dispatch.completedAt,
       failedAttempts: input.failedAttempts,
-      flags: input.failedAttempts > 0 ? ['FAILOVER'] : [],
+      flags: [
+        ...(input.failedAttempts > 0 ? ['FAILOVER'] : []),
+        ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
+      ],
     };
     const posted = await deps.ledger.post({
       tenantId: tenant.id,
       requestId: input.requestId,
       actual: retailCharge,
+      actualTokens: inputTokens + outputTokens,
       record,
     });
     // advisory: a failed latency update must not fail the post that already happened

@@ -7,6 +7,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -42,13 +45,31 @@ function dispatcher(siteId: string) {
   }).dispatchCompletion;
 }
 
-function describe(err: unknown): { type: string; message: string } {
+function describe(err: unknown): { type: string; message: string; mayHaveServed: boolean } {
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
-    return { type: cause?.name ?? 'ActivityFailure', message: cause?.message ?? err.message };
+    if (cause instanceof ApplicationFailure) {
+      return {
+        type: cause.type ?? 'Error',
+        message: cause.message,
+        mayHaveServed: cause.type === 'SITE_TIMEOUT',
+      };
+    }
+    if (cause instanceof TimeoutFailure) {
+      // a task no agent picked up never reached the site; any later timeout may have
+      return {
+        type: `TIMEOUT_${cause.timeoutType}`,
+        message: cause.message,
+        mayHaveServed: cause.timeoutType !== 'SCHEDULE_TO_START',
+      };
+    }
+    return {
+      type: cause?.name ?? 'ActivityFailure',
+      message: cause?.message ?? err.message,
+      mayHaveServed: true,
+    };
   }
-  return { type: (err as Error).name, message: (err as Error).message };
+  return { type: (err as Error).name, message: (err as Error).message, mayHaveServed: true };
 }
 
 export async function requestWorkflow(input: RequestWorkflowInput): Promise<RequestWorkflowResult> {
@@ -57,6 +78,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     tenantId: input.tenantId,
     requestId: input.requestId,
     amount: plan.holdAmount,
+    tokens: plan.inputTokens + input.maxTokens,
     ttlMs: plan.holdTtlMs,
   });
 
@@ -75,12 +97,14 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           allowedJurisdictions: plan.allowedJurisdictions,
         });
       } catch (err) {
-        const { type, message } = describe(err);
+        if (isCancellation(err)) throw err;
+        const { type, message, mayHaveServed } = describe(err);
         attempts.push({
           siteId: target.siteId,
           jurisdiction: target.jurisdiction,
           outcome: 'failed',
           error: `${type}: ${message}`,
+          mayHaveServed,
         });
         if (FATAL_DISPATCH_TYPES.has(type)) throw ApplicationFailure.nonRetryable(message, type);
         continue;
@@ -90,15 +114,19 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       const { content, finishReason, ...measured } = dispatched;
       const failedAttempts = attempts.length;
       attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'served' });
-      const posted = await reconcileUsage({
-        tenantId: input.tenantId,
-        requestId: input.requestId,
-        model: input.model,
-        served: target,
-        dispatch: measured,
-        policyVersion: plan.policyVersion,
-        failedAttempts,
-      });
+      // the site did the work: its usage is posted even if the request is cancelled meanwhile
+      const posted = await CancellationScope.nonCancellable(() =>
+        reconcileUsage({
+          tenantId: input.tenantId,
+          requestId: input.requestId,
+          model: input.model,
+          served: target,
+          dispatch: measured,
+          policyVersion: plan.policyVersion,
+          failedAttempts,
+          priorAttemptMayHaveServed: attempts.some((a) => a.mayHaveServed === true),
+        }),
+      );
       return {
         requestId: input.requestId,
         model: input.model,
@@ -118,7 +146,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     if (!settled) {
       // the compensation must not mask the error that brought us here
       try {
-        await control.voidHold({ tenantId: input.tenantId, requestId: input.requestId });
+        // runs on cancellation too: the release itself must not be cancelled
+        await CancellationScope.nonCancellable(() =>
+          control.voidHold({ tenantId: input.tenantId, requestId: input.requestId }),
+        );
       } catch (voidErr) {
         log.error('could not void hold; it will expire', {
           requestId: input.requestId,

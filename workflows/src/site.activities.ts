@@ -49,7 +49,8 @@ export function createSiteActivities(deps: SiteAgentDeps) {
     const ctx = Context.current();
     // heartbeats let Temporal notice a crashed agent long before the start-to-close timeout
     const beat = setInterval(() => ctx.heartbeat(), 1000);
-    const timeout = AbortSignal.timeout(deps.requestTimeoutMs ?? 60_000);
+    const timeoutMs = deps.requestTimeoutMs ?? 60_000;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, ctx.cancellationSignal]);
     await deps.onInflight?.(deps.siteId, 1).catch(() => undefined);
     const startedAt = new Date();
@@ -69,12 +70,20 @@ export function createSiteActivities(deps: SiteAgentDeps) {
           signal,
         });
       } catch (err) {
+        if (timeout.aborted) {
+          throw new FederaError(
+            'SITE_TIMEOUT',
+            `site '${deps.siteId}' did not answer within ${timeoutMs} ms`,
+          );
+        }
         throw unavailable(
           deps.siteId,
           (err as Error).cause ? String((err as Error).cause) : (err as Error).message,
         );
       }
       const text = await res.text().catch((err: Error) => {
+        if (timeout.aborted)
+          throw new FederaError('SITE_TIMEOUT', `site '${deps.siteId}' timed out mid-response`);
         throw unavailable(deps.siteId, `body: ${err.message}`);
       });
       const totalMs = performance.now() - t0;

@@ -33,6 +33,8 @@ export interface ReserveHoldInput {
   readonly tenantId: string;
   readonly requestId: string;
   readonly amount: number;
+  /** input + max output tokens, for the token-rate limit */
+  readonly tokens: number;
   readonly ttlMs: number;
 }
 
@@ -73,6 +75,8 @@ export interface ReconcileInput {
   readonly dispatch: Omit<DispatchResult, 'content' | 'finishReason'>;
   readonly policyVersion: number;
   readonly failedAttempts: number;
+  /** an earlier attempt timed out after reaching a site, which may have done work nobody pays for */
+  readonly priorAttemptMayHaveServed: boolean;
 }
 
 export interface ReconcileResult {
@@ -90,6 +94,8 @@ export interface AttemptSummary {
   readonly jurisdiction: string;
   readonly outcome: 'served' | 'failed';
   readonly error?: string;
+  /** the failure does not prove the site did nothing (a timeout after the request reached it) */
+  readonly mayHaveServed?: boolean;
 }
 
 export interface RequestWorkflowResult {

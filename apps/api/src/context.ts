@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Principal, VerifyToken } from '@federa/auth';
 import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
+import type { Admission } from './admission';
+import type { AuditLog } from './audit';
 
 export interface ApiDeps {
   readonly temporal: Client;
@@ -16,6 +18,9 @@ export interface ApiDeps {
   readonly controlTaskQueue: string;
   readonly verify: VerifyToken;
   readonly log: Logger;
+  /** back-pressure on request workflows */
+  readonly admission: Admission;
+  readonly audit: AuditLog;
 }
 
 export interface Context {
@@ -23,24 +28,31 @@ export interface Context {
   readonly principal: Principal | null;
   /** why authentication failed, when it did */
   readonly authError: FederaError | null;
+  /** set a header on the HTTP response (no-op without one, e.g. createCaller) */
+  readonly setHeader: (name: string, value: string) => void;
 }
 
 export function createContextInner(
   deps: ApiDeps,
   principal: Principal | null,
   authError: FederaError | null = null,
+  setHeader: (name: string, value: string) => void = () => undefined,
 ): Context {
-  return { deps, principal, authError };
+  return { deps, principal, authError, setHeader };
 }
 
 export function createHttpContextFactory(deps: ApiDeps) {
-  return async ({ req }: CreateHTTPContextOptions): Promise<Context> => {
+  return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
+    const setHeader = (name: string, value: string) => {
+      if (!res.headersSent) res.setHeader(name, value);
+    };
     const header = req.headers.authorization;
     if (!header)
       return createContextInner(
         deps,
         null,
         new FederaError('UNAUTHENTICATED', 'missing Authorization header'),
+        setHeader,
       );
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!match?.[1]) {
@@ -48,14 +60,15 @@ export function createHttpContextFactory(deps: ApiDeps) {
         deps,
         null,
         new FederaError('UNAUTHENTICATED', 'Authorization must be "Bearer <jwt>"'),
+        setHeader,
       );
     }
     try {
-      return createContextInner(deps, await deps.verify(match[1]));
+      return createContextInner(deps, await deps.verify(match[1]), null, setHeader);
     } catch (err) {
       const authError =
         err instanceof FederaError ? err : new FederaError('UNAUTHENTICATED', 'invalid token');
-      return createContextInner(deps, null, authError);
+      return createContextInner(deps, null, authError, setHeader);
     }
   };
 }

@@ -11,8 +11,11 @@ const BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
   401: 'UNAUTHORIZED',
   402: 'PAYMENT_REQUIRED',
   403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
   409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
   422: 'UNPROCESSABLE_CONTENT',
+  504: 'TIMEOUT',
   429: 'TOO_MANY_REQUESTS',
   503: 'SERVICE_UNAVAILABLE',
   500: 'INTERNAL_SERVER_ERROR',
@@ -63,4 +66,12 @@ export function federaCodeOf(error: TRPCError): string {
     default:
       return 'INTERNAL';
   }
+}
+
+/** Seconds a client should wait before retrying, when the error says so. */
+export function retryAfterSeconds(error: TRPCError): number | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof FederaError)) return undefined;
+  const ms = cause.details?.retryAfterMs;
+  return typeof ms === 'number' && ms >= 0 ? Math.max(1, Math.ceil(ms / 1000)) : undefined;
 }

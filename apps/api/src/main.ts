@@ -5,6 +5,8 @@ import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
 import { TopologyIndex } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { Admission } from './admission';
+import { AuditLog } from './audit';
 import { loadConfig } from './config';
 import { startApiServer } from './server';
 
@@ -16,11 +18,13 @@ const connection = await Connection.connect({ address: config.temporalAddress })
 const api = await startApiServer(
   {
     temporal: new Client({ connection, namespace: config.namespace }),
-    ledger: new Ledger(redis),
+    ledger: new Ledger(redis, { period: config.billingPeriod }),
     topology: () => topology,
     controlTaskQueue: config.controlTaskQueue,
     verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
     log,
+    admission: new Admission(config.maxInFlight, config.maxQueued),
+    audit: new AuditLog(redis),
   },
   { host: config.host, port: config.port },
 );

@@ -3,11 +3,20 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Role } from '@federa/auth';
 import { FederaError } from '@federa/domain';
 import type { Context } from './context';
-import { federaCodeOf, toTRPCError } from './errors';
+import { federaCodeOf, retryAfterSeconds, toTRPCError } from './errors';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
-    return { ...shape, data: { ...shape.data, federaCode: federaCodeOf(error), stack: undefined } };
+    const retryAfter = retryAfterSeconds(error);
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        federaCode: federaCodeOf(error),
+        stack: undefined,
+        ...(retryAfter ? { retryAfter } : {}),
+      },
+    };
   },
 });
 
@@ -15,10 +24,12 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Domain errors thrown anywhere below become the right tRPC error, once. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
+const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof FederaError) {
     const mapped = toTRPCError(result.error.cause);
+    const retryAfter = retryAfterSeconds(mapped);
+    if (retryAfter) ctx.setHeader('retry-after', String(retryAfter));
     return { ...result, error: mapped };
   }
   return result;

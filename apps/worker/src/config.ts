@@ -13,6 +13,8 @@ const env = z.object({
   /** which site agents this process hosts: "all", "none" or a comma-separated list of site ids */
   FEDERA_SITE_AGENTS: z.string().default('all'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
+  FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
 
 export interface WorkerConfig {
@@ -23,6 +25,8 @@ export interface WorkerConfig {
   readonly controlTaskQueue: string;
   readonly siteAgents: 'all' | readonly string[];
   readonly logLevel: string;
+  readonly billingPeriod: 'month' | 'day' | 'hour';
+  readonly sweepIntervalMs: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -36,5 +40,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     siteAgents: agents === 'all' ? 'all' : agents === 'none' ? [] : agents.split(',').map((s) => s.trim()),
     logLevel: e.LOG_LEVEL,
+    billingPeriod: e.FEDERA_BILLING_PERIOD,
+    sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
   };
 }

@@ -9,8 +9,9 @@ import {
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { TopologyIndex } from '@federa/domain';
+import { Ledger } from '@federa/ledger';
 import { loadConfig } from './config';
-import { createFederaWorkers, runAll, seedAccounts } from './workers';
+import { createFederaWorkers, runAll, seedAccounts, startHoldSweeper } from './workers';
 
 const config = loadConfig();
 const log = pino({ name: 'federa-worker', level: config.logLevel });
@@ -28,6 +29,13 @@ Runtime.install({
 const topology = new TopologyIndex(config.topology);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
 await seedAccounts(redis, topology);
+const ledger = new Ledger(redis, { period: config.billingPeriod });
+const stopSweeper = startHoldSweeper(
+  ledger,
+  () => topology.topology.tenants.map((t) => t.id),
+  config.sweepIntervalMs,
+  (err) => log.warn({ err }, 'hold sweep failed'),
+);
 
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const workers = await createFederaWorkers({
@@ -37,6 +45,7 @@ const workers = await createFederaWorkers({
   topology: () => topology,
   controlTaskQueue: config.controlTaskQueue,
   siteAgents: config.siteAgents,
+  ledger,
 });
 log.info({ taskQueue: config.controlTaskQueue, workers: workers.length }, 'federa worker running');
 
@@ -44,6 +53,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  stopSweeper();
   log.info('shutting down workers');
   for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
 };

@@ -27,12 +27,14 @@ export interface FederaWorkersOptions {
   /** a pre-built bundle (tests bundle once per run); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
   readonly siteRequestTimeoutMs?: number;
+  /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
+  readonly ledger?: Ledger;
 }
 
 export const WORKFLOWS_PATH = fileURLToPath(REQUEST_WORKFLOW_PATH);
 
 export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<Worker[]> {
-  const ledger = new Ledger(opts.redis);
+  const ledger = opts.ledger ?? new Ledger(opts.redis);
   const observations = new Observations(opts.redis);
   const control = await Worker.create({
     connection: opts.connection,
@@ -75,5 +77,37 @@ export async function runAll(workers: readonly Worker[]): Promise<void> {
 /** Make sure every tenant of the topology has a ledger account (existing ones are kept). */
 export async function seedAccounts(redis: Redis | Cluster, topology: TopologyIndex): Promise<void> {
   const ledger = new Ledger(redis);
-  await Promise.all(topology.topology.tenants.map((t) => ledger.ensureAccount(t.id, t.budget)));
+  await Promise.all(
+    topology.topology.tenants.map((t) =>
+      ledger.ensureAccount(t.id, {
+        budget: t.budget,
+        mode: t.budgetMode,
+        tokensPerMinute: t.tokensPerMinute,
+      }),
+    ),
+  );
+}
+
+/**
+ * The periodic sweep: expires due holds of every tenant, so a hold whose workflow died returns to
+ * the budget even if the tenant sends nothing more (reserve, post and void also expire lazily).
+ */
+export function startHoldSweeper(
+  ledger: Ledger,
+  tenants: () => readonly string[],
+  intervalMs: number,
+  onError: (err: unknown) => void,
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    Promise.all(tenants().map((t) => ledger.sweep(t)))
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -69,3 +69,37 @@ export interface StoredUsageRecord extends UsageRecord {
   /** the ledger's id for the record (a Redis stream id) */
   readonly recordId: string;
 }
+
+const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'tenantId: lower-case letters, digits and dashes');
+const minorUnitsSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const budgetSetInputSchema = z.object({
+  tenantId: tenantIdSchema,
+  /** per period ('period' mode) or total prepaid credit ('prepaid'), minor units */
+  budget: minorUnitsSchema,
+  mode: z.enum(['period', 'prepaid']).optional(),
+  /** token-rate limit; 0 removes it */
+  tokensPerMinute: z.number().int().nonnegative().max(1_000_000_000).optional(),
+});
+export type BudgetSetInput = z.infer<typeof budgetSetInputSchema>;
+
+export const topUpInputSchema = z.object({
+  tenantId: tenantIdSchema,
+  /** the payment's id: a repeated top-up with the same id adds nothing */
+  topUpId: requestIdSchema,
+  amount: minorUnitsSchema.positive(),
+});
+
+export const tenantRefSchema = z.object({ tenantId: tenantIdSchema });
+
+export const auditListInputSchema = z
+  .object({
+    limit: z.number().int().min(1).max(500).default(50),
+    before: z
+      .string()
+      .regex(/^\d+-\d+$/)
+      .optional(),
+  })
+  .default({ limit: 50 });

@@ -13,12 +13,16 @@ export const ERROR_CODES = {
   NO_ELIGIBLE_SITE: { http: 503, retryable: false },
   BUDGET_EXCEEDED: { http: 402, retryable: false },
   RATE_LIMITED: { http: 429, retryable: false },
+  /** the API's admission queue is full: back-pressure, not failure */
   OVERLOADED: { http: 429, retryable: false },
   SITE_REJECTED: { http: 422, retryable: false },
   SITE_UNAVAILABLE: { http: 503, retryable: true },
+  /** the site did not answer in time: it may still have done (unbilled) work */
+  SITE_TIMEOUT: { http: 504, retryable: true },
   ALL_SITES_FAILED: { http: 503, retryable: false },
   HOLD_NOT_FOUND: { http: 409, retryable: false },
   HOLD_ALREADY_RESOLVED: { http: 409, retryable: false },
+  NOT_FOUND: { http: 404, retryable: false },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

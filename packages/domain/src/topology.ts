@@ -56,8 +56,11 @@ export const tenantSchema = z.object({
   homeOperator: id,
   /** Country codes and group names; expanded when evaluated. */
   residency: z.array(z.string()).min(1),
-  /** Budget for the current period, in minor units of the home operator's currency. */
+  /** Budget per billing period ('period' mode) or prepaid credit ('prepaid'), minor units of the home operator's currency. */
   budget: minorUnits,
+  budgetMode: z.enum(['period', 'prepaid']).default('period'),
+  /** token-rate limit (input + output tokens per minute); 0 = none */
+  tokensPerMinute: z.number().int().nonnegative().default(0),
   /** Where the tenant's clients are, for the latency prior. */
   region: z.string().min(1),
   location: geoPointSchema,

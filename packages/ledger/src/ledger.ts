@@ -156,7 +156,11 @@ export class Ledger {
     if (settings.mode) fields.push('mode', settings.mode);
     const tx = this.redis.multi().hset(k, ...fields);
     if (settings.tokensPerMinute !== undefined) {
-      tx.hset(k, 'tpm', amountArg(settings.tokensPerMinute, 'tokensPerMinute')).hdel(k, 'tpm_avail', 'tpm_ts');
+      tx.hset(k, 'tpm', amountArg(settings.tokensPerMinute, 'tokensPerMinute')).hdel(
+        k,
+        'tpm_avail',
+        'tpm_ts',
+      );
     }
     await tx.exec();
     return this.account(tenantId);
@@ -164,7 +168,8 @@ export class Ledger {
 
   async account(tenantId: string): Promise<Account> {
     const raw = await this.redis.hgetall(tenantKeys(tenantId).account);
-    if (raw.budget === undefined) throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
+    if (raw.budget === undefined)
+      throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${tenantId}'`);
     const n = (v: string | undefined) => Number(v ?? 0);
     const mode: BudgetMode = raw.mode === 'prepaid' ? 'prepaid' : 'period';
     // a period that has ended but not yet rolled (no operation since) reads as the new, empty one
@@ -252,7 +257,11 @@ export class Ledger {
       amountArg(args.actualTokens ?? 0, 'actualTokens'),
     );
     if (raw.status === 'OK' || raw.status === 'REPLAY') {
-      return { ...toHold(raw), replay: raw.status === 'REPLAY', flags: Array.isArray(raw.flags) ? raw.flags : [] };
+      return {
+        ...toHold(raw),
+        replay: raw.status === 'REPLAY',
+        flags: Array.isArray(raw.flags) ? raw.flags : [],
+      };
     }
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
       throw new FederaError(raw.status, `cannot post request '${args.requestId}': ${raw.status}`, {
@@ -264,7 +273,8 @@ export class Ledger {
 
   async void(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
     const raw = await this.run('federaVoid', args.tenantId, args.requestId, String(this.clock()));
-    if (raw.status === 'OK' || raw.status === 'REPLAY') return { ...toHold(raw), replay: raw.status === 'REPLAY' };
+    if (raw.status === 'OK' || raw.status === 'REPLAY')
+      return { ...toHold(raw), replay: raw.status === 'REPLAY' };
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
       throw new FederaError(raw.status, `cannot void request '${args.requestId}': ${raw.status}`, {
         state: raw.state,
@@ -274,9 +284,14 @@ export class Ledger {
   }
 
   /** Add prepaid credit, once per top-up id. */
-  async topUp(args: { tenantId: string; topUpId: string; amount: number }): Promise<{ budget: number; replay: boolean }> {
+  async topUp(args: {
+    tenantId: string;
+    topUpId: string;
+    amount: number;
+  }): Promise<{ budget: number; replay: boolean }> {
     const raw = await this.run('federaTopUp', args.tenantId, args.topUpId, amountArg(args.amount, 'amount'));
-    if (raw.status === 'UNKNOWN_TENANT') throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
+    if (raw.status === 'UNKNOWN_TENANT')
+      throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
     return { budget: Number(raw.budget), replay: raw.status === 'REPLAY' };
   }
 
@@ -296,7 +311,9 @@ export class Ledger {
     const ids = await this.redis.zrange(k.expiry, 0, limit - 1);
     if (ids.length === 0) return [];
     const raws = await this.redis.hmget(k.holds, ...ids);
-    return ids.flatMap((id, i) => (raws[i] ? [parseHold(id, raws[i])] : [])).filter((h) => h.state === 'pending');
+    return ids
+      .flatMap((id, i) => (raws[i] ? [parseHold(id, raws[i])] : []))
+      .filter((h) => h.state === 'pending');
   }
 
   /** Totals of closed budget periods. */
@@ -311,14 +328,22 @@ export class Ledger {
   }
 
   /** The tenant's usage records, newest first. */
-  async listUsage(tenantId: string, opts: { limit: number; before?: string | undefined }): Promise<StoredUsageRecord[]> {
+  async listUsage(
+    tenantId: string,
+    opts: { limit: number; before?: string | undefined },
+  ): Promise<StoredUsageRecord[]> {
     const end = opts.before ? `(${opts.before}` : '+';
     const entries = await this.redis.xrevrange(tenantKeys(tenantId).usage, end, '-', 'COUNT', opts.limit);
     return entries.map(([id, fields]) => parseRecord(id, fields));
   }
 
   /** Usage records appended in [fromMs, toMs), oldest first, in pages (for settlement). */
-  async *usageBetween(tenantId: string, fromMs: number, toMs: number, pageSize = 1000): AsyncGenerator<StoredUsageRecord> {
+  async *usageBetween(
+    tenantId: string,
+    fromMs: number,
+    toMs: number,
+    pageSize = 1000,
+  ): AsyncGenerator<StoredUsageRecord> {
     let start = `${fromMs}-0`;
     const end = `${Math.max(fromMs, toMs - 1)}-18446744073709551615`;
     if (toMs <= fromMs) return;

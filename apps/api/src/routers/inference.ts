@@ -14,7 +14,7 @@ export const inferenceRouter = router({
     const { deps, tenant } = ctx;
     // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
     effectiveResidency(tenant.residency, input.residency, deps.topology().groups);
-    const result = await runRequest(ctx.deps, tenant.id, input);
+    const result = await deps.admission.run(() => runRequest(deps, tenant.id, input));
     return {
       requestId: result.requestId,
       model: result.model,

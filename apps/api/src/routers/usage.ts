@@ -29,10 +29,28 @@ export const usageRouter = router({
     };
   }),
 
-  /** Budget, holds in flight and spend of the caller. */
-  balance: tenantProcedure.query(async ({ ctx }) => {
-    const account = await ctx.deps.ledger.account(ctx.tenant.id);
-    const currency = ctx.deps.topology().operator(ctx.tenant.homeOperator).currency;
-    return { ...account, currency };
+  /** Budget, holds in flight and spend of the caller, in the current budget period. */
+  summary: tenantProcedure.query(async ({ ctx }) => {
+    const { ledger, topology } = ctx.deps;
+    const [account, holds] = await Promise.all([
+      ledger.account(ctx.tenant.id),
+      ledger.pendingHolds(ctx.tenant.id, 100),
+    ]);
+    return {
+      currency: topology().operator(ctx.tenant.homeOperator).currency,
+      mode: account.mode,
+      period: account.period,
+      budget: account.budget,
+      spent: account.posted,
+      overage: account.overage,
+      held: account.pending,
+      available: account.available,
+      tokensPerMinute: account.tokensPerMinute,
+      holdsInFlight: holds.map((h) => ({
+        requestId: h.requestId,
+        amount: h.amount,
+        expiresAt: new Date(h.expiresAt).toISOString(),
+      })),
+    };
   }),
 });
