@@ -33,6 +33,7 @@ export function uniqueSuffix(): string {
 export interface Federation {
   readonly topology: TopologyIndex;
   readonly emulators: ReadonlyMap<string, SiteEmulator>;
+  readonly redisUrl: string;
   readonly redis: Redis;
   readonly ledger: Ledger;
   readonly temporal: Client;
@@ -64,6 +65,10 @@ export async function startFederation(
     siteRequestTimeoutMs?: number;
     maxInFlight?: number;
     maxQueued?: number;
+    /** another Redis than the shared one (e.g. one the test restarts) */
+    redisUrl?: string;
+    /** 'none' when the test runs the worker as its own process (to kill it) */
+    workers?: 'in-process' | 'none';
   } = {},
 ): Promise<Federation> {
   installQuietRuntime();
@@ -86,22 +91,27 @@ export async function startFederation(
     }),
   );
 
-  const redis = new Redis(inject('redisUrl'), { enableAutoPipelining: true });
+  const redisUrl = opts.redisUrl ?? inject('redisUrl');
+  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  redis.on('error', () => undefined); // reconnects are the point of some tests; failures surface as rejections
   const ledger = new Ledger(redis);
   await seedAccounts(redis, topology);
 
   const controlTaskQueue = `control-${topology.topology.name}`;
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workers: Worker[] = await createFederaWorkers({
-    connection: nativeConnection,
-    namespace: 'default',
-    redis,
-    topology: () => topology,
-    controlTaskQueue,
-    siteAgents: 'all',
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
-  });
+  const workers: Worker[] =
+    opts.workers === 'none'
+      ? []
+      : await createFederaWorkers({
+          connection: nativeConnection,
+          namespace: 'default',
+          redis,
+          topology: () => topology,
+          controlTaskQueue,
+          siteAgents: 'all',
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+        });
   const running = workers.map((w) => w.run());
 
   const connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -121,6 +131,7 @@ export async function startFederation(
   return {
     topology,
     emulators,
+    redisUrl,
     redis,
     ledger,
     temporal,

@@ -39,7 +39,8 @@ function dispatcher(siteId: string) {
     // a missing site agent shows up as a schedule-to-start timeout, and the route fails over
     scheduleToStartTimeout: '5s',
     startToCloseTimeout: '120s',
-    heartbeatTimeout: '10s',
+    // the agent heartbeats every second; five missed beats mean it died mid-dispatch
+    heartbeatTimeout: '5s',
     // one attempt per site: the route itself is the retry policy
     retry: { maximumAttempts: 1 },
   }).dispatchCompletion;

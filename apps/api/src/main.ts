@@ -14,6 +14,7 @@ const config = loadConfig();
 const log = pino({ name: 'federa-api', level: config.logLevel });
 const topology = new TopologyIndex(config.topology);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const connection = await Connection.connect({ address: config.temporalAddress });
 const api = await startApiServer(
   {

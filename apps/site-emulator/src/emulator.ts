@@ -21,6 +21,8 @@ export interface EmulatorBehaviour {
   completionTokens: number;
   /** force one HTTP status for completions (e.g. 500), or 0 for normal behaviour */
   forceStatus: number;
+  /** answer HTTP 500 to this many completions, then recover */
+  failNext: number;
 }
 
 export interface EmulatorOptions {
@@ -137,6 +139,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     down: false,
     completionTokens: 32,
     forceStatus: 0,
+    failNext: 0,
     ...opts.behaviour,
   };
   const random = prng(opts.seed ?? hash(opts.siteId));
@@ -166,6 +169,11 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
         status === 413 ? 'body too large' : 'body is not valid JSON',
         siteHeaders,
       );
+    }
+    if (behaviour.failNext > 0) {
+      behaviour.failNext--;
+      stats.errors++;
+      return openAiError(res, 500, 'server_error', 'transient failure (injected)', siteHeaders);
     }
     if (behaviour.forceStatus) {
       stats.errors++;

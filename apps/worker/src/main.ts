@@ -28,6 +28,7 @@ Runtime.install({
 
 const topology = new TopologyIndex(config.topology);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 await seedAccounts(redis, topology);
 const ledger = new Ledger(redis, { period: config.billingPeriod });
 const stopSweeper = startHoldSweeper(

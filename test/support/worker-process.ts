@@ -1,0 +1,59 @@
+/**
+ * Runs the real worker app (`apps/worker/src/main.ts`) as a child process for a test federation, so
+ * a test can kill it mid-flight and start it again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { ROOT } from '../../scripts/infra';
+import type { Federation } from './harness';
+
+export interface WorkerProcess {
+  readonly proc: ChildProcess;
+  /** resolves once the worker says it is running */
+  readonly ready: Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnWorker(fed: Federation): WorkerProcess {
+  const dir = join(ROOT, '.data', 'test', fed.topology.topology.name);
+  mkdirSync(dir, { recursive: true });
+  const topologyFile = join(dir, 'topology.json');
+  writeFileSync(topologyFile, JSON.stringify(fed.topology.topology));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      REDIS_URL: fed.redisUrl,
+      FEDERA_TOPOLOGY: topologyFile,
+      FEDERA_CONTROL_TASK_QUEUE: fed.controlTaskQueue,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('federa worker running')) resolve();
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('exit', (code) =>
+      reject(new Error(`worker exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
+  });
+  ready.catch(() => undefined);
+  return {
+    proc,
+    ready,
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}
