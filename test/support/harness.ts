@@ -54,6 +54,7 @@ export interface Federation {
 
 export interface ApiResponse {
   readonly status: number;
+  readonly headers: Headers;
   // tRPC's envelope: { result: { data } } or { error: { message, code, data: { code, httpStatus, federaCode } } }
   readonly body: any;
 }
@@ -160,7 +161,7 @@ export async function startFederation(
         headers,
         ...(method === 'POST' ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, headers: res.headers, body: await res.json() };
     },
     emulator(siteId) {
       const e = emulators.get(siteId);

@@ -36,7 +36,12 @@ export function domainErrorOfWorkflow(err: unknown): FederaError | null {
   let cause: unknown = err.cause;
   while (cause) {
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
-      return new FederaError(cause.type, cause.message);
+      const details: unknown = cause.details?.[0];
+      return new FederaError(
+        cause.type,
+        cause.message,
+        details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined,
+      );
     }
     cause = (cause as { cause?: unknown }).cause;
   }
