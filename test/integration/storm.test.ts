@@ -25,11 +25,7 @@ describe('concurrency storm', () => {
     // the budget allows is exact
     const probe = chat('probe', { max_tokens: MAX_TOKENS });
     const retail = { inputPer1M: 190_000, outputPer1M: 590_000 }; // the tenant's home operator (pacific)
-    cost = priceUsage(
-      retail,
-      countChatTokens(probe.messages as { role: string; content: string }[]),
-      MAX_TOKENS,
-    );
+    cost = priceUsage(retail, countChatTokens(probe.messages), MAX_TOKENS);
     budget = cost * AFFORDABLE + Math.floor(cost / 2);
     fed = await startFederation(testTopology(s, { budgets: { any: budget } }), {
       behaviour: { completionTokens: MAX_TOKENS },
