@@ -133,6 +133,40 @@ describe('sites failing', () => {
   });
 });
 
+describe('a cancelled request', () => {
+  const s = uniqueSuffix();
+  const tenant = `${s}-eu`;
+  let fed: Federation;
+
+  beforeAll(async () => {
+    fed = await startFederation(testTopology(s), { behaviour: { ttftMs: 3000 } });
+  });
+  afterAll(async () => fed?.close());
+
+  it('voids its hold, even while a site is working on it', async () => {
+    const handle = await fed.temporal.workflow.start('requestWorkflow', {
+      taskQueue: fed.controlTaskQueue,
+      workflowId: `req:${tenant}:to-cancel`,
+      args: [
+        {
+          tenantId: tenant,
+          requestId: 'to-cancel',
+          model: 'llama-3.1-8b',
+          messages: [{ role: 'user', content: 'hi' }],
+          maxTokens: 32,
+        },
+      ],
+    });
+    await until('a site to receive the request', () => sitesThatSawRequests(fed).length > 0);
+    expect((await fed.ledger.hold(tenant, 'to-cancel'))?.state).toBe('pending');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await fed.ledger.hold(tenant, 'to-cancel'))?.state).toBe('voided');
+    expect(await fed.ledger.account(tenant)).toMatchObject({ pending: 0, posted: 0 });
+    expect(await fed.ledger.usageCount(tenant)).toBe(0);
+  });
+});
+
 describe('Redis restarted under load (AOF)', () => {
   const profile: Profile = { ...PROFILES.test, name: 'test-redis-restart', redisPort: 6395 };
   const s = uniqueSuffix();
