@@ -13,6 +13,8 @@ import { Admission, AuditLog, startApiServer, type ApiServer } from '@federa/api
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { Registry } from '@federa/registry';
+import { Observations, SiteHealth } from '@federa/workflows';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
 import { createFederaWorkers, seedAccounts } from '@federa/worker';
 
@@ -36,6 +38,7 @@ export interface Federation {
   readonly redisUrl: string;
   readonly redis: Redis;
   readonly ledger: Ledger;
+  readonly registry: Registry;
   readonly temporal: Client;
   readonly api: ApiServer;
   readonly controlTaskQueue: string;
@@ -96,6 +99,9 @@ export async function startFederation(
   const redis = new Redis(redisUrl, { enableAutoPipelining: true });
   redis.on('error', () => undefined); // reconnects are the point of some tests; failures surface as rejections
   const ledger = new Ledger(redis);
+  // each test federation has its own registry, seeded from its topology
+  const registry = new Registry(redis, topology.topology.name);
+  await registry.seed(topology.topology);
   await seedAccounts(redis, topology);
 
   const controlTaskQueue = `control-${topology.topology.name}`;
@@ -107,7 +113,7 @@ export async function startFederation(
           connection: nativeConnection,
           namespace: 'default',
           redis,
-          topology: () => topology,
+          topology: () => registry.snapshot(),
           controlTaskQueue,
           siteAgents: 'all',
           workflowBundle: { codePath: inject('workflowBundlePath') },
@@ -121,7 +127,10 @@ export async function startFederation(
   const api = await startApiServer({
     temporal,
     ledger,
-    topology: () => topology,
+    topology: () => registry.snapshot(),
+    registry,
+    observations: new Observations(redis),
+    health: new SiteHealth(redis),
     controlTaskQueue,
     verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
@@ -135,6 +144,7 @@ export async function startFederation(
     redisUrl,
     redis,
     ledger,
+    registry,
     temporal,
     api,
     controlTaskQueue,

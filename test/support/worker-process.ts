@@ -29,6 +29,7 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       REDIS_URL: fed.redisUrl,
       FEDERA_TOPOLOGY: topologyFile,
       FEDERA_CONTROL_TASK_QUEUE: fed.controlTaskQueue,
+      FEDERA_REGISTRY_NAMESPACE: fed.topology.topology.name,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,9 @@
 import { FederaError, planRoute, priceUsage, type TopologyIndex, type UsageRecord } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { countChatTokens } from '@federa/tokenizer';
+import type { SiteHealth } from './health';
 import type { Observations } from './observations';
+import { loadRouteContext } from './route-context';
 import { withFailures } from './failures';
 import type {
   HoldSummary,
@@ -18,9 +20,10 @@ import type {
 
 export interface ControlDeps {
   /** the current topology (a function, so a registry can swap it without a restart) */
-  readonly topology: () => TopologyIndex;
+  readonly topology: () => Promise<TopologyIndex>;
   readonly ledger: Ledger;
   readonly observations: Observations;
+  readonly health?: SiteHealth;
   readonly clock?: () => number;
 }
 
@@ -28,26 +31,21 @@ export function createControlActivities(deps: ControlDeps) {
   const now = deps.clock ?? Date.now;
 
   async function planRouteActivity(input: RequestWorkflowInput): Promise<RoutePlan> {
-    const topology = deps.topology();
+    const topology = await deps.topology();
     const tenant = topology.tenant(input.tenantId);
     const home = topology.operator(tenant.homeOperator);
-    const retail = home.rateCard[input.model]?.retail;
+    const retail = topology.rateAt(home.id, input.model, now())?.retail;
     if (!retail) {
       throw new FederaError(
         'UNKNOWN_MODEL',
         `model '${input.model}' is not offered to tenant '${tenant.id}'`,
       );
     }
-    const siteIds = topology.topology.sites.map((s) => s.id);
-    const [latency, inflight] = await Promise.all([
-      deps.observations.latency(tenant.region, siteIds),
-      deps.observations.inflight(siteIds),
-    ]);
-    const policy = topology.topology.routing;
-    const decision = planRoute(
-      { topology, policy, latency, inflight },
-      { tenantId: tenant.id, model: input.model, residency: input.residency },
-    );
+    const decision = planRoute(await loadRouteContext(deps, topology, tenant.region, now()), {
+      tenantId: tenant.id,
+      model: input.model,
+      residency: input.residency,
+    });
     const inputTokens = countChatTokens(input.messages);
     return {
       route: decision.candidates.map((c) => ({
@@ -57,10 +55,10 @@ export function createControlActivities(deps: ControlDeps) {
       })),
       allowedJurisdictions: decision.allowedJurisdictions,
       policyVersion: decision.policyVersion,
-      maxAttempts: policy.maxFailoverAttempts,
+      maxAttempts: decision.maxFailoverAttempts,
       inputTokens,
       holdAmount: priceUsage(retail, inputTokens, input.maxTokens),
-      holdTtlMs: policy.holdTtlMs,
+      holdTtlMs: decision.holdTtlMs,
       currency: home.currency,
     };
   }
@@ -83,12 +81,14 @@ export function createControlActivities(deps: ControlDeps) {
   }
 
   async function reconcileUsage(input: ReconcileInput): Promise<ReconcileResult> {
-    const topology = deps.topology();
+    const topology = await deps.topology();
     const tenant = topology.tenant(input.tenantId);
     const home = topology.operator(tenant.homeOperator);
     const serving = topology.operator(input.served.operatorId);
-    const retail = home.rateCard[input.model]?.retail;
-    const wholesale = serving.rateCard[input.model]?.wholesale;
+    // priced with the cards in force when the site finished the work
+    const at = Date.parse(input.dispatch.completedAt);
+    const retail = topology.rateAt(home.id, input.model, at)?.retail;
+    const wholesale = topology.rateAt(serving.id, input.model, at)?.wholesale;
     if (!retail || !wholesale) {
       throw new FederaError(
         'UNKNOWN_MODEL',
@@ -112,6 +112,7 @@ export function createControlActivities(deps: ControlDeps) {
       // home-site usage creates no inter-operator charge
       wholesaleCharge: serving.id === home.id ? 0 : priceUsage(wholesale, inputTokens, outputTokens),
       policyVersion: input.policyVersion,
+      candidates: input.candidates,
       startedAt: input.dispatch.startedAt,
       completedAt: input.dispatch.completedAt,
       failedAttempts: input.failedAttempts,

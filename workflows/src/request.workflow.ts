@@ -125,6 +125,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           dispatch: measured,
           policyVersion: plan.policyVersion,
           failedAttempts,
+          candidates: plan.route.map((r) => r.siteId),
           priorAttemptMayHaveServed: attempts.some((a) => a.mayHaveServed === true),
         }),
       );
@@ -134,7 +135,12 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
         completion: { role: 'assistant', content, finishReason },
         usage: { inputTokens: measured.inputTokens, outputTokens: measured.outputTokens },
         charge: { amount: posted.retailCharge, held: hold.amount, currency: posted.currency },
-        route: { ...target, policyVersion: plan.policyVersion, attempts },
+        route: {
+          ...target,
+          policyVersion: plan.policyVersion,
+          candidates: plan.route.map((r) => r.siteId),
+          attempts,
+        },
         recordId: posted.recordId,
       };
     }

@@ -16,6 +16,8 @@ export interface SiteAgentDeps {
   readonly requestTimeoutMs?: number;
   /** in-flight accounting for routing's load signal */
   readonly onInflight?: (siteId: string, delta: number) => Promise<void>;
+  /** outcome of each dispatch, for the site's circuit breaker */
+  readonly onOutcome?: (siteId: string, ok: boolean) => Promise<void>;
 }
 
 interface ChatCompletionBody {
@@ -127,7 +129,21 @@ export function createSiteActivities(deps: SiteAgentDeps) {
     }
   }
 
-  return { dispatchCompletion: withFailures(dispatchCompletion) };
+  /** Dispatch, and tell the circuit breaker whether the site answered (a 4xx is the request's fault). */
+  async function observedDispatch(input: DispatchInput): Promise<DispatchResult> {
+    try {
+      const result = await dispatchCompletion(input);
+      await deps.onOutcome?.(deps.siteId, true).catch(() => undefined);
+      return result;
+    } catch (err) {
+      if (err instanceof FederaError && (err.code === 'SITE_UNAVAILABLE' || err.code === 'SITE_TIMEOUT')) {
+        await deps.onOutcome?.(deps.siteId, false).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  return { dispatchCompletion: withFailures(observedDispatch) };
 }
 
 export type SiteActivities = ReturnType<typeof createSiteActivities>;

@@ -75,6 +75,8 @@ export interface ReconcileInput {
   readonly dispatch: Omit<DispatchResult, 'content' | 'finishReason'>;
   readonly policyVersion: number;
   readonly failedAttempts: number;
+  /** the ranked site ids the request was routed with */
+  readonly candidates: readonly string[];
   /** an earlier attempt timed out after reaching a site, which may have done work nobody pays for */
   readonly priorAttemptMayHaveServed: boolean;
 }
@@ -113,6 +115,7 @@ export interface RequestWorkflowResult {
     readonly operatorId: string;
     readonly jurisdiction: string;
     readonly policyVersion: number;
+    readonly candidates: readonly string[];
     readonly attempts: readonly AttemptSummary[];
   };
   readonly recordId: string;

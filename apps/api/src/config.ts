@@ -21,6 +21,7 @@ const env = z.object({
   FEDERA_JWT_ISSUER: z.string().default(DEFAULT_ISSUER),
   FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
@@ -45,6 +46,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     audience: e.FEDERA_JWT_AUDIENCE,
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
+    registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,
   };

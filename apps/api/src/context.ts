@@ -8,13 +8,18 @@ import type { Logger } from 'pino';
 import type { Principal, VerifyToken } from '@federa/auth';
 import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
+import type { Registry } from '@federa/registry';
+import type { Observations, SiteHealth } from '@federa/workflows';
 import type { Admission } from './admission';
 import type { AuditLog } from './audit';
 
 export interface ApiDeps {
   readonly temporal: Client;
   readonly ledger: Ledger;
-  readonly topology: () => TopologyIndex;
+  readonly topology: () => Promise<TopologyIndex>;
+  readonly registry: Registry;
+  readonly observations: Observations;
+  readonly health: SiteHealth;
   readonly controlTaskQueue: string;
   readonly verify: VerifyToken;
   readonly log: Logger;

@@ -3,8 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
-import { TopologyIndex } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { Registry } from '@federa/registry';
+import { Observations, SiteHealth } from '@federa/workflows';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
@@ -12,15 +13,19 @@ import { startApiServer } from './server';
 
 const config = loadConfig();
 const log = pino({ name: 'federa-api', level: config.logLevel });
-const topology = new TopologyIndex(config.topology);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+const registry = new Registry(redis, config.registryNamespace);
+await registry.seed(config.topology);
 const connection = await Connection.connect({ address: config.temporalAddress });
 const api = await startApiServer(
   {
     temporal: new Client({ connection, namespace: config.namespace }),
     ledger: new Ledger(redis, { period: config.billingPeriod }),
-    topology: () => topology,
+    topology: () => registry.snapshot(),
+    registry,
+    observations: new Observations(redis),
+    health: new SiteHealth(redis),
     controlTaskQueue: config.controlTaskQueue,
     verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
     log,

@@ -2,6 +2,11 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
 import { budgetsRouter } from './routers/budgets';
 import { inferenceRouter } from './routers/inference';
+import { policyRouter } from './routers/policy';
+import { rateCardsRouter } from './routers/rate-cards';
+import { routingRouter } from './routers/routing';
+import { sitesRouter } from './routers/sites';
+import { groupsRouter, tenantsRouter } from './routers/tenants';
 import { usageRouter } from './routers/usage';
 import { createCallerFactory, router } from './trpc';
 
@@ -10,6 +15,12 @@ export const appRouter = router({
   usage: usageRouter,
   budgets: budgetsRouter,
   audit: auditRouter,
+  policy: policyRouter,
+  tenants: tenantsRouter,
+  groups: groupsRouter,
+  rateCards: rateCardsRouter,
+  sites: sitesRouter,
+  routing: routingRouter,
 });
 
 export type AppRouter = typeof appRouter;

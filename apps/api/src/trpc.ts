@@ -58,10 +58,26 @@ function withRole<R extends Role>(role: R) {
 }
 
 export const authedProcedure = authenticated;
-export const tenantProcedure = withRole('tenant').use(({ ctx, next }) => {
+export const tenantProcedure = withRole('tenant').use(async ({ ctx, next }) => {
   // the tenant must exist in the federation; its id comes from the token, never from input
-  const tenant = ctx.deps.topology().tenant(ctx.principal.subject);
-  return next({ ctx: { ...ctx, tenant } });
+  const topology = await ctx.deps.topology();
+  const tenant = topology.tenant(ctx.principal.subject);
+  return next({ ctx: { ...ctx, tenant, topology } });
 });
 export const operatorProcedure = withRole('operator');
 export const adminProcedure = withRole('admin');
+
+/**
+ * Operators act on their own resources only, admins on any: the procedure gets `scope`, the
+ * operator id it may touch (null = any). Ownership checks compare against it, nowhere else.
+ */
+export const operatorOrAdminProcedure = authenticated.use(({ ctx, next }) => {
+  const { role, subject } = ctx.principal;
+  if (role !== 'operator' && role !== 'admin') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: "this procedure needs the 'operator' or 'admin' role",
+    });
+  }
+  return next({ ctx: { ...ctx, scope: role === 'operator' ? subject : null } });
+});

@@ -13,6 +13,8 @@ const env = z.object({
   /** which site agents this process hosts: "all", "none" or a comma-separated list of site ids */
   FEDERA_SITE_AGENTS: z.string().default('all'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
+  FEDERA_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
@@ -26,6 +28,8 @@ export interface WorkerConfig {
   readonly siteAgents: 'all' | readonly string[];
   readonly logLevel: string;
   readonly billingPeriod: 'month' | 'day' | 'hour';
+  readonly registryNamespace: string;
+  readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
 }
 
@@ -41,6 +45,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     siteAgents: agents === 'all' ? 'all' : agents === 'none' ? [] : agents.split(',').map((s) => s.trim()),
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
+    registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
+    probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
   };
 }

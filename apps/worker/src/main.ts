@@ -8,10 +8,10 @@ import {
 } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { TopologyIndex } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { Registry } from '@federa/registry';
 import { loadConfig } from './config';
-import { createFederaWorkers, runAll, seedAccounts, startHoldSweeper } from './workers';
+import { createFederaWorkers, runAll, seedAccounts, startHealthProbes, startHoldSweeper } from './workers';
 
 const config = loadConfig();
 const log = pino({ name: 'federa-worker', level: config.logLevel });
@@ -26,14 +26,17 @@ Runtime.install({
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
 });
 
-const topology = new TopologyIndex(config.topology);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-await seedAccounts(redis, topology);
+// the topology file seeds the registry once; from then on the registry (changed through the API) rules
+const registry = new Registry(redis, config.registryNamespace);
+if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
+const topology = () => registry.snapshot();
+await seedAccounts(redis, await topology());
 const ledger = new Ledger(redis, { period: config.billingPeriod });
 const stopSweeper = startHoldSweeper(
   ledger,
-  () => topology.topology.tenants.map((t) => t.id),
+  async () => (await topology()).topology.tenants.map((t) => t.id),
   config.sweepIntervalMs,
   (err) => log.warn({ err }, 'hold sweep failed'),
 );
@@ -43,11 +46,20 @@ const workers = await createFederaWorkers({
   connection,
   namespace: config.namespace,
   redis,
-  topology: () => topology,
+  topology,
   controlTaskQueue: config.controlTaskQueue,
   siteAgents: config.siteAgents,
   ledger,
 });
+const stopProbes = startHealthProbes(
+  redis,
+  async () =>
+    (await topology()).topology.sites.filter(
+      (s) => config.siteAgents === 'all' || config.siteAgents.includes(s.id),
+    ),
+  config.probeIntervalMs,
+  (err) => log.warn({ err }, 'health probes failed'),
+);
 log.info({ taskQueue: config.controlTaskQueue, workers: workers.length }, 'federa worker running');
 
 let stopping = false;
@@ -55,6 +67,7 @@ const stop = () => {
   if (stopping) return;
   stopping = true;
   stopSweeper();
+  stopProbes();
   log.info('shutting down workers');
   for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
 };

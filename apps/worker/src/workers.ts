@@ -10,6 +10,8 @@ import type { TopologyIndex } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import {
   Observations,
+  SiteHealth,
+  probeSite,
   REQUEST_WORKFLOW_PATH,
   createControlActivities,
   createSiteActivities,
@@ -20,7 +22,7 @@ export interface FederaWorkersOptions {
   readonly connection: NativeConnection;
   readonly namespace: string;
   readonly redis: Redis | Cluster;
-  readonly topology: () => TopologyIndex;
+  readonly topology: () => Promise<TopologyIndex>;
   readonly controlTaskQueue: string;
   /** site ids whose agents run in this process */
   readonly siteAgents: 'all' | readonly string[];
@@ -36,19 +38,19 @@ export const WORKFLOWS_PATH = fileURLToPath(REQUEST_WORKFLOW_PATH);
 export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<Worker[]> {
   const ledger = opts.ledger ?? new Ledger(opts.redis);
   const observations = new Observations(opts.redis);
+  const health = new SiteHealth(opts.redis);
   const control = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.controlTaskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createControlActivities({ topology: opts.topology, ledger, observations }),
+    activities: createControlActivities({ topology: opts.topology, ledger, observations, health }),
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
   });
 
-  const sites = opts
-    .topology()
-    .topology.sites.filter((s) => opts.siteAgents === 'all' || opts.siteAgents.includes(s.id));
+  const hosted = (id: string) => opts.siteAgents === 'all' || opts.siteAgents.includes(id);
+  const sites = (await opts.topology()).topology.sites.filter((s) => hosted(s.id));
   const agents = await Promise.all(
     sites.map((site) =>
       Worker.create({
@@ -61,6 +63,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
           endpoint: site.endpoint,
           ...(opts.siteRequestTimeoutMs ? { requestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
           onInflight: (id, delta) => observations.adjustInflight(id, delta),
+          onOutcome: (id, ok) => health.record(id, ok),
         }),
         maxConcurrentActivityTaskExecutions: 500,
       }),
@@ -94,7 +97,7 @@ export async function seedAccounts(redis: Redis | Cluster, topology: TopologyInd
  */
 export function startHoldSweeper(
   ledger: Ledger,
-  tenants: () => readonly string[],
+  tenants: () => Promise<readonly string[]>,
   intervalMs: number,
   onError: (err: unknown) => void,
 ): () => void {
@@ -102,7 +105,41 @@ export function startHoldSweeper(
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    Promise.all(tenants().map((t) => ledger.sweep(t)))
+    tenants()
+      .then((ids) => Promise.all(ids.map((t) => ledger.sweep(t))))
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Active health probes of the sites this process hosts agents for: each probe's outcome feeds the
+ * site's circuit breaker (a success after the cool-down closes an open circuit).
+ */
+export function startHealthProbes(
+  redis: Redis | Cluster,
+  sites: () => Promise<readonly { id: string; endpoint: string }[]>,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+): () => void {
+  const health = new SiteHealth(redis);
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sites()
+      .then((list) =>
+        Promise.all(
+          list.map(async (site) => {
+            const { ok, rttMs } = await probeSite(site.endpoint);
+            await health.record(site.id, ok, rttMs);
+          }),
+        ),
+      )
       .catch(onError)
       .finally(() => {
         running = false;

@@ -58,6 +58,8 @@ export interface UsageRecord {
   /** minor units the home operator owes the serving operator (0 on home sites) */
   readonly wholesaleCharge: number;
   readonly policyVersion: number;
+  /** the ranked eligible sites the request was routed with (explainability) */
+  readonly candidates?: readonly string[];
   readonly startedAt: string;
   readonly completedAt: string;
   /** attempts made before the serving one (failover) */
@@ -103,3 +105,24 @@ export const auditListInputSchema = z
       .optional(),
   })
   .default({ limit: 50 });
+
+export const groupSetInputSchema = z.object({
+  name: z.string().regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'group names are upper-case, like EU or NORDICS'),
+  countries: z.array(z.string().length(2)).min(1).max(300),
+});
+
+export const siteRefSchema = z.object({ siteId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) });
+
+export const explainInputSchema = z.object({
+  model: z.string().min(1).max(128),
+  residency: z.array(z.string().min(2).max(32)).min(1).max(300).optional(),
+});
+
+export const operatorFilterSchema = z
+  .object({
+    operator: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .optional(),
+  })
+  .default({});

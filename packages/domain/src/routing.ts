@@ -8,7 +8,7 @@
 import { FederaError } from './errors';
 import { physicalRttPriorMs } from './geo';
 import { effectiveResidency } from './jurisdictions';
-import type { RoutingPolicy, Site, Tenant, TopologyIndex } from './topology';
+import { effectivePolicy, type RoutingPolicy, type Site, type Tenant, type TopologyIndex } from './topology';
 
 /** Samples after which the measured EWMA fully replaces the physical prior. */
 export const LATENCY_SAMPLES_FOR_TRUST = 5;
@@ -26,6 +26,10 @@ export interface RouteContext {
   readonly latency: ReadonlyMap<string, SiteObservation>;
   /** in-flight requests per site */
   readonly inflight: ReadonlyMap<string, number>;
+  /** sites whose circuit breaker is open (failing; probed until they recover) */
+  readonly openCircuits?: ReadonlySet<string>;
+  /** prices are those in force at this time */
+  readonly atMs?: number;
 }
 
 export interface RouteRequest {
@@ -34,7 +38,14 @@ export interface RouteRequest {
   readonly residency?: readonly string[] | undefined;
 }
 
-export type ExclusionReason = 'OUTSIDE_RESIDENCY' | 'DRAINING' | 'DOWN' | 'MODEL_MISSING' | 'NO_PRICE';
+export type ExclusionReason =
+  | 'OUTSIDE_RESIDENCY'
+  | 'EXCLUDED_BY_POLICY'
+  | 'DRAINING'
+  | 'DOWN'
+  | 'CIRCUIT_OPEN'
+  | 'MODEL_MISSING'
+  | 'NO_PRICE';
 
 export interface Candidate {
   readonly siteId: string;
@@ -46,6 +57,8 @@ export interface Candidate {
   readonly load: number;
   /** serving operator's wholesale price, input + output per 1M tokens, minor units */
   readonly pricePer1M: number;
+  /** served by the tenant's home operator */
+  readonly home: boolean;
   readonly score: number;
 }
 
@@ -59,6 +72,8 @@ export interface RouteDecision {
   readonly tenantId: string;
   readonly model: string;
   readonly policyVersion: number;
+  readonly maxFailoverAttempts: number;
+  readonly holdTtlMs: number;
   /** the effective residency set, sorted */
   readonly allowedJurisdictions: readonly string[];
   /** eligible sites, best first */
@@ -84,25 +99,38 @@ function exclusionFor(
   allowed: ReadonlySet<string>,
   model: string,
   hasPrice: boolean,
+  excluded: ReadonlySet<string>,
+  openCircuits: ReadonlySet<string> | undefined,
 ): ExclusionReason | null {
   if (!allowed.has(site.jurisdiction)) return 'OUTSIDE_RESIDENCY';
+  if (excluded.has(site.id)) return 'EXCLUDED_BY_POLICY';
   if (site.status === 'down') return 'DOWN';
   if (site.status === 'draining') return 'DRAINING';
   if (!site.models.some((m) => m.id === model)) return 'MODEL_MISSING';
   if (!hasPrice) return 'NO_PRICE';
+  if (openCircuits?.has(site.id)) return 'CIRCUIT_OPEN';
   return null;
 }
 
 export function rankSites(ctx: RouteContext, req: RouteRequest): RouteDecision {
-  const { topology, policy } = ctx;
+  const { topology } = ctx;
   const tenant = topology.tenant(req.tenantId);
+  const policy = effectivePolicy(ctx.policy, tenant.id);
   const allowed = effectiveResidency(tenant.residency, req.residency, topology.groups);
+  const at = ctx.atMs ?? Date.now();
 
   const excluded: Exclusion[] = [];
   const eligible: Omit<Candidate, 'score'>[] = [];
   for (const site of topology.topology.sites) {
-    const price = topology.operators.get(site.operator)?.rateCard[req.model]?.wholesale;
-    const reason = exclusionFor(site, allowed, req.model, price !== undefined);
+    const price = topology.rateAt(site.operator, req.model, at)?.wholesale;
+    const reason = exclusionFor(
+      site,
+      allowed,
+      req.model,
+      price !== undefined,
+      policy.excludedSites,
+      ctx.openCircuits,
+    );
     if (reason || !price) {
       excluded.push({ siteId: site.id, jurisdiction: site.jurisdiction, reason: reason ?? 'NO_PRICE' });
       continue;
@@ -116,26 +144,37 @@ export function rankSites(ctx: RouteContext, req: RouteRequest): RouteDecision {
       ...estimateLatencyMs(tenant, site, ctx.latency.get(site.id)),
       load: (ctx.inflight.get(site.id) ?? 0) / capacity,
       pricePer1M: price.inputPer1M + price.outputPer1M,
+      home: site.operator === tenant.homeOperator,
     });
   }
 
-  const maxLatency = Math.max(1, ...eligible.map((c) => c.latencyMs));
+  // home sites within the margin compete as if they were that much closer
+  const { preferHome, weights } = policy;
+  const margin = preferHome.mode === 'margin' ? preferHome.marginMs : 0;
+  const adjusted = (c: Omit<Candidate, 'score'>) =>
+    c.home ? Math.max(0, c.latencyMs - margin) : c.latencyMs;
+  const maxLatency = Math.max(1, ...eligible.map(adjusted));
   const maxPrice = Math.max(1, ...eligible.map((c) => c.pricePer1M));
-  const { weights } = policy;
+  const tier = (c: Candidate) => (preferHome.mode === 'always' && c.home ? 0 : 1);
   const candidates = eligible
     .map((c) => ({
       ...c,
       score:
-        weights.latency * (c.latencyMs / maxLatency) +
+        weights.latency * (adjusted(c) / maxLatency) +
         weights.load * Math.min(c.load, 1) +
         weights.price * (c.pricePer1M / maxPrice),
     }))
-    .sort((a, b) => a.score - b.score || (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
+    .sort(
+      (a, b) =>
+        tier(a) - tier(b) || a.score - b.score || (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0),
+    );
 
   return {
     tenantId: tenant.id,
     model: req.model,
     policyVersion: policy.version,
+    maxFailoverAttempts: policy.maxFailoverAttempts,
+    holdTtlMs: policy.holdTtlMs,
     allowedJurisdictions: [...allowed].sort(),
     candidates,
     excluded: excluded.sort((a, b) => (a.siteId < b.siteId ? -1 : 1)),

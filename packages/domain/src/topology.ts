@@ -66,17 +66,56 @@ export const tenantSchema = z.object({
   location: geoPointSchema,
 });
 
-export const routingPolicySchema = z.object({
-  version: z.number().int().positive().default(1),
-  weights: z
-    .object({ latency: z.number().min(0), load: z.number().min(0), price: z.number().min(0) })
-    .default({ latency: 0.6, load: 0.2, price: 0.2 }),
+export const weightsSchema = z
+  .object({
+    latency: z.number().min(0).max(100),
+    load: z.number().min(0).max(100),
+    price: z.number().min(0).max(100),
+  })
+  .refine((w) => w.latency + w.load + w.price > 0, 'at least one weight must be positive');
+
+/**
+ * Whether the tenant's home operator's own sites are preferred: never, always (they rank first),
+ * or when they are within `marginMs` of the best latency.
+ */
+export const preferHomeSchema = z.object({
+  mode: z.enum(['off', 'always', 'margin']).default('off'),
+  marginMs: z.number().min(0).max(10_000).default(0),
+});
+
+export const tenantRoutingOverrideSchema = z.object({
+  weights: weightsSchema.optional(),
+  preferHome: preferHomeSchema.optional(),
+  maxFailoverAttempts: z.number().int().min(1).max(10).optional(),
+  /** sites this tenant must never be routed to */
+  excludedSites: z.array(id).max(1000).default([]),
+});
+
+/** What an admin sets; the version is assigned by the registry. */
+export const routingPolicyInputSchema = z.object({
+  weights: weightsSchema.default({ latency: 0.6, load: 0.2, price: 0.2 }),
+  preferHome: preferHomeSchema.default({ mode: 'off', marginMs: 0 }),
   maxFailoverAttempts: z.number().int().min(1).max(10).default(3),
   holdTtlMs: z
     .number()
     .int()
     .min(1000)
+    .max(24 * 3600 * 1000)
     .default(10 * 60 * 1000),
+  tenantOverrides: z.record(id, tenantRoutingOverrideSchema).default({}),
+});
+
+export const routingPolicySchema = routingPolicyInputSchema.extend({
+  version: z.number().int().positive().default(1),
+});
+
+/** One version of a model's prices at one operator, in force from `effectiveFrom`. */
+export const rateCardEntrySchema = z.object({
+  operator: id,
+  model: modelIdSchema,
+  effectiveFrom: z.iso.datetime(),
+  retail: tokenPriceSchema,
+  wholesale: tokenPriceSchema,
 });
 
 export const topologySchema = z
@@ -87,6 +126,8 @@ export const topologySchema = z
     sites: z.array(siteSchema).min(1),
     tenants: z.array(tenantSchema).min(1),
     routing: routingPolicySchema.default(routingPolicySchema.parse({})),
+    /** effective-dated rate cards beyond the operators' inline ones (which apply from the epoch) */
+    rateCards: z.array(rateCardEntrySchema).default([]),
   })
   .superRefine((t, ctx) => {
     const dup = (xs: { id: string }[], what: string) => {
@@ -107,7 +148,7 @@ export const topologySchema = z
         continue;
       }
       for (const m of s.models) {
-        if (!op.rateCard[m.id]) {
+        if (!op.rateCard[m.id] && !t.rateCards.some((c) => c.operator === op.id && c.model === m.id)) {
           ctx.addIssue({
             code: 'custom',
             message: `site '${s.id}' serves '${m.id}' but '${op.id}' has no price for it`,
@@ -138,6 +179,35 @@ export type Site = z.infer<typeof siteSchema>;
 export type SiteStatus = z.infer<typeof siteStatusSchema>;
 export type Tenant = z.infer<typeof tenantSchema>;
 export type RoutingPolicy = z.infer<typeof routingPolicySchema>;
+export type RoutingPolicyInput = z.input<typeof routingPolicyInputSchema>;
+export type TenantRoutingOverride = z.infer<typeof tenantRoutingOverrideSchema>;
+export type RateCardEntry = z.infer<typeof rateCardEntrySchema>;
+export type TokenPrices = z.infer<typeof tokenPriceSchema>;
+
+/** The policy that applies to one tenant: the federation's, with the tenant's override on top. */
+export interface EffectivePolicy {
+  readonly version: number;
+  readonly weights: RoutingPolicy['weights'];
+  readonly preferHome: RoutingPolicy['preferHome'];
+  readonly maxFailoverAttempts: number;
+  readonly holdTtlMs: number;
+  readonly excludedSites: ReadonlySet<string>;
+}
+
+export function effectivePolicy(policy: RoutingPolicy, tenantId: string): EffectivePolicy {
+  const o = policy.tenantOverrides[tenantId];
+  return {
+    version: policy.version,
+    weights: o?.weights ?? policy.weights,
+    preferHome: o?.preferHome ?? policy.preferHome,
+    maxFailoverAttempts: o?.maxFailoverAttempts ?? policy.maxFailoverAttempts,
+    holdTtlMs: policy.holdTtlMs,
+    excludedSites: new Set(o?.excludedSites ?? []),
+  };
+}
+
+export const EPOCH = '1970-01-01T00:00:00.000Z';
+
 export type EmulatorProfile = z.infer<typeof emulatorProfileSchema>;
 
 export function parseTopology(raw: unknown): Topology {
@@ -158,12 +228,44 @@ export class TopologyIndex {
   readonly sites: ReadonlyMap<string, Site>;
   readonly tenants: ReadonlyMap<string, Tenant>;
   readonly groups: JurisdictionGroups;
+  /** `${operator}|${model}` → versions, oldest first */
+  private readonly cards = new Map<string, { from: number; retail: TokenPrices; wholesale: TokenPrices }[]>();
 
   constructor(readonly topology: Topology) {
     this.operators = new Map(topology.operators.map((o) => [o.id, o]));
     this.sites = new Map(topology.sites.map((s) => [s.id, s]));
     this.tenants = new Map(topology.tenants.map((t) => [t.id, t]));
     this.groups = groupsOf(topology);
+    const add = (
+      operator: string,
+      model: string,
+      from: string,
+      retail: TokenPrices,
+      wholesale: TokenPrices,
+    ) => {
+      const key = `${operator}|${model}`;
+      const list = this.cards.get(key) ?? [];
+      list.push({ from: Date.parse(from), retail, wholesale });
+      this.cards.set(key, list);
+    };
+    for (const o of topology.operators) {
+      for (const [model, c] of Object.entries(o.rateCard)) add(o.id, model, EPOCH, c.retail, c.wholesale);
+    }
+    for (const c of topology.rateCards) add(c.operator, c.model, c.effectiveFrom, c.retail, c.wholesale);
+    for (const list of this.cards.values()) list.sort((a, b) => a.from - b.from);
+  }
+
+  /** The operator's prices for a model in force at `atMs` (the latest version that had started). */
+  rateAt(
+    operatorId: string,
+    model: string,
+    atMs: number,
+  ): { retail: TokenPrices; wholesale: TokenPrices } | undefined {
+    const list = this.cards.get(`${operatorId}|${model}`);
+    if (!list) return undefined;
+    let found: { retail: TokenPrices; wholesale: TokenPrices } | undefined;
+    for (const v of list) if (v.from <= atMs) found = v;
+    return found;
   }
 
   tenant(tenantId: string): Tenant {

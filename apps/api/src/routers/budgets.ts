@@ -4,13 +4,13 @@ import { adminProcedure, router } from '../trpc';
 /** Admins set budgets, budget modes, rate limits and prepaid top-ups. Every change is audited. */
 export const budgetsRouter = router({
   get: adminProcedure.input(tenantRefSchema).query(async ({ ctx, input }) => {
-    requireTenant(ctx.deps.topology().tenants.has(input.tenantId), input.tenantId);
+    requireTenant((await ctx.deps.topology()).tenants.has(input.tenantId), input.tenantId);
     return ctx.deps.ledger.account(input.tenantId);
   }),
 
   set: adminProcedure.input(budgetSetInputSchema).mutation(async ({ ctx, input }) => {
     const { ledger, audit, topology } = ctx.deps;
-    requireTenant(topology().tenants.has(input.tenantId), input.tenantId);
+    requireTenant((await topology()).tenants.has(input.tenantId), input.tenantId);
     const before = await ledger.account(input.tenantId).catch(() => null);
     const after = await ledger.configureAccount(input.tenantId, {
       budget: input.budget,
@@ -23,7 +23,7 @@ export const budgetsRouter = router({
 
   topUp: adminProcedure.input(topUpInputSchema).mutation(async ({ ctx, input }) => {
     const { ledger, audit, topology } = ctx.deps;
-    requireTenant(topology().tenants.has(input.tenantId), input.tenantId);
+    requireTenant((await topology()).tenants.has(input.tenantId), input.tenantId);
     const before = await ledger.account(input.tenantId);
     const result = await ledger.topUp(input);
     if (!result.replay) {

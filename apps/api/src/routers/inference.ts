@@ -13,7 +13,7 @@ export const inferenceRouter = router({
   complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input }) => {
     const { deps, tenant } = ctx;
     // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
-    effectiveResidency(tenant.residency, input.residency, deps.topology().groups);
+    effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
     const result = await deps.admission.run(() => runRequest(deps, tenant.id, input));
     return {
       requestId: result.requestId,

@@ -31,13 +31,13 @@ export const usageRouter = router({
 
   /** Budget, holds in flight and spend of the caller, in the current budget period. */
   summary: tenantProcedure.query(async ({ ctx }) => {
-    const { ledger, topology } = ctx.deps;
+    const { ledger } = ctx.deps;
     const [account, holds] = await Promise.all([
       ledger.account(ctx.tenant.id),
       ledger.pendingHolds(ctx.tenant.id, 100),
     ]);
     return {
-      currency: topology().operator(ctx.tenant.homeOperator).currency,
+      currency: ctx.topology.operator(ctx.tenant.homeOperator).currency,
       mode: account.mode,
       period: account.period,
       budget: account.budget,

@@ -1,0 +1,35 @@
+import { explainInputSchema, rankSites } from '@federa/domain';
+import { loadRouteContext } from '@federa/workflows';
+import { router, tenantProcedure } from '../trpc';
+
+export const routingRouter = router({
+  /**
+   * A dry run of the route step for the caller: every eligible site with its score, and every
+   * excluded site with the reason. Computed exactly as the request workflow routes; holds nothing.
+   */
+  explain: tenantProcedure.input(explainInputSchema).query(async ({ ctx, input }) => {
+    const routeCtx = await loadRouteContext(ctx.deps, ctx.topology, ctx.tenant.region, Date.now());
+    const d = rankSites(routeCtx, {
+      tenantId: ctx.tenant.id,
+      model: input.model,
+      residency: input.residency,
+    });
+    return {
+      model: d.model,
+      policyVersion: d.policyVersion,
+      allowedJurisdictions: d.allowedJurisdictions,
+      candidates: d.candidates.map((c) => ({
+        siteId: c.siteId,
+        operatorId: c.operatorId,
+        jurisdiction: c.jurisdiction,
+        latencyMs: Math.round(c.latencyMs * 100) / 100,
+        latencySource: c.latencySource,
+        load: c.load,
+        pricePer1M: c.pricePer1M,
+        home: c.home,
+        score: Math.round(c.score * 1e6) / 1e6,
+      })),
+      excluded: d.excluded,
+    };
+  }),
+});
