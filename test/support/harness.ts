@@ -16,7 +16,7 @@ import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
-import { createFederaWorkers, seedAccounts } from '@federa/worker';
+import { createFederaWorkers, seedAccounts, startHealthProbes } from '@federa/worker';
 
 export const ISSUER = 'federa-test';
 export const AUDIENCE = 'federa-api-test';
@@ -73,6 +73,8 @@ export async function startFederation(
     redisUrl?: string;
     /** 'none' when the test runs the worker as its own process (to kill it) */
     workers?: 'in-process' | 'none';
+    /** run the site agents' health probes at this interval (off by default) */
+    probeIntervalMs?: number;
   } = {},
 ): Promise<Federation> {
   installQuietRuntime();
@@ -120,6 +122,15 @@ export async function startFederation(
           ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
         });
   const running = workers.map((w) => w.run());
+  const stopProbes =
+    opts.probeIntervalMs && opts.workers !== 'none'
+      ? startHealthProbes(
+          redis,
+          async () => (await registry.snapshot()).topology.sites,
+          opts.probeIntervalMs,
+          () => undefined,
+        )
+      : () => undefined;
 
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -180,6 +191,7 @@ export async function startFederation(
     },
     totalCompletions: () => [...emulators.values()].reduce((n, e) => n + e.stats().completions, 0),
     async close() {
+      stopProbes();
       await api.close();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);

@@ -41,6 +41,8 @@ export interface EmulatorStats {
   completions: number;
   errors: number;
   refused: number;
+  /** health probes received */
+  probes: number;
   /** completions whose Idempotency-Key had been served before */
   duplicates: number;
   promptTokens: number;
@@ -149,6 +151,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     completions: 0,
     errors: 0,
     refused: 0,
+    probes: 0,
     duplicates: 0,
     promptTokens: 0,
     completionTokens: 0,
@@ -320,7 +323,9 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
       control(req, res, path).catch((err: Error) => openAiError(res, 500, 'server_error', err.message));
       return;
     }
-    stats.requests++;
+    // health probes are counted apart, so `requests` says whether any work reached the site
+    if (path === '/health' || path === '/healthz') stats.probes++;
+    else stats.requests++;
     if (behaviour.down) {
       stats.refused++;
       req.socket.destroy();

@@ -1,0 +1,160 @@
+/**
+ * The authorisation matrix: every procedure × every kind of caller, generated from one table. A
+ * procedure added to the router without a row here fails the suite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '@federa/api';
+import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
+import { TEST_MODEL, testTopology } from '../support/topology';
+
+type Caller = 'none' | 'tenant' | 'otherTenant' | 'operator' | 'otherOperator' | 'admin';
+type Outcome = 200 | 401 | 403 | 404;
+const CALLERS: Caller[] = ['none', 'tenant', 'otherTenant', 'operator', 'otherOperator', 'admin'];
+
+interface Row {
+  readonly kind: 'query' | 'mutation';
+  /** input for one call; `n` makes ids unique per call */
+  readonly input: (s: string, n: number, caller: Caller) => unknown;
+  /** outcome for each authenticated caller (none is always 401) */
+  readonly allow: Partial<Record<Exclude<Caller, 'none'>, Outcome>>;
+}
+
+const TENANTS = { tenant: 200, otherTenant: 200 } as const;
+const ADMIN = { admin: 200 } as const;
+const OWNER_SCOPED = { operator: 200, otherOperator: 404, admin: 200 } as const;
+const OPERATORS_AND_ADMIN = { operator: 200, otherOperator: 200, admin: 200 } as const;
+
+const price = { inputPer1M: 100_000, outputPer1M: 300_000 };
+const newSite = (s: string, id: string) => ({
+  id,
+  operator: `${s}-rhein`,
+  jurisdiction: 'DE',
+  city: 'Munich',
+  location: { lat: 48.1, lon: 11.6 },
+  endpoint: 'http://127.0.0.1:1',
+  models: [{ id: TEST_MODEL, capacity: 4 }],
+});
+
+const MATRIX: Record<string, Row> = {
+  'inference.complete': { kind: 'mutation', input: (_s, n) => chat(`authz-${n}`), allow: TENANTS },
+  'usage.list': { kind: 'query', input: () => ({ limit: 5 }), allow: TENANTS },
+  'usage.summary': { kind: 'query', input: () => undefined, allow: TENANTS },
+  'routing.explain': { kind: 'query', input: () => ({ model: TEST_MODEL }), allow: TENANTS },
+  'budgets.get': { kind: 'query', input: (s) => ({ tenantId: `${s}-eu` }), allow: ADMIN },
+  'budgets.set': {
+    kind: 'mutation',
+    input: (s) => ({ tenantId: `${s}-any`, budget: 10_000_000 }),
+    allow: ADMIN,
+  },
+  'budgets.topUp': {
+    kind: 'mutation',
+    input: (s, n) => ({ tenantId: `${s}-any`, topUpId: `t-${n}`, amount: 1 }),
+    allow: ADMIN,
+  },
+  'audit.list': { kind: 'query', input: () => ({ limit: 5 }), allow: ADMIN },
+  'policy.get': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'policy.set': {
+    kind: 'mutation',
+    input: () => ({ weights: { latency: 0.6, load: 0.2, price: 0.2 } }),
+    allow: ADMIN,
+  },
+  'policy.history': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'tenants.list': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'tenants.get': { kind: 'query', input: (s) => ({ tenantId: `${s}-eu` }), allow: ADMIN },
+  'tenants.upsert': {
+    kind: 'mutation',
+    input: (s, n) => ({
+      id: `${s}-new-${n}`,
+      name: 'New',
+      homeOperator: `${s}-rhein`,
+      residency: ['EU'],
+      budget: 1,
+      region: 'de',
+      location: { lat: 50, lon: 8 },
+    }),
+    allow: ADMIN,
+  },
+  'groups.list': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'groups.set': {
+    kind: 'mutation',
+    input: () => ({ name: 'BENELUX', countries: ['BE', 'NL', 'LU'] }),
+    allow: ADMIN,
+  },
+  'rateCards.list': { kind: 'query', input: () => ({}), allow: ADMIN },
+  'rateCards.add': {
+    kind: 'mutation',
+    input: (s, n) => ({
+      operator: `${s}-rhein`,
+      model: TEST_MODEL,
+      effectiveFrom: new Date(Date.now() + 3_600_000 + n * 1000).toISOString(),
+      retail: price,
+      wholesale: price,
+    }),
+    allow: ADMIN,
+  },
+  'sites.list': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
+  'sites.health': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
+  // the site belongs to `operator`; `otherOperator` registering it for `operator` is refused
+  'sites.register': {
+    kind: 'mutation',
+    input: (s, n) => newSite(s, `${s}-new-${n}`),
+    allow: { operator: 200, otherOperator: 403, admin: 200 },
+  },
+  'sites.update': {
+    kind: 'mutation',
+    input: (s) => ({ siteId: `${s}-fra`, patch: { city: 'Frankfurt am Main' } }),
+    allow: OWNER_SCOPED,
+  },
+  'sites.drain': {
+    kind: 'mutation',
+    input: (s) => ({ siteId: `${s}-tyo` }),
+    allow: { operator: 404, otherOperator: 404, admin: 200 },
+  },
+  'sites.undrain': { kind: 'mutation', input: (s) => ({ siteId: `${s}-fra` }), allow: OWNER_SCOPED },
+};
+
+function flatten(record: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(record).flatMap(([k, v]) =>
+    typeof v === 'function' ? [`${prefix}${k}`] : flatten(v as Record<string, unknown>, `${prefix}${k}.`),
+  );
+}
+
+describe('authorisation matrix', () => {
+  const s = uniqueSuffix();
+  let fed: Federation;
+  const tokens = new Map<Caller, string | null>();
+
+  beforeAll(async () => {
+    fed = await startFederation(testTopology(s));
+    tokens.set('none', null);
+    tokens.set('tenant', await fed.token('tenant', `${s}-eu`));
+    tokens.set('otherTenant', await fed.token('tenant', `${s}-fr`));
+    tokens.set('operator', await fed.token('operator', `${s}-rhein`));
+    tokens.set('otherOperator', await fed.token('operator', `${s}-albion`));
+    tokens.set('admin', await fed.token('admin', 'root@federation'));
+  });
+  afterAll(async () => fed?.close());
+
+  it('has a row for every procedure the API exposes, and none for one it does not', () => {
+    const procedures = flatten(appRouter._def.record as Record<string, unknown>).sort();
+    expect(Object.keys(MATRIX).sort()).toEqual(procedures);
+  });
+
+  let n = 0;
+  const cases = Object.entries(MATRIX).flatMap(([path, row]) =>
+    CALLERS.map((caller) => [path, caller, caller === 'none' ? 401 : (row.allow[caller] ?? 403)] as const),
+  );
+
+  it.each(cases)('%s as %s → %s', async (path, caller, expected) => {
+    const row = MATRIX[path]!;
+    const input = row.input(s, n++, caller);
+    const res = await fed.call(path, input, tokens.get(caller), {
+      method: row.kind === 'query' ? 'GET' : 'POST',
+    });
+    if (res.status !== expected)
+      throw new Error(
+        `${path} as ${caller}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+      );
+    expect(res.status).toBe(expected);
+  });
+});
