@@ -29,6 +29,7 @@ describe('authentication', () => {
     ['a token for another audience', () => signWith({ aud: 'someone-else' })],
     ['a token from another issuer', () => signWith({ iss: 'https://evil.example' })],
     ['a token without exp', () => signWith({ exp: undefined })],
+    ['a token not yet valid (nbf in the future)', () => signWith({ nbf: nowSec() + 600 })],
     [
       'alg: none',
       async () =>
