@@ -130,6 +130,28 @@ describe('steering through the API', () => {
     });
   });
 
+  it('lets requests already at a site finish when it is drained', async () => {
+    const best = (await serve()).route.siteId;
+    fed.emulator(best).configure({ ttftMs: 800 });
+    try {
+      const inFlight = fed.call('inference.complete', chat('in-flight-during-drain'), tenantToken);
+      while (
+        fed.emulator(best).stats().requests === 0 ||
+        (await fed.ledger.pendingHolds(tenant)).length === 0
+      )
+        await sleep(20);
+      await sleep(100);
+      await fed.call('sites.drain', { siteId: best }, admin);
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.body.result.data.route.siteId).toBe(best);
+      expect((await serve()).route.siteId).not.toBe(best);
+    } finally {
+      fed.emulator(best).configure({ ttftMs: 2 });
+      await fed.call('sites.undrain', { siteId: best }, admin);
+    }
+  });
+
   it('refuses bad input with a stable code and changes nothing', async () => {
     const version = await fed.registry.version();
     const operator = await fed.token('operator', `${s}-rhein`);
@@ -247,14 +269,19 @@ describe('steering through the API', () => {
     const best = (await serve()).route.siteId;
     fed.emulator(best).configure({ down: true });
     try {
-      await serve(); // fails over; the site's first failure
-      await serve();
-      await serve();
-      const health = (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data as {
-        siteId: string;
-        circuit: string;
-      }[];
-      expect(health.find((h) => h.siteId === best)?.circuit).toBe('open');
+      // failed dispatches and failed probes both count; the circuit opens after three in a row
+      const circuitOf = async () =>
+        (
+          (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data as {
+            siteId: string;
+            circuit: string;
+          }[]
+        ).find((h) => h.siteId === best)?.circuit;
+      for (let i = 0; i < 30 && (await circuitOf()) !== 'open'; i++) {
+        await serve(); // fails over while the site still looks healthy
+        await sleep(100);
+      }
+      expect(await circuitOf()).toBe('open');
       expect((await explain()).excluded).toContainEqual(
         expect.objectContaining({ siteId: best, reason: 'CIRCUIT_OPEN' }),
       );

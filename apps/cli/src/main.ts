@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `federa` — the command line for admins and operators. Today: key generation and token minting
- * for dev and for operators' onboarding.
+ * `federa` — the command line for admins and operators: key generation and token minting for dev
+ * and onboarding, and the admin/operator API (sites, policy, tenants, rate cards, explain, audit).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -12,13 +12,55 @@ import {
   readSigningKey,
   roleSchema,
 } from '@federa/auth';
+import { DEFAULT_API, DEFAULT_KEY_FILE, UsageError } from './client';
+import { COMMANDS, runApiCommand } from './commands';
 
 const USAGE = `usage:
   federa keygen [--dir .data/dev/keys]                 create a signing key and its JWKS (kept if present)
-  federa token --role tenant|operator|admin --subject ID [--ttl 12h] [--key FILE] [--iss ISS] [--aud AUD] [--json]`;
+  federa token --role tenant|operator|admin --subject ID [--ttl 12h] [--key FILE] [--iss ISS] [--aud AUD] [--json]
+${Object.values(COMMANDS)
+  .map((c) => `  federa ${c.usage}`)
+  .join('\n')}
+
+API commands print a table, or the API's answer as JSON with --json. They take:
+  --api URL          API base URL (env FEDERA_API, default ${DEFAULT_API})
+  --token JWT        bearer token (env FEDERA_TOKEN)
+  --as ROLE:SUBJECT  mint a short-lived token with the dev signing key instead (default admin:cli;
+                     explain: tenant:acme-eu; operators: --as operator:ID). An explicit --as wins over FEDERA_TOKEN.
+  --key FILE         signing key for --as (default ${DEFAULT_KEY_FILE}), --iss ISS, --aud AUD`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  const apiCommand = command === undefined ? undefined : resolveApiCommand(command, rest);
+  if (apiCommand) {
+    try {
+      return await runApiCommand(apiCommand.name, apiCommand.argv);
+    } catch (err) {
+      if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
+      const usage = COMMANDS[apiCommand.name]?.usage ?? '';
+      console.error(`federa ${apiCommand.name}: ${err.message}\nusage: federa ${usage}`);
+      return 2;
+    }
+  }
+  if (command !== 'keygen' && command !== 'token') {
+    if (!command) {
+      console.error(USAGE);
+      return 0;
+    }
+    const verbs = Object.keys(COMMANDS)
+      .filter((name) => name.startsWith(`${command} `))
+      .map((name) => name.slice(command.length + 1));
+    console.error(
+      verbs.length > 0
+        ? `federa ${command}: expected one of ${verbs.join(', ')}\n${USAGE}`
+        : `federa: unknown command '${command}'\n${USAGE}`,
+    );
+    return 2;
+  }
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -65,6 +107,25 @@ async function main(argv: string[]): Promise<number> {
       console.error(USAGE);
       return command ? 2 : 0;
   }
+}
+
+/** Two-word commands (`sites list`) first, so a group and its verb read like one command. */
+function resolveApiCommand(first: string, rest: string[]): { name: string; argv: string[] } | undefined {
+  const [second, ...tail] = rest;
+  if (second !== undefined && COMMANDS[`${first} ${second}`])
+    return { name: `${first} ${second}`, argv: tail };
+  if (COMMANDS[first]) return { name: first, argv: rest };
+  return undefined;
+}
+
+/** node:util parseArgs reports unknown flags and missing values as TypeErrors with ERR_PARSE_ARGS_* codes. */
+function isParseArgsError(err: unknown): err is Error {
+  return (
+    err instanceof TypeError &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    err.code.startsWith('ERR_PARSE_ARGS')
+  );
 }
 
 main(process.argv.slice(2)).then(

@@ -6,6 +6,8 @@ import {
   type Site,
   type Topology,
 } from '@federa/domain';
+import type { Principal } from '@federa/auth';
+import type { ApiDeps } from '../context';
 import { operatorOrAdminProcedure, router } from '../trpc';
 
 const siteInputSchema = siteSchema.omit({ emulator: true, status: true });
@@ -101,8 +103,8 @@ export const sitesRouter = router({
 
 async function setStatus(
   ctx: {
-    deps: import('../context').ApiDeps;
-    principal: import('@federa/auth').Principal;
+    deps: ApiDeps;
+    principal: Principal;
     scope: string | null;
   },
   siteId: string,
