@@ -49,6 +49,7 @@ const env = {
   FEDERA_JWKS_FILE: keys.jwksFile,
   FEDERA_API_PORT: String(API_PORT),
   FEDERA_CONTROL_TASK_QUEUE: `bench-control-${Date.now()}`,
+  FEDERA_REGISTRY_NAMESPACE: `bench-${Date.now()}`,
   LOG_LEVEL: 'warn',
 };
 const token = await mintToken({
