@@ -1,0 +1,288 @@
+/**
+ * Roaming-style settlement of one period, as pure functions over usage records: rate each record
+ * with the serving operator's wholesale card in force at the record's time, aggregate per
+ * (creditor, debtor, model), convert to the settlement currency, net each operator pair, and lay
+ * out one statement per pair. Deterministic: the same records give byte-identical statements.
+ */
+import { priceUsage, type StoredUsageRecord, type TopologyIndex } from '@federa/domain';
+import { merkleRoot } from './merkle';
+import { convert, rateAt, type FxRate } from './money';
+
+export interface Period {
+  /** ISO time of the start */
+  readonly id: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** Periods are fixed-length and aligned to the epoch (an hour, a day…). */
+export function periodOf(ms: number, periodMs: number): Period {
+  const startMs = Math.floor(ms / periodMs) * periodMs;
+  return { id: new Date(startMs).toISOString(), startMs, endMs: startMs + periodMs };
+}
+
+export type LineKind = 'usage' | 'late-usage' | 'dispute-adjustment';
+
+export interface Line {
+  readonly kind: LineKind;
+  readonly creditor: string;
+  readonly debtor: string;
+  readonly model: string;
+  /** for late usage and dispute adjustments: the period the amount belongs to */
+  readonly originalPeriod: string | null;
+  readonly records: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** in the creditor's currency, minor units */
+  readonly amount: number;
+  readonly currency: string;
+  /** `${tenant}/${streamId}` of each record, sorted */
+  readonly recordRefs: readonly string[];
+  /** for dispute adjustments: the statement the resolution refers to */
+  readonly reference: string | null;
+}
+
+export interface DisputeAdjustment {
+  readonly statementId: string;
+  readonly originalPeriod: string;
+  readonly creditor: string;
+  readonly debtor: string;
+  /** settlement currency, minor units */
+  readonly amount: number;
+}
+
+export interface SettleInput {
+  readonly federation: string;
+  readonly period: Period;
+  readonly graceMs: number;
+  readonly settlementCurrency: string;
+  readonly fx: readonly FxRate[];
+  readonly topology: TopologyIndex;
+  /** periods are needed to name where a late record belongs */
+  readonly periodMs: number;
+}
+
+export type Classification = 'usage' | 'late-usage' | 'home' | 'outside';
+
+/**
+ * Which part of a period's settlement a record belongs to. The run for period P reads records posted
+ * in [P.start, P.end + grace): those whose record time is in P are its usage; those whose record time
+ * is before P and that were posted after the previous run's window closed are late usage, settled
+ * here as adjustments naming their own period. Everything else belongs to another run.
+ */
+export function classify(input: SettleInput, record: StoredUsageRecord, postedAtMs: number): Classification {
+  const at = Date.parse(record.completedAt);
+  const { period, graceMs } = input;
+  if (record.servingOperator === record.homeOperator) return 'home';
+  if (at >= period.startMs && at < period.endMs) return 'usage';
+  if (at < period.startMs && postedAtMs >= period.startMs + graceMs && postedAtMs < period.endMs + graceMs)
+    return 'late-usage';
+  return 'outside';
+}
+
+/** Streams records in, keeps one running line per key, and lays the statements out at the end. */
+export class PeriodAggregator {
+  private readonly lines = new Map<string, { line: Omit<Line, 'recordRefs'>; refs: string[] }>();
+  readonly counts = { usage: 0, lateUsage: 0, home: 0, outside: 0 };
+
+  constructor(readonly input: SettleInput) {}
+
+  add(record: StoredUsageRecord, postedAtMs: number): Classification {
+    const kind = classify(this.input, record, postedAtMs);
+    if (kind === 'home' || kind === 'outside') {
+      this.counts[kind]++;
+      return kind;
+    }
+    if (kind === 'usage') this.counts.usage++;
+    else this.counts.lateUsage++;
+    const at = Date.parse(record.completedAt);
+    const card = this.input.topology.rateAt(record.servingOperator, record.model, at);
+    if (!card)
+      throw new Error(
+        `no wholesale price for ${record.model} at ${record.servingOperator} on ${record.completedAt}`,
+      );
+    const amount = priceUsage(card.wholesale, record.inputTokens, record.outputTokens);
+    const originalPeriod = kind === 'late-usage' ? periodOf(at, this.input.periodMs).id : null;
+    const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod ?? ''].join(
+      '|',
+    );
+    const entry = this.lines.get(key) ?? {
+      line: {
+        kind,
+        creditor: record.servingOperator,
+        debtor: record.homeOperator,
+        model: record.model,
+        originalPeriod,
+        records: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        amount: 0,
+        currency: this.input.topology.operator(record.servingOperator).currency,
+        reference: null,
+      },
+      refs: [],
+    };
+    const l = entry.line as { -readonly [K in keyof typeof entry.line]: (typeof entry.line)[K] };
+    l.records++;
+    l.inputTokens += record.inputTokens;
+    l.outputTokens += record.outputTokens;
+    l.amount += amount;
+    entry.refs.push(`${record.tenantId}/${record.recordId}`);
+    this.lines.set(key, entry);
+    return kind;
+  }
+
+  addAdjustment(adj: DisputeAdjustment): void {
+    const key = [
+      'dispute-adjustment',
+      adj.creditor,
+      adj.debtor,
+      '',
+      adj.originalPeriod,
+      adj.statementId,
+    ].join('|');
+    this.lines.set(key, {
+      line: {
+        kind: 'dispute-adjustment',
+        creditor: adj.creditor,
+        debtor: adj.debtor,
+        model: '',
+        originalPeriod: adj.originalPeriod,
+        records: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        amount: adj.amount,
+        currency: this.input.settlementCurrency,
+        reference: adj.statementId,
+      },
+      refs: [],
+    });
+  }
+
+  result(): Line[] {
+    return [...this.lines.values()]
+      .map(({ line, refs }) => ({ ...line, recordRefs: refs.sort() }))
+      .sort((a, b) => lineOrder(a).localeCompare(lineOrder(b)));
+  }
+}
+
+const KIND_ORDER: Record<LineKind, number> = { usage: 0, 'late-usage': 1, 'dispute-adjustment': 2 };
+function lineOrder(l: Line): string {
+  return [KIND_ORDER[l.kind], l.creditor, l.debtor, l.model, l.originalPeriod ?? '', l.reference ?? ''].join(
+    '|',
+  );
+}
+
+export interface StatementLine {
+  readonly lineNo: number;
+  readonly kind: LineKind;
+  readonly creditor: string;
+  readonly debtor: string;
+  readonly model: string;
+  readonly originalPeriod: string | null;
+  readonly reference: string | null;
+  readonly records: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly fx: { readonly rate: string; readonly rateMicros: number; readonly effectiveFrom: string };
+  /** in the settlement currency */
+  readonly settledAmount: number;
+  /** Merkle root over the line's sorted record references */
+  readonly merkleRoot: string;
+}
+
+export interface StatementPayload {
+  readonly type: 'federa.settlement.statement';
+  readonly version: 1;
+  readonly statementId: string;
+  readonly federation: string;
+  readonly period: { readonly id: string; readonly start: string; readonly end: string };
+  readonly closedAt: string;
+  readonly settlementCurrency: string;
+  readonly parties: readonly [string, string];
+  readonly lines: readonly StatementLine[];
+  /** gross amounts before netting: what each party owes the other */
+  readonly owed: readonly { readonly debtor: string; readonly creditor: string; readonly amount: number }[];
+  readonly net: { readonly payer: string | null; readonly payee: string | null; readonly amount: number };
+}
+
+export function statementId(periodId: string, a: string, b: string): string {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  return `${periodId}/${x}~${y}`;
+}
+
+/** One statement per operator pair that has any line in the period. */
+export function buildStatements(
+  input: SettleInput,
+  lines: readonly Line[],
+): { payload: StatementPayload; lines: readonly Line[] }[] {
+  const byPair = new Map<string, Line[]>();
+  for (const l of lines) {
+    const [a, b] = l.creditor < l.debtor ? [l.creditor, l.debtor] : [l.debtor, l.creditor];
+    const key = `${a}~${b}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), l]);
+  }
+  const { period } = input;
+  return [...byPair.entries()]
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(([key, pairLines]) => {
+      const [a, b] = key.split('~') as [string, string];
+      const stmtLines: StatementLine[] = pairLines.map((l, i) => {
+        const fx = rateAt(input.fx, l.currency, input.settlementCurrency, period.endMs);
+        return {
+          lineNo: i + 1,
+          kind: l.kind,
+          creditor: l.creditor,
+          debtor: l.debtor,
+          model: l.model,
+          originalPeriod: l.originalPeriod,
+          reference: l.reference,
+          records: l.records,
+          inputTokens: l.inputTokens,
+          outputTokens: l.outputTokens,
+          amount: l.amount,
+          currency: l.currency,
+          fx: {
+            rate: (fx.rateMicros / 1_000_000).toFixed(6),
+            rateMicros: fx.rateMicros,
+            effectiveFrom: fx.effectiveFrom,
+          },
+          settledAmount: convert(l.amount, fx.rateMicros),
+          merkleRoot: merkleRoot(l.recordRefs),
+        };
+      });
+      const owes = (debtor: string) =>
+        stmtLines.filter((l) => l.debtor === debtor).reduce((s, l) => s + l.settledAmount, 0);
+      const aOwes = owes(a);
+      const bOwes = owes(b);
+      const net = aOwes - bOwes;
+      const payload: StatementPayload = {
+        type: 'federa.settlement.statement',
+        version: 1,
+        statementId: statementId(period.id, a, b),
+        federation: input.federation,
+        period: {
+          id: period.id,
+          start: new Date(period.startMs).toISOString(),
+          end: new Date(period.endMs).toISOString(),
+        },
+        closedAt: new Date(period.endMs + input.graceMs).toISOString(),
+        settlementCurrency: input.settlementCurrency,
+        parties: [a, b],
+        lines: stmtLines,
+        owed: [
+          { debtor: a, creditor: b, amount: aOwes },
+          { debtor: b, creditor: a, amount: bOwes },
+        ],
+        net:
+          net === 0
+            ? { payer: null, payee: null, amount: 0 }
+            : net > 0
+              ? { payer: a, payee: b, amount: net }
+              : { payer: b, payee: a, amount: -net },
+      };
+      return { payload, lines: pairLines };
+    });
+}
