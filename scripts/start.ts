@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
+import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
 import { ProcessGroup, waitForHttp } from './processes';
 
@@ -38,11 +39,14 @@ try {
   services = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
   const [temporal, redis] = services as [RunningService, RunningService];
   const keys = await ensureDevKeys(join(dataDir(profile), 'keys'));
+  const clearing = await ensureClearingKey(clearingKeyFiles(join(dataDir(profile), 'keys')));
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     REDIS_URL: redis.address,
     FEDERA_TOPOLOGY: TOPOLOGY,
     FEDERA_JWKS_FILE: keys.jwksFile,
+    FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
+    FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
     FEDERA_API_PORT: String(API_PORT),
   };
   group.launch('sites', 'apps/site-emulator/src/main.ts', env);

@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
+import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal } from '../../scripts/infra';
 import { ProcessGroup, waitForHttp } from '../../scripts/processes';
 import { runLoad, summarize } from './stats';
@@ -42,11 +43,14 @@ writeFileSync(topologyFile, JSON.stringify(topology, null, 2));
 
 const [temporal, redis] = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
 const keys = await ensureDevKeys(join(dir, 'keys'));
+const clearing = await ensureClearingKey(clearingKeyFiles(join(dir, 'keys')));
 const env = {
   TEMPORAL_ADDRESS: temporal.address,
   REDIS_URL: redis.address,
   FEDERA_TOPOLOGY: topologyFile,
   FEDERA_JWKS_FILE: keys.jwksFile,
+  FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
+  FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
   FEDERA_API_PORT: String(API_PORT),
   FEDERA_CONTROL_TASK_QUEUE: `bench-control-${Date.now()}`,
   FEDERA_REGISTRY_NAMESPACE: `bench-${Date.now()}`,

@@ -14,9 +14,20 @@ import { createVerifier, generateSigningKey, mintToken, type Role, type SigningK
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
-import { Observations, SiteHealth } from '@federa/workflows';
+import { Observations, SiteHealth, settlementScheduleId } from '@federa/workflows';
+import {
+  SettlementStore,
+  generateClearingKey,
+  type ClearingKey,
+  type SettlementConfig,
+} from '@federa/settlement';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
-import { createFederaWorkers, seedAccounts, startHealthProbes } from '@federa/worker';
+import {
+  createFederaWorkers,
+  ensureSettlementSchedule,
+  seedAccounts,
+  startHealthProbes,
+} from '@federa/worker';
 
 export const ISSUER = 'federa-test';
 export const AUDIENCE = 'federa-api-test';
@@ -39,6 +50,9 @@ export interface Federation {
   readonly redis: Redis;
   readonly ledger: Ledger;
   readonly registry: Registry;
+  readonly settlementStore: SettlementStore;
+  readonly clearingKey: ClearingKey;
+  readonly settlementConfig: SettlementConfig;
   readonly temporal: Client;
   readonly api: ApiServer;
   readonly controlTaskQueue: string;
@@ -75,6 +89,10 @@ export async function startFederation(
     workers?: 'in-process' | 'none';
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
+    /** settlement period and grace window (defaults: 1 h, 5 min) */
+    settlement?: { periodMs: number; graceMs: number; currency?: string };
+    /** run the settlement schedule at this interval (off by default) */
+    scheduleEveryMs?: number;
   } = {},
 ): Promise<Federation> {
   installQuietRuntime();
@@ -107,6 +125,14 @@ export async function startFederation(
   await seedAccounts(redis, topology);
 
   const controlTaskQueue = `control-${topology.topology.name}`;
+  const clearingKey = await generateClearingKey(`clearing-${topology.topology.name}`);
+  const settlementStore = new SettlementStore(redis, topology.topology.name);
+  const settlementConfig: SettlementConfig = {
+    federation: topology.topology.name,
+    periodMs: opts.settlement?.periodMs ?? 3_600_000,
+    graceMs: opts.settlement?.graceMs ?? 300_000,
+    settlementCurrency: opts.settlement?.currency ?? 'EUR',
+  };
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const workers: Worker[] =
     opts.workers === 'none'
@@ -119,6 +145,11 @@ export async function startFederation(
           controlTaskQueue,
           siteAgents: 'all',
           workflowBundle: { codePath: inject('workflowBundlePath') },
+          settlement: {
+            store: settlementStore,
+            clearingKey: clearingKey.privateJwk,
+            config: settlementConfig,
+          },
           ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
         });
   const running = workers.map((w) => w.run());
@@ -134,6 +165,13 @@ export async function startFederation(
 
   const connection = await Connection.connect({ address: inject('temporalAddress') });
   const temporal = new Client({ connection, namespace: 'default' });
+  if (opts.scheduleEveryMs && opts.workers !== 'none') {
+    await ensureSettlementSchedule(temporal, {
+      namespace: topology.topology.name,
+      taskQueue: controlTaskQueue,
+      everyMs: opts.scheduleEveryMs,
+    });
+  }
   const signingKey = await generateSigningKey(`test-${topology.topology.name}`);
   const api = await startApiServer({
     temporal,
@@ -147,6 +185,12 @@ export async function startFederation(
     log: pino({ level: 'silent' }),
     admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000),
     audit: new AuditLog(redis),
+    settlement: {
+      store: settlementStore,
+      jwks: { keys: [clearingKey.publicJwk] },
+      config: settlementConfig,
+      namespace: topology.topology.name,
+    },
   });
 
   return {
@@ -156,6 +200,9 @@ export async function startFederation(
     redis,
     ledger,
     registry,
+    settlementStore,
+    clearingKey,
+    settlementConfig,
     temporal,
     api,
     controlTaskQueue,
@@ -192,6 +239,12 @@ export async function startFederation(
     totalCompletions: () => [...emulators.values()].reduce((n, e) => n + e.stats().completions, 0),
     async close() {
       stopProbes();
+      if (opts.scheduleEveryMs) {
+        await temporal.schedule
+          .getHandle(settlementScheduleId(topology.topology.name))
+          .delete()
+          .catch(() => undefined);
+      }
       await api.close();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);

@@ -30,6 +30,7 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       FEDERA_TOPOLOGY: topologyFile,
       FEDERA_CONTROL_TASK_QUEUE: fed.controlTaskQueue,
       FEDERA_REGISTRY_NAMESPACE: fed.topology.topology.name,
+      FEDERA_SETTLEMENT: 'off',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

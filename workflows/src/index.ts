@@ -8,4 +8,8 @@ export * from './site.activities';
 export * from './task-queues';
 export * from './types';
 
-export const REQUEST_WORKFLOW_PATH = new URL('./request.workflow.ts', import.meta.url);
+export * from './settlement.activities';
+export type { SettlementRunInput } from './settlement.workflow';
+
+/** Every workflow of the control worker, for Temporal's bundler. */
+export const WORKFLOWS_URL = new URL('./all.workflows.ts', import.meta.url);

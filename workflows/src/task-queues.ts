@@ -9,3 +9,13 @@ export function siteTaskQueue(siteId: string): string {
 export function requestWorkflowId(tenantId: string, requestId: string): string {
   return `req:${tenantId}:${requestId}`;
 }
+
+/** One settlement schedule per federation (registry namespace). */
+export function settlementScheduleId(namespace: string): string {
+  return `settlement:${namespace}`;
+}
+
+/** A manual settlement of one period: the same id every time, so a repeat joins the first run. */
+export function settlementWorkflowId(namespace: string, periodId: string): string {
+  return `settle:${namespace}:${periodId}`;
+}

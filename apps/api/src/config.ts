@@ -22,6 +22,13 @@ const env = z.object({
   FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
+  FEDERA_CLEARING_JWKS_FILE: z.string().default('.data/dev/keys/clearing-jwks.json'),
+  FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
+  FEDERA_SETTLEMENT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
@@ -47,6 +54,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
+    clearingJwksFile: e.FEDERA_CLEARING_JWKS_FILE,
+    settlement: {
+      federation: e.FEDERA_REGISTRY_NAMESPACE,
+      periodMs: e.FEDERA_SETTLEMENT_PERIOD_MS,
+      graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
+      settlementCurrency: e.FEDERA_SETTLEMENT_CURRENCY,
+    },
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,
   };

@@ -9,6 +9,8 @@ import type { Principal, VerifyToken } from '@federa/auth';
 import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import type { Registry } from '@federa/registry';
+import type { SettlementConfig, SettlementStore } from '@federa/settlement';
+import type { JSONWebKeySet } from 'jose';
 import type { Observations, SiteHealth } from '@federa/workflows';
 import type { Admission } from './admission';
 import type { AuditLog } from './audit';
@@ -26,6 +28,13 @@ export interface ApiDeps {
   /** back-pressure on request workflows */
   readonly admission: Admission;
   readonly audit: AuditLog;
+  readonly settlement: {
+    readonly store: SettlementStore;
+    readonly jwks: JSONWebKeySet;
+    readonly config: SettlementConfig;
+    /** the federation's registry namespace (names the settlement workflows) */
+    readonly namespace: string;
+  };
 }
 
 export interface Context {

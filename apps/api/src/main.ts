@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
+import { SettlementStore, readJwks } from '@federa/settlement';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
@@ -31,6 +32,12 @@ const api = await startApiServer(
     log,
     admission: new Admission(config.maxInFlight, config.maxQueued),
     audit: new AuditLog(redis),
+    settlement: {
+      store: new SettlementStore(redis, config.registryNamespace),
+      jwks: readJwks(config.clearingJwksFile),
+      config: config.settlement,
+      namespace: config.registryNamespace,
+    },
   },
   { host: config.host, port: config.port },
 );

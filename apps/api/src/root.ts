@@ -5,6 +5,8 @@ import { inferenceRouter } from './routers/inference';
 import { policyRouter } from './routers/policy';
 import { rateCardsRouter } from './routers/rate-cards';
 import { routingRouter } from './routers/routing';
+import { settlementRouter } from './routers/settlement';
+import { fxRouter } from './routers/fx';
 import { sitesRouter } from './routers/sites';
 import { groupsRouter, tenantsRouter } from './routers/tenants';
 import { usageRouter } from './routers/usage';
@@ -21,6 +23,8 @@ export const appRouter = router({
   rateCards: rateCardsRouter,
   sites: sitesRouter,
   routing: routingRouter,
+  settlement: settlementRouter,
+  fx: fxRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -31,6 +31,12 @@ export async function startApiServer(
     },
   });
   const server = createServer((req, res) => {
+    if (req.url === '/.well-known/federa-clearing-jwks.json') {
+      // public keys only: anyone may verify a statement offline
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+      res.end(JSON.stringify(deps.settlement.jwks));
+      return;
+    }
     if (req.url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"ok"}');

@@ -15,6 +15,16 @@ const env = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
   FEDERA_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  /** settlement: on by default; the clearing key is created on first use in dev */
+  FEDERA_SETTLEMENT: z.enum(['on', 'off']).default('on'),
+  FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
+  FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
+  FEDERA_SETTLEMENT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  FEDERA_SETTLEMENT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
@@ -29,6 +39,14 @@ export interface WorkerConfig {
   readonly logLevel: string;
   readonly billingPeriod: 'month' | 'day' | 'hour';
   readonly registryNamespace: string;
+  readonly settlement: {
+    readonly enabled: boolean;
+    readonly clearingKeyFile: string;
+    readonly periodMs: number;
+    readonly graceMs: number;
+    readonly everyMs: number;
+    readonly currency: string;
+  };
   readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
 }
@@ -46,6 +64,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
+    settlement: {
+      enabled: e.FEDERA_SETTLEMENT === 'on',
+      clearingKeyFile: e.FEDERA_CLEARING_KEY_FILE,
+      periodMs: e.FEDERA_SETTLEMENT_PERIOD_MS,
+      graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
+      everyMs: e.FEDERA_SETTLEMENT_EVERY_MS,
+      currency: e.FEDERA_SETTLEMENT_CURRENCY,
+    },
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
   };

@@ -10,8 +10,18 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
+import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
+import { Client, Connection } from '@temporalio/client';
+import { dirname, join } from 'node:path';
 import { loadConfig } from './config';
-import { createFederaWorkers, runAll, seedAccounts, startHealthProbes, startHoldSweeper } from './workers';
+import {
+  createFederaWorkers,
+  ensureSettlementSchedule,
+  runAll,
+  seedAccounts,
+  startHealthProbes,
+  startHoldSweeper,
+} from './workers';
 
 const config = loadConfig();
 const log = pino({ name: 'federa-worker', level: config.logLevel });
@@ -42,6 +52,26 @@ const stopSweeper = startHoldSweeper(
 );
 
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const s = config.settlement;
+const settlement = s.enabled
+  ? {
+      store: new SettlementStore(redis, config.registryNamespace),
+      clearingKey: readJwk(
+        (
+          await ensureClearingKey({
+            keyFile: s.clearingKeyFile,
+            jwksFile: join(dirname(s.clearingKeyFile), 'clearing-jwks.json'),
+          })
+        ).keyFile,
+      ),
+      config: {
+        federation: config.registryNamespace,
+        periodMs: s.periodMs,
+        graceMs: s.graceMs,
+        settlementCurrency: s.currency,
+      },
+    }
+  : undefined;
 const workers = await createFederaWorkers({
   connection,
   namespace: config.namespace,
@@ -50,7 +80,20 @@ const workers = await createFederaWorkers({
   controlTaskQueue: config.controlTaskQueue,
   siteAgents: config.siteAgents,
   ledger,
+  ...(settlement ? { settlement } : {}),
 });
+if (settlement) {
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const scheduleId = await ensureSettlementSchedule(
+    new Client({ connection: clientConnection, namespace: config.namespace }),
+    {
+      namespace: config.registryNamespace,
+      taskQueue: config.controlTaskQueue,
+      everyMs: s.everyMs,
+    },
+  );
+  log.info({ scheduleId, periodMs: s.periodMs, graceMs: s.graceMs }, 'settlement schedule in place');
+}
 const stopProbes = startHealthProbes(
   redis,
   async () =>

@@ -7,13 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Cluster, Redis } from 'ioredis';
 import type { TopologyIndex } from '@federa/domain';
+import type { JWK } from 'jose';
 import { Ledger } from '@federa/ledger';
+import type { SettlementConfig, SettlementStore } from '@federa/settlement';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
   Observations,
   SiteHealth,
   probeSite,
-  REQUEST_WORKFLOW_PATH,
+  WORKFLOWS_URL,
   createControlActivities,
+  createSettlementActivities,
+  settlementScheduleId,
   createSiteActivities,
   siteTaskQueue,
 } from '@federa/workflows';
@@ -31,9 +36,15 @@ export interface FederaWorkersOptions {
   readonly siteRequestTimeoutMs?: number;
   /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
   readonly ledger?: Ledger;
+  /** settlement activities on the control worker (omit to run no settlement here) */
+  readonly settlement?: {
+    readonly store: SettlementStore;
+    readonly clearingKey: JWK;
+    readonly config: SettlementConfig;
+  };
 }
 
-export const WORKFLOWS_PATH = fileURLToPath(REQUEST_WORKFLOW_PATH);
+export const WORKFLOWS_PATH = fileURLToPath(WORKFLOWS_URL);
 
 export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<Worker[]> {
   const ledger = opts.ledger ?? new Ledger(opts.redis);
@@ -44,7 +55,12 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.controlTaskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createControlActivities({ topology: opts.topology, ledger, observations, health }),
+    activities: {
+      ...createControlActivities({ topology: opts.topology, ledger, observations, health }),
+      ...(opts.settlement
+        ? createSettlementActivities({ ledger, topology: opts.topology, ...opts.settlement })
+        : {}),
+    },
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
   });
@@ -147,4 +163,31 @@ export function startHealthProbes(
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * The settlement schedule: every `everyMs` it starts a settlement run, which settles whatever periods
+ * have closed. Created once per federation; an existing schedule is kept (its runs are idempotent).
+ */
+export async function ensureSettlementSchedule(
+  client: Client,
+  opts: { namespace: string; taskQueue: string; everyMs: number },
+): Promise<string> {
+  const scheduleId = settlementScheduleId(opts.namespace);
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: opts.everyMs }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'settlementWorkflow',
+        taskQueue: opts.taskQueue,
+        args: [{}],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  return scheduleId;
 }

@@ -126,3 +126,54 @@ export const operatorFilterSchema = z
       .optional(),
   })
   .default({});
+
+const statementIdSchema = z.string().min(10).max(300);
+export const statementRefSchema = z.object({ statementId: statementIdSchema });
+export const statementGetSchema = z.object({
+  statementId: statementIdSchema,
+  format: z.enum(['json', 'csv']).default('json'),
+});
+export const statementRecordsSchema = z.object({
+  statementId: statementIdSchema,
+  lineNo: z.number().int().min(1),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(5000).default(1000),
+});
+export const disputeInputSchema = z.object({
+  statementId: statementIdSchema,
+  /** the disputing operator's own totals, per line, in the settlement currency */
+  lines: z
+    .array(
+      z.object({
+        lineNo: z.number().int().min(1),
+        amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
+export const resolveInputSchema = z.object({
+  statementId: statementIdSchema,
+  creditor: z.string().min(1).max(63),
+  debtor: z.string().min(1).max(63),
+  /** settled in the next period, settlement currency, minor units */
+  amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+export const periodInputSchema = z.object({ periodId: z.iso.datetime() });
+export const verifyInputSchema = z.object({
+  jws: z
+    .string()
+    .min(10)
+    .max(20 * 1024 * 1024),
+  recompute: z.boolean().default(true),
+});
+export const inclusionInputSchema = z.object({
+  statementId: statementIdSchema,
+  recordRef: z.string().min(3).max(200),
+});
+export const fxAddInputSchema = z.object({
+  from: z.string().regex(/^[A-Z]{3}$/),
+  to: z.string().regex(/^[A-Z]{3}$/),
+  rateMicros: z.number().int().positive().max(1e15),
+  effectiveFrom: z.iso.datetime(),
+});

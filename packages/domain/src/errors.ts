@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   HOLD_NOT_FOUND: { http: 409, retryable: false },
   HOLD_ALREADY_RESOLVED: { http: 409, retryable: false },
   NOT_FOUND: { http: 404, retryable: false },
+  SIGNATURE_INVALID: { http: 422, retryable: false },
+  STATEMENT_STATE: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

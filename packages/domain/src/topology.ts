@@ -109,6 +109,15 @@ export const routingPolicySchema = routingPolicyInputSchema.extend({
   version: z.number().int().positive().default(1),
 });
 
+/** Units of `to` per 1,000,000 units of `from`, in force from `effectiveFrom`. */
+export const fxRateSchema = z.object({
+  from: z.string().regex(/^[A-Z]{3}$/),
+  to: z.string().regex(/^[A-Z]{3}$/),
+  rateMicros: z.number().int().positive().max(1e15),
+  effectiveFrom: z.iso.datetime(),
+});
+export type FxRateEntry = z.infer<typeof fxRateSchema>;
+
 /** One version of a model's prices at one operator, in force from `effectiveFrom`. */
 export const rateCardEntrySchema = z.object({
   operator: id,
@@ -128,6 +137,8 @@ export const topologySchema = z
     routing: routingPolicySchema.default(routingPolicySchema.parse({})),
     /** effective-dated rate cards beyond the operators' inline ones (which apply from the epoch) */
     rateCards: z.array(rateCardEntrySchema).default([]),
+    /** effective-dated exchange rates for settlement */
+    fxRates: z.array(fxRateSchema).default([]),
   })
   .superRefine((t, ctx) => {
     const dup = (xs: { id: string }[], what: string) => {

@@ -1,0 +1,119 @@
+/**
+ * Settles one period from the ledger's usage streams: streams every tenant's records posted in the
+ * period's window through the aggregator (memory holds the lines, not the records), builds and signs
+ * one statement per operator pair, and stores them write-once. Re-running a period returns the
+ * statements it issued the first time.
+ */
+import type { JWK } from 'jose';
+import type { TopologyIndex } from '@federa/domain';
+import type { Ledger } from '@federa/ledger';
+import { signStatement } from './signing';
+import { PeriodAggregator, buildStatements, periodOf, type Period, type StatementPayload } from './statement';
+import type { SettlementStore } from './store';
+
+export interface SettlementConfig {
+  readonly federation: string;
+  readonly periodMs: number;
+  readonly graceMs: number;
+  readonly settlementCurrency: string;
+}
+
+export interface SettleResult {
+  readonly periodId: string;
+  readonly statements: readonly {
+    readonly statementId: string;
+    readonly jws: string;
+    readonly payload: StatementPayload;
+  }[];
+  readonly counts: {
+    readonly usage: number;
+    readonly lateUsage: number;
+    readonly home: number;
+    readonly outside: number;
+  };
+  readonly alreadySettled: boolean;
+}
+
+export interface SettlementDeps {
+  readonly ledger: Ledger;
+  readonly store: SettlementStore;
+  readonly topology: () => Promise<TopologyIndex>;
+  readonly clearingKey: JWK;
+  readonly config: SettlementConfig;
+  /** called every few thousand records, e.g. to heartbeat an activity */
+  readonly progress?: (records: number) => void;
+}
+
+export function periodById(periodId: string, periodMs: number): Period {
+  const startMs = Date.parse(periodId);
+  const p = periodOf(startMs, periodMs);
+  if (p.startMs !== startMs) throw new Error(`'${periodId}' is not the start of a ${periodMs} ms period`);
+  return p;
+}
+
+/** Compute a period's statements from the usage records, without storing anything. */
+export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'>, periodId: string) {
+  const { config } = deps;
+  const period = periodById(periodId, config.periodMs);
+  const topology = await deps.topology();
+  // exchange rates come from the registry, as of this run (the statement prints the rate it used)
+  const input = { ...config, period, topology, fx: topology.topology.fxRates };
+  const agg = new PeriodAggregator(input);
+  let seen = 0;
+  for (const tenant of topology.topology.tenants) {
+    for await (const record of deps.ledger.usageBetween(
+      tenant.id,
+      period.startMs,
+      period.endMs + config.graceMs,
+      5000,
+    )) {
+      agg.add(record, Number(record.recordId.split('-')[0]));
+      if (++seen % 5000 === 0) deps.progress?.(seen);
+    }
+  }
+  for (const adj of await deps.store.adjustmentsFor(period.id)) agg.addAdjustment(adj);
+  return { period, statements: buildStatements(input, agg.result()), counts: agg.counts };
+}
+
+export async function settlePeriod(deps: SettlementDeps, periodId: string): Promise<SettleResult> {
+  const { period, statements: built, counts } = await computeStatements(deps, periodId);
+  const alreadySettled = await deps.store.isSettled(period.id);
+  const statements = [];
+  for (const { payload, lines } of built) {
+    const signed = await signStatement(payload, deps.clearingKey);
+    const jws = await deps.store.issue(
+      { statementId: payload.statementId, periodId: period.id, parties: payload.parties },
+      signed,
+      period.startMs,
+    );
+    if (jws === signed) {
+      for (const [i, line] of lines.entries())
+        await deps.store.putRefs(payload.statementId, i + 1, line.recordRefs);
+    }
+    statements.push({ statementId: payload.statementId, jws, payload });
+  }
+  await deps.store.markSettled(period.id);
+  await deps.store.advanceCursor(period.endMs);
+  return { periodId: period.id, statements, counts, alreadySettled };
+}
+
+/** Periods that have ended (plus grace) and are not settled yet, oldest first: catch-up after downtime. */
+export async function duePeriods(
+  store: SettlementStore,
+  config: SettlementConfig,
+  nowMs: number,
+  maxPeriods = 48,
+): Promise<string[]> {
+  const lastClosable = periodOf(nowMs - config.graceMs, config.periodMs).startMs; // this one is still open
+  const cursor = (await store.cursor()) ?? lastClosable - config.periodMs;
+  const due: string[] = [];
+  for (
+    let start = Math.max(cursor, lastClosable - maxPeriods * config.periodMs);
+    start < lastClosable;
+    start += config.periodMs
+  ) {
+    const id = new Date(start).toISOString();
+    if (!(await store.isSettled(id))) due.push(id);
+  }
+  return due;
+}

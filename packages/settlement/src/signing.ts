@@ -1,0 +1,63 @@
+/**
+ * Statements are signed as compact JWS with the federation's clearing key (Ed25519: deterministic
+ * signatures, so re-signing the same payload yields the same bytes). The public half is published as
+ * a JWKS, so any party verifies a statement offline.
+ */
+import {
+  CompactSign,
+  compactVerify,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+} from 'jose';
+import { FederaError } from '@federa/domain';
+import type { StatementPayload } from './statement';
+
+export const CLEARING_ALG = 'EdDSA';
+
+export interface ClearingKey {
+  readonly privateJwk: JWK;
+  readonly publicJwk: JWK;
+}
+
+export async function generateClearingKey(kid: string): Promise<ClearingKey> {
+  const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
+  const meta = { kid, alg: CLEARING_ALG, use: 'sig' };
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), ...meta },
+    publicJwk: { ...(await exportJWK(publicKey)), ...meta },
+  };
+}
+
+export async function signStatement(payload: StatementPayload, key: JWK): Promise<string> {
+  const k = await importJWK(key, CLEARING_ALG);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: 'federa-statement+jws' })
+    .sign(k);
+}
+
+export interface Verified {
+  readonly payload: StatementPayload;
+  readonly kid: string | undefined;
+}
+
+/** Verify a statement's signature against the clearing JWKS; throws SIGNATURE_INVALID otherwise. */
+export async function verifyStatement(jws: string, jwks: JSONWebKeySet): Promise<Verified> {
+  try {
+    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
+      algorithms: [CLEARING_ALG],
+    });
+    return {
+      payload: JSON.parse(new TextDecoder().decode(payload)) as StatementPayload,
+      kid: protectedHeader.kid,
+    };
+  } catch (err) {
+    throw new FederaError(
+      'SIGNATURE_INVALID',
+      `statement signature does not verify: ${(err as { code?: string }).code ?? (err as Error).message}`,
+    );
+  }
+}

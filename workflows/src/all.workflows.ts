@@ -1,0 +1,3 @@
+// The workflows a control worker runs, in one module for Temporal's bundler.
+export { requestWorkflow } from './request.workflow';
+export { settlementWorkflow } from './settlement.workflow';

@@ -1,0 +1,31 @@
+/** Settlement activities: find due periods and settle one period (streaming, heartbeating). */
+import { Context } from '@temporalio/activity';
+import { duePeriods, settlePeriod, type SettlementDeps } from '@federa/settlement';
+import { withFailures } from './failures';
+
+export interface SettledSummary {
+  readonly periodId: string;
+  readonly statementIds: readonly string[];
+  readonly records: number;
+  readonly lateRecords: number;
+  readonly alreadySettled: boolean;
+}
+
+export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'>) {
+  return {
+    duePeriods: withFailures(async (): Promise<string[]> => duePeriods(deps.store, deps.config, Date.now())),
+    settlePeriod: withFailures(async (periodId: string): Promise<SettledSummary> => {
+      const ctx = Context.current();
+      const r = await settlePeriod({ ...deps, progress: (n) => ctx.heartbeat(n) }, periodId);
+      return {
+        periodId: r.periodId,
+        statementIds: r.statements.map((s) => s.statementId),
+        records: r.counts.usage,
+        lateRecords: r.counts.lateUsage,
+        alreadySettled: r.alreadySettled,
+      };
+    }),
+  };
+}
+
+export type SettlementActivities = ReturnType<typeof createSettlementActivities>;
