@@ -14,9 +14,9 @@ export class ProcessGroup {
     name: string,
     entry: string,
     env: Record<string, string>,
-    opts: { echo?: boolean } = {},
+    opts: { echo?: boolean; nodeArgs?: readonly string[] } = {},
   ): ChildProcess {
-    const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,3 +79,10 @@ export async function waitForHttp(url: string, timeoutMs: number, abort?: () => 
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
+
+/**
+ * The worker settles periods by streaming millions of records; V8 would otherwise let its heap grow
+ * far past the live set before collecting. The cap keeps a settlement run under 512 MB (bench:settlement
+ * runs with the same flag).
+ */
+export const WORKER_NODE_ARGS = ['--max-old-space-size=384'] as const;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
-import { ProcessGroup, waitForHttp } from './processes';
+import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
@@ -50,7 +50,7 @@ try {
     FEDERA_API_PORT: String(API_PORT),
   };
   group.launch('sites', 'apps/site-emulator/src/main.ts', env);
-  group.launch('worker', 'apps/worker/src/main.ts', env);
+  group.launch('worker', 'apps/worker/src/main.ts', env, { nodeArgs: WORKER_NODE_ARGS });
   group.launch('api', 'apps/api/src/main.ts', env);
   const api = `http://127.0.0.1:${API_PORT}`;
   await waitForHttp(`${api}/health`, 90_000, () => stopping);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal } from '../../scripts/infra';
-import { ProcessGroup, waitForHttp } from '../../scripts/processes';
+import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from '../../scripts/processes';
 import { runLoad, summarize } from './stats';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -94,7 +94,7 @@ async function direct(endpoint: string, i: number, phase: string): Promise<void>
 
 try {
   group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo: false });
-  group.launch('worker', 'apps/worker/src/main.ts', env, { echo: false });
+  group.launch('worker', 'apps/worker/src/main.ts', env, { echo: false, nodeArgs: WORKER_NODE_ARGS });
   group.launch('api', 'apps/api/src/main.ts', env, { echo: false });
   await waitForHttp(`${api}/health`, 90_000);
 

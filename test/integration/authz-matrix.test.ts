@@ -3,12 +3,15 @@
  * procedure added to the router without a row here fails the suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appRouter } from '@federa/api';
+import { periodOf, settlePeriod } from '@federa/settlement';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
 type Caller = 'none' | 'tenant' | 'otherTenant' | 'operator' | 'otherOperator' | 'admin';
-type Outcome = 200 | 401 | 403 | 404;
+/** 409: allowed by authorisation, refused by the statement's state (accepted, not disputed…) */
+type Outcome = 200 | 401 | 403 | 404 | 409;
 const CALLERS: Caller[] = ['none', 'tenant', 'otherTenant', 'operator', 'otherOperator', 'admin'];
 
 interface Row {
@@ -35,7 +38,71 @@ const newSite = (s: string, id: string) => ({
   models: [{ id: TEST_MODEL, capacity: 4 }],
 });
 
+/** a real statement between `operator` (rhein) and `otherOperator` (albion), made in beforeAll */
+const fixture = { statementId: '', periodId: '', jws: '', recordRef: '' };
+
 const MATRIX: Record<string, Row> = {
+  'settlement.jwks': { kind: 'query', input: () => undefined, allow: { ...TENANTS, ...OPERATORS_AND_ADMIN } },
+  'settlement.list': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
+  'settlement.get': {
+    kind: 'query',
+    input: () => ({ statementId: fixture.statementId }),
+    allow: OPERATORS_AND_ADMIN,
+  },
+  'settlement.records': {
+    kind: 'query',
+    input: () => ({ statementId: fixture.statementId, lineNo: 1 }),
+    allow: OPERATORS_AND_ADMIN,
+  },
+  'settlement.proveInclusion': {
+    kind: 'query',
+    input: () => ({ statementId: fixture.statementId, recordRef: fixture.recordRef }),
+    allow: OPERATORS_AND_ADMIN,
+  },
+  // both parties accept; an admin is no party
+  'settlement.accept': {
+    kind: 'mutation',
+    input: () => ({ statementId: fixture.statementId }),
+    allow: { operator: 200, otherOperator: 200, admin: 403 },
+  },
+  // once accepted, a dispute is refused by state, not by role
+  'settlement.dispute': {
+    kind: 'mutation',
+    input: () => ({ statementId: fixture.statementId, lines: [{ lineNo: 1, amount: 1 }] }),
+    allow: { operator: 409, otherOperator: 409, admin: 403 },
+  },
+  'settlement.resolve': {
+    kind: 'mutation',
+    input: (s) => ({
+      statementId: fixture.statementId,
+      creditor: `${s}-rhein`,
+      debtor: `${s}-albion`,
+      amount: 1,
+    }),
+    allow: { admin: 409 },
+  },
+  'settlement.verify': {
+    kind: 'mutation',
+    input: () => ({ jws: fixture.jws, recompute: false }),
+    allow: { ...TENANTS, ...OPERATORS_AND_ADMIN },
+  },
+  'settlement.run': { kind: 'mutation', input: () => ({ periodId: fixture.periodId }), allow: ADMIN },
+  'settlement.tenantStatement': {
+    kind: 'query',
+    input: () => ({ periodId: fixture.periodId }),
+    allow: TENANTS,
+  },
+  'fx.list': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'fx.add': {
+    kind: 'mutation',
+    input: (_s, n) => ({
+      from: 'USD',
+      to: 'EUR',
+      rateMicros: 920_000 + n,
+      effectiveFrom: new Date(Date.now() + n).toISOString(),
+    }),
+    allow: ADMIN,
+  },
   'inference.complete': { kind: 'mutation', input: (_s, n) => chat(`authz-${n}`), allow: TENANTS },
   'usage.list': { kind: 'query', input: () => ({ limit: 5 }), allow: TENANTS },
   'usage.summary': { kind: 'query', input: () => undefined, allow: TENANTS },
@@ -125,7 +192,44 @@ describe('authorisation matrix', () => {
   const tokens = new Map<Caller, string | null>();
 
   beforeAll(async () => {
-    fed = await startFederation(testTopology(s));
+    fed = await startFederation(testTopology(s), { settlement: { periodMs: 2000, graceMs: 200 } });
+    // one roaming request (rhein's tenant at albion's Stockholm site) in a period that then closes
+    await fed.registry.update((t) => ({
+      topology: {
+        ...t,
+        routing: {
+          ...t.routing,
+          version: 2,
+          tenantOverrides: { [`${s}-eu`]: { excludedSites: [`${s}-par`, `${s}-fra`] } },
+        },
+      },
+      result: null,
+    }));
+    const served = await fed.call(
+      'inference.complete',
+      chat('authz-fixture'),
+      await fed.token('tenant', `${s}-eu`),
+    );
+    expect(served.body.result.data.route.siteId).toBe(`${s}-sto`);
+    const period = periodOf(Date.now(), 2000);
+    await sleep(period.endMs + 250 - Date.now());
+    const settled = await settlePeriod(
+      {
+        ledger: fed.ledger,
+        store: fed.settlementStore,
+        topology: () => fed.registry.snapshot(),
+        clearingKey: fed.clearingKey.privateJwk,
+        config: fed.settlementConfig,
+      },
+      period.id,
+    );
+    const statement = settled.statements[0]!;
+    Object.assign(fixture, {
+      statementId: statement.statementId,
+      periodId: period.id,
+      jws: statement.jws,
+      recordRef: (await fed.settlementStore.refs(statement.statementId, 1))[0]!,
+    });
     tokens.set('none', null);
     tokens.set('tenant', await fed.token('tenant', `${s}-eu`));
     tokens.set('otherTenant', await fed.token('tenant', `${s}-fr`));

@@ -4,7 +4,7 @@
  * disputes land in the next statement; parties alone see and act on their statements.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompactSign, base64url, generateKeyPair } from 'jose';
+import { CompactSign, base64url, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceUsage, type UsageRecord } from '@federa/domain';
 import {
@@ -155,9 +155,9 @@ describe('settlement', () => {
     ).toBe(expected);
 
     // verifies offline with the published key, and its totals recompute from the records
-    const published = await fetch(`${fed.api.url}/.well-known/federa-clearing-jwks.json`).then((r) =>
+    const published = (await fetch(`${fed.api.url}/.well-known/federa-clearing-jwks.json`).then((r) =>
       r.json(),
-    );
+    )) as JSONWebKeySet;
     expect((await verifyStatement(jws, published)).payload.statementId).toBe(statement.statementId);
     const checked = await fed.call('settlement.verify', { jws }, albionToken);
     expect(checked.body.result.data).toMatchObject({

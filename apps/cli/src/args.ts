@@ -7,6 +7,13 @@ export class Args {
     readonly positionals: readonly string[],
   ) {}
 
+  /** runApiCommand has checked the count; this keeps the index typed without a non-null assertion. */
+  positional(index: number, name: string): string {
+    const v = this.positionals[index];
+    if (v === undefined || v === '') throw new UsageError(`${name} is required`);
+    return v;
+  }
+
   flag(name: string): boolean {
     return this.values[name] === true;
   }
@@ -39,6 +46,13 @@ export class Args {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number (got '${v}')`);
     return n;
+  }
+
+  /** every value of an option declared with `multiple: true`, in the order given */
+  strings(name: string): string[] {
+    const v = this.values[name];
+    if (typeof v === 'string') return [v];
+    return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
   }
 
   list(name: string): string[] | undefined {

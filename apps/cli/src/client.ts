@@ -102,7 +102,7 @@ export function describeError(err: unknown, api: string): string | null {
 }
 
 /** fetch hides the socket error (ECONNREFUSED, ENOTFOUND) a few causes down. */
-function networkCode(cause: unknown, depth = 0): string | undefined {
+export function networkCode(cause: unknown, depth = 0): string | undefined {
   if (depth > 4 || typeof cause !== 'object' || cause === null) return undefined;
   if ('code' in cause && typeof cause.code === 'string') return cause.code;
   return 'cause' in cause ? networkCode(cause.cause, depth + 1) : undefined;

@@ -3,11 +3,12 @@
  * credentials, --json and errors are handled once, in `runApiCommand`.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { routingPolicyInputSchema, tenantSchema } from '@federa/domain';
 import { Args } from './args';
-import { connect, describeError, UsageError, type Client } from './client';
+import { apiUrl, connect, describeError, UsageError, type Client } from './client';
+import { ADMIN, show, type Command, type ParseArgsOptionsConfig } from './command';
 import {
   renderAudit,
   renderExplain,
@@ -18,10 +19,8 @@ import {
   renderSites,
   renderTenants,
 } from './render';
+import { STATEMENT_COMMANDS } from './statements';
 
-type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
-
-const ADMIN = 'admin:cli';
 /** The dev topology's tenant; explain needs a tenant identity and this is the one `npm start` prints. */
 const DEV_TENANT = 'tenant:acme-eu';
 
@@ -35,23 +34,9 @@ const CONNECTION_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
-interface ApiCommand {
-  readonly usage: string;
-  /** the identity a minted token gets when neither --token, --as nor FEDERA_TOKEN says otherwise */
-  readonly as: string;
-  readonly options?: ParseArgsOptionsConfig;
-  readonly positionals?: readonly string[];
-  run(client: Client, args: Args): Promise<{ result: unknown; text: string }>;
-}
-
-/** Ties each call's result type to its renderer, then forgets it for the command table. */
-function show<T>(result: Promise<T>, render: (r: T) => string): Promise<{ result: unknown; text: string }> {
-  return result.then((r) => ({ result: r, text: render(r) }));
-}
-
 const operatorFilter = { operator: { type: 'string' } } as const satisfies ParseArgsOptionsConfig;
 
-export const COMMANDS: Readonly<Record<string, ApiCommand>> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   'sites list': {
     usage: 'sites list [--operator ID]',
     as: ADMIN,
@@ -165,6 +150,7 @@ export const COMMANDS: Readonly<Record<string, ApiCommand>> = {
       return show(c.audit.list.query({ limit, before: a.string('before') }), renderAudit);
     },
   },
+  ...STATEMENT_COMMANDS,
 };
 
 function siteId(a: Args): string {
@@ -221,7 +207,7 @@ function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> 
   return parsed.data;
 }
 
-/** Exit code: 0 done, 1 the API refused or failed, 2 the command was mistyped. */
+/** Exit code: 0 done, 1 the API refused or failed or a check failed (`failed`), 2 the command was mistyped. */
 export async function runApiCommand(name: string, argv: readonly string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command '${name}'`);
@@ -236,23 +222,25 @@ export async function runApiCommand(name: string, argv: readonly string[]): Prom
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   if (positionals.length < names.length) throw new UsageError(`${names.join(' ')} is required`);
   const args = new Args(values, positionals);
-  const { client, api } = await connect(
-    {
-      api: args.string('api'),
-      token: args.string('token'),
-      as: args.string('as'),
-      key: args.string('key'),
-      iss: args.string('iss'),
-      aud: args.string('aud'),
-    },
-    command.as,
-  );
+  const connection = {
+    api: args.string('api'),
+    token: args.string('token'),
+    as: args.string('as'),
+    key: args.string('key'),
+    iss: args.string('iss'),
+    aud: args.string('aud'),
+  };
+  const open = async () => (await connect(connection, command.as)).client;
   try {
-    const { result, text } = await command.run(client, args);
-    console.log(args.flag('json') ? JSON.stringify(result, null, 2) : text);
-    return 0;
+    const { result, text, failed } =
+      'local' in command ? await command.local(args, open) : await command.run(await open(), args);
+    const out = args.flag('json') ? JSON.stringify(result, null, 2) : text;
+    if (failed && !args.flag('json')) console.error(out);
+    else console.log(out);
+    return failed ? 1 : 0;
   } catch (err) {
-    const line = describeError(err, api);
+    // Not an API answer (a credentials mistake is a UsageError): main decides the exit code.
+    const line = describeError(err, apiUrl(connection.api));
     if (line === null) throw err;
     console.error(`federa: ${line}`);
     return 1;

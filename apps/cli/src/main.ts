@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `federa` — the command line for admins and operators: key generation and token minting for dev
- * and onboarding, and the admin/operator API (sites, policy, tenants, rate cards, explain, audit).
+ * and onboarding, the admin/operator API (sites, policy, tenants, rate cards, explain, audit,
+ * settlement statements), and offline verification of signed statements.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -27,7 +28,9 @@ API commands print a table, or the API's answer as JSON with --json. They take:
   --token JWT        bearer token (env FEDERA_TOKEN)
   --as ROLE:SUBJECT  mint a short-lived token with the dev signing key instead (default admin:cli;
                      explain: tenant:acme-eu; operators: --as operator:ID). An explicit --as wins over FEDERA_TOKEN.
-  --key FILE         signing key for --as (default ${DEFAULT_KEY_FILE}), --iss ISS, --aud AUD`;
+  --key FILE         signing key for --as (default ${DEFAULT_KEY_FILE}), --iss ISS, --aud AUD
+statements verify needs none of these (and no API) unless --recompute; --jwks takes a file or the
+API's ${DEFAULT_API}/.well-known/federa-clearing-jwks.json.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

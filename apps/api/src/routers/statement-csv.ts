@@ -20,8 +20,8 @@ const COLUMNS = [
   'merkleRoot',
 ] as const;
 
-const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
+const cell = (v: string | number | null) => {
+  const s = v === null ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

@@ -1,0 +1,130 @@
+/**
+ * How settlement answers read in a terminal. Amounts stay in the integer minor units the signed
+ * statement carries, so what is on screen matches the JWS and the CSV digit for digit.
+ */
+import type { StatementPayload } from '@federa/settlement';
+import type { Outputs } from './client';
+import { formatRecord, formatTable, type Cell } from './table';
+
+type Settlement = Outputs['settlement'];
+type Lifecycle = NonNullable<Settlement['get']['lifecycle']>;
+type Net = StatementPayload['net'];
+
+export function describeNet(net: Net, currency: string): string {
+  return net.payer === null || net.payee === null
+    ? `even (0 ${currency})`
+    : `${net.payer} pays ${net.payee} ${net.amount} ${currency}`;
+}
+
+export function renderStatementList(list: Settlement['list']): string {
+  return formatTable(
+    ['STATEMENT', 'LINES', 'NET', 'STATUS'],
+    list.map((s) => [s.statementId, s.lines, describeNet(s.net, s.currency), s.status]),
+  );
+}
+
+/** The header every view of one statement starts with (get, and verify once the signature holds). */
+export function statementHeader(p: StatementPayload): (readonly [string, Cell])[] {
+  return [
+    ['statement', p.statementId],
+    ['period', `${p.period.start} .. ${p.period.end}`],
+    ['parties', p.parties.join(', ')],
+    ['currency', `${p.settlementCurrency} (amounts in minor units)`],
+    ['net', describeNet(p.net, p.settlementCurrency)],
+  ];
+}
+
+export function renderStatement(got: Settlement['get']): string {
+  const p = got.statement;
+  const head = formatRecord([...statementHeader(p), ...lifecyclePairs(got.lifecycle)]);
+  const lines = formatTable(
+    [
+      'LINE',
+      'KIND',
+      'CREDITOR',
+      'DEBTOR',
+      'MODEL',
+      'ORIGINAL PERIOD',
+      'RECORDS',
+      'AMOUNT',
+      'CURRENCY',
+      'FX RATE',
+      `SETTLED (${p.settlementCurrency})`,
+    ],
+    p.lines.map((l) => [
+      l.lineNo,
+      l.kind,
+      l.creditor,
+      l.debtor,
+      l.model,
+      l.originalPeriod,
+      l.records,
+      l.amount,
+      l.currency,
+      l.fx.rate,
+      l.settledAmount,
+    ]),
+  );
+  return `${head}\n\n${lines}`;
+}
+
+function lifecyclePairs(l: Lifecycle | null): (readonly [string, Cell])[] {
+  if (l === null) return [['status', null]];
+  const pairs: (readonly [string, Cell])[] = [
+    ['status', l.status],
+    ['accepted by', l.acceptedBy.join(', ')],
+  ];
+  if (l.dispute) pairs.push(['disputed by', `${l.dispute.by} at ${l.dispute.at}`]);
+  if (l.resolution) {
+    const r = l.resolution;
+    pairs.push([
+      'resolution',
+      `${r.debtor} pays ${r.creditor} ${r.amount} in period ${r.targetPeriod} (by ${r.by} at ${r.at})`,
+    ]);
+  }
+  return pairs;
+}
+
+export function renderLifecycle(l: Lifecycle): string {
+  return formatRecord(lifecyclePairs(l));
+}
+
+export function renderDispute(l: Settlement['dispute']): string {
+  const table = formatTable(
+    ['LINE', 'STATED', 'CLAIMED', 'DIFFERENCE'],
+    (l.dispute?.lines ?? []).map((d) => [d.lineNo, d.stated, d.claimed, d.difference]),
+  );
+  return `${renderLifecycle(l)}\n\n${table}`;
+}
+
+export function renderProof(r: Settlement['proveInclusion'], verifiedLocally: boolean): string {
+  return formatRecord([
+    ['record', r.proof.recordId],
+    ['line', r.lineNo],
+    ['root', r.lineRoot],
+    ['leaf', `${r.proof.index + 1} of ${r.proof.count} (${r.proof.path.length} sibling hashes)`],
+    ['verified by API', r.verified],
+    ['verified locally', verifiedLocally],
+  ]);
+}
+
+type VerifyAnswer = Settlement['verify'];
+
+/** What the API found when it recomputed the statement from its usage records. */
+export function renderRecompute(v: VerifyAnswer): string {
+  // signatureValid is a plain boolean in the inferred type; the `reason` field is what tells them apart
+  if ('reason' in v) return `API: signature INVALID: ${v.reason}`;
+  const verdict = `API: signature valid (kid ${v.kid ?? '-'}), totals match: ${
+    v.totalsMatch === null ? 'not recomputed' : v.totalsMatch ? 'yes' : 'no'
+  }`;
+  if (v.differences.length === 0) {
+    return v.totalsMatch === false
+      ? `${verdict}\nthe recomputed statement has a different number of lines`
+      : verdict;
+  }
+  const table = formatTable(
+    ['LINE', 'FIELD', 'STATED', 'RECOMPUTED'],
+    v.differences.map((d) => [d.lineNo, d.field, d.stated, d.recomputed]),
+  );
+  return `${verdict}\n\n${table}`;
+}

@@ -1,0 +1,203 @@
+/**
+ * bench:settlement — 1,000,000 usage records across 5 operators and 20 sites in Redis, one period
+ * settled with the same engine the settlement activity runs (stream, rate, aggregate, convert, net,
+ * sign, store the record references). Prints one JSON line: records, seconds, records per second,
+ * peak memory of the settling process, and the same run's baseline: just reading the records.
+ *
+ * The records are written by a child process first, so the peak memory measured is the settlement's.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import {
+  TopologyIndex,
+  parseTopology,
+  priceUsage,
+  type TopologyInput,
+  type UsageRecord,
+} from '@federa/domain';
+import { Ledger, tenantKeys } from '@federa/ledger';
+import { SettlementStore, generateClearingKey, periodOf, settlePeriod } from '@federa/settlement';
+import { PROFILES, ensureRedis } from '../../scripts/infra';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const HOUR = 3_600_000;
+const OPERATORS = ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'];
+const MODELS = ['m-small', 'm-large'];
+const run = process.env.BENCH_RUN ?? Date.now().toString(36);
+const period = periodOf(Date.now() - 3 * HOUR, HOUR);
+
+function topology(): TopologyInput {
+  const card = (i: number) => ({
+    retail: { inputPer1M: 200_000 + i, outputPer1M: 600_000 },
+    wholesale: { inputPer1M: 120_000 + i * 1000, outputPer1M: 360_000 },
+  });
+  return {
+    name: `bench-${run}`,
+    operators: OPERATORS.map((id, i) => ({
+      id,
+      name: id,
+      country: 'DE',
+      currency: i === 4 ? 'USD' : 'EUR',
+      rateCard: Object.fromEntries(MODELS.map((m) => [m, card(i)])),
+    })),
+    sites: Array.from({ length: 20 }, (_, i) => ({
+      id: `site-${i}`,
+      operator: OPERATORS[i % 5]!,
+      jurisdiction: 'DE',
+      city: 'x',
+      location: { lat: 50, lon: 8 },
+      endpoint: 'http://127.0.0.1:1',
+      models: MODELS.map((id) => ({ id, capacity: 10 })),
+    })),
+    tenants: OPERATORS.flatMap((op) =>
+      [1, 2].map((k) => ({
+        id: `${run}-${op}-t${k}`,
+        name: 't',
+        homeOperator: op,
+        residency: ['ANY'],
+        budget: 0,
+        region: 'r',
+        location: { lat: 0, lon: 0 },
+      })),
+    ),
+    fxRates: [{ from: 'USD', to: 'EUR', rateMicros: 921_337, effectiveFrom: '2020-01-01T00:00:00.000Z' }],
+  };
+}
+
+async function generate(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  const t = parseTopology(topology());
+  const perTenant = Math.ceil(RECORDS / t.tenants.length);
+  const step = Math.floor((HOUR - 1000) / perTenant) || 1;
+  for (const [ti, tenant] of t.tenants.entries()) {
+    const key = tenantKeys(tenant.id).usage;
+    let pipe = redis.pipeline();
+    for (let i = 0; i < perTenant && ti * perTenant + i < RECORDS; i++) {
+      const at = period.startMs + i * step;
+      const site = t.sites[(i * 7 + ti) % 20]!;
+      const inputTokens = 200 + ((i * 37) % 3000);
+      const outputTokens = 50 + ((i * 11) % 800);
+      const record: UsageRecord = {
+        requestId: `r${i}`,
+        tenantId: tenant.id,
+        homeOperator: tenant.homeOperator,
+        servingOperator: site.operator,
+        siteId: site.id,
+        jurisdiction: 'DE',
+        model: MODELS[i % 2]!,
+        inputTokens,
+        outputTokens,
+        currency: 'EUR',
+        retailCharge: 0,
+        wholesaleCharge: priceUsage(
+          t.operators.find((o) => o.id === site.operator)!.rateCard[MODELS[i % 2]!]!.wholesale,
+          inputTokens,
+          outputTokens,
+        ),
+        policyVersion: 1,
+        startedAt: new Date(at).toISOString(),
+        completedAt: new Date(at).toISOString(),
+        failedAttempts: 0,
+        flags: [],
+      };
+      pipe.xadd(
+        key,
+        `${at + 50}-${i}`,
+        'req',
+        record.requestId,
+        'record',
+        JSON.stringify(record),
+        'posted',
+        '0',
+        'overage',
+        '0',
+        'flags',
+        '',
+      );
+      if (i % 10_000 === 9_999) {
+        await pipe.exec();
+        pipe = redis.pipeline();
+      }
+    }
+    await pipe.exec();
+  }
+  redis.disconnect();
+}
+
+if (process.argv.includes('--generate')) {
+  await generate(process.argv[process.argv.indexOf('--generate') + 1]!);
+  process.exit(0);
+}
+
+const service = await ensureRedis(PROFILES.bench);
+const redis = new Redis(service.address);
+const t = new TopologyIndex(parseTopology(topology()));
+try {
+  const g0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate', service.address],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, BENCH_RUN: run },
+      },
+    );
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator exited ${code}`))));
+  });
+  const generateSeconds = (performance.now() - g0) / 1000;
+
+  const ledger = new Ledger(redis);
+  const key = await generateClearingKey('bench');
+  const store = new SettlementStore(redis, `bench-${run}`);
+  const s0 = performance.now();
+  const result = await settlePeriod(
+    {
+      ledger,
+      store,
+      topology: () => Promise.resolve(t),
+      clearingKey: key.privateJwk,
+      config: { federation: 'bench', periodMs: HOUR, graceMs: 60_000, settlementCurrency: 'EUR' },
+    },
+    period.id,
+  );
+  const seconds = (performance.now() - s0) / 1000;
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  // the same run's baseline, after the settlement so that its memory does not count: only read and
+  // parse the same records, in the same pages
+  const b0 = performance.now();
+  let read = 0;
+  for (const tenant of t.topology.tenants)
+    for await (const _ of ledger.usageBetween(tenant.id, period.startMs, period.endMs + 60_000, 5000)) read++;
+  const readSeconds = (performance.now() - b0) / 1000;
+
+  const lines = result.statements.reduce((n, s) => n + s.payload.lines.length, 0);
+  console.log(
+    JSON.stringify({
+      bench: 'settlement',
+      records: result.counts.usage + result.counts.home,
+      roaming_records: result.counts.usage,
+      statements: result.statements.length,
+      lines,
+      seconds: Math.round(seconds * 100) / 100,
+      records_per_s: Math.round(RECORDS / seconds),
+      peak_rss_mb: peakMb,
+      baseline_read_only: {
+        records: read,
+        seconds: Math.round(readSeconds * 100) / 100,
+        records_per_s: Math.round(read / readSeconds),
+      },
+      settle_vs_read_ratio: Math.round((seconds / readSeconds) * 100) / 100,
+      generate_seconds: Math.round(generateSeconds * 10) / 10,
+    }),
+  );
+} finally {
+  // leave the bench Redis as it was
+  const names = t.topology.tenants.map((x) => tenantKeys(x.id).usage);
+  for (let i = 0; i < names.length; i += 10) await redis.del(...names.slice(i, i + 10));
+  const refKeys = await redis.keys(`federa:settlement:bench-${run}:*`);
+  for (let i = 0; i < refKeys.length; i += 100) await redis.del(...refKeys.slice(i, i + 100));
+  redis.disconnect();
+  await service.stop();
+}
