@@ -96,7 +96,8 @@ async function temporalReady(address: string): Promise<boolean> {
   }
 }
 
-async function redisReady(port: number): Promise<boolean> {
+/** One short-lived connection for a readiness probe: no retries, no reconnects, errors are answers. */
+async function probeRedis<T>(port: number, probe: (client: Redis) => Promise<T>, fallback: T): Promise<T> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
@@ -107,13 +108,17 @@ async function redisReady(port: number): Promise<boolean> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    // while loading the AOF, Redis answers LOADING: not ready yet
-    return (await client.ping()) === 'PONG';
+    return await probe(client);
   } catch {
-    return false;
+    return fallback;
   } finally {
     client.disconnect();
   }
+}
+
+async function redisReady(port: number): Promise<boolean> {
+  // while loading the AOF, Redis answers LOADING: not ready yet
+  return probeRedis(port, async (c) => (await c.ping()) === 'PONG', false);
 }
 
 function spawnLogged(
@@ -248,23 +253,11 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
 }
 
 async function clusterState(port: number): Promise<string | null> {
-  const client = new Redis({
-    host: '127.0.0.1',
+  return probeRedis(
     port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    const info = String(await client.call('CLUSTER', 'INFO'));
-    return /cluster_state:(\w+)/.exec(info)?.[1] ?? null;
-  } catch {
-    return null;
-  } finally {
-    client.disconnect();
-  }
+    async (c) => /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? null,
+    null,
+  );
 }
 
 /**

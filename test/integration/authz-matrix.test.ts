@@ -211,7 +211,9 @@ describe('authorisation matrix', () => {
       await fed.token('tenant', `${s}-eu`),
     );
     expect(served.body.result.data.route.siteId).toBe(`${s}-sto`);
-    const period = periodOf(Date.now(), 2000);
+    // the period the record belongs to (by its own time, which may differ from "now" at a boundary)
+    const [record] = await fed.ledger.listUsage(`${s}-eu`, { limit: 1 });
+    const period = periodOf(Date.parse(record!.completedAt), 2000);
     await sleep(period.endMs + 250 - Date.now());
     const settled = await settlePeriod(
       {

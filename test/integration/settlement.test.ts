@@ -309,8 +309,10 @@ describe('settlement', () => {
       amount: 800,
       expiresAt: Date.now() + 60_000,
     });
-    await fed.ledger.post({ tenantId: eu, requestId: record.requestId, actual: 800, record });
-    const next = periodOf(Date.now(), PERIOD_MS);
+    const posted = await fed.ledger.post({ tenantId: eu, requestId: record.requestId, actual: 800, record });
+    // the run whose window [start + grace, end + grace) holds the post time settles it
+    const postedAt = Number(posted.recordId!.split('-')[0]);
+    const next = periodOf(postedAt - GRACE_MS, PERIOD_MS);
 
     const { statement } = await statementFor(next.id);
     const late = statement.lines.filter((l) => l.kind === 'late-usage');

@@ -117,19 +117,11 @@ export function startHoldSweeper(
   intervalMs: number,
   onError: (err: unknown) => void,
 ): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    tenants()
-      .then((ids) => Promise.all(ids.map((t) => ledger.sweep(t))))
-      .catch(onError)
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(
+    intervalMs,
+    async () => void (await Promise.all((await tenants()).map((t) => ledger.sweep(t)))),
+    onError,
+  );
 }
 
 /**
@@ -143,26 +135,15 @@ export function startHealthProbes(
   onError: (err: unknown) => void,
 ): () => void {
   const health = new SiteHealth(redis);
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sites()
-      .then((list) =>
-        Promise.all(
-          list.map(async (site) => {
-            const { ok, rttMs } = await probeSite(site.endpoint);
-            await health.record(site.id, ok, rttMs);
-          }),
-        ),
-      )
-      .catch(onError)
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  const probeAll = async () => {
+    await Promise.all(
+      (await sites()).map(async (site) => {
+        const { ok, rttMs } = await probeSite(site.endpoint);
+        await health.record(site.id, ok, rttMs);
+      }),
+    );
+  };
+  return every(intervalMs, probeAll, onError);
 }
 
 /**
@@ -190,4 +171,20 @@ export async function ensureSettlementSchedule(
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
   return scheduleId;
+}
+
+/** Run `task` every `intervalMs`, never two at once; returns a stop function. */
+function every(intervalMs: number, task: () => Promise<void>, onError: (err: unknown) => void): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
