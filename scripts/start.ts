@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
+import { ensurePayloadKeys } from '@federa/sealing';
+import { ISO_COUNTRIES } from '@federa/domain';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
 import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
 
@@ -40,6 +42,8 @@ try {
   const [temporal, redis] = services as [RunningService, RunningService];
   const keys = await ensureDevKeys(join(dataDir(profile), 'keys'));
   const clearing = await ensureClearingKey(clearingKeyFiles(join(dataDir(profile), 'keys')));
+  const payloadKeysFile = join(dataDir(profile), 'keys', 'payload-keys.json');
+  await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     REDIS_URL: redis.address,
@@ -47,6 +51,7 @@ try {
     FEDERA_JWKS_FILE: keys.jwksFile,
     FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
     FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
+    FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
     FEDERA_API_PORT: String(API_PORT),
   };
   group.launch('sites', 'apps/site-emulator/src/main.ts', env);

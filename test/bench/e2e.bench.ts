@@ -10,6 +10,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
+import { ensurePayloadKeys } from '@federa/sealing';
+import { ISO_COUNTRIES } from '@federa/domain';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal } from '../../scripts/infra';
 import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from '../../scripts/processes';
 import { runLoad, summarize } from './stats';
@@ -44,6 +46,8 @@ writeFileSync(topologyFile, JSON.stringify(topology, null, 2));
 const [temporal, redis] = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
 const keys = await ensureDevKeys(join(dir, 'keys'));
 const clearing = await ensureClearingKey(clearingKeyFiles(join(dir, 'keys')));
+const payloadKeysFile = join(dir, 'keys', 'payload-keys.json');
+await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
 const env = {
   TEMPORAL_ADDRESS: temporal.address,
   REDIS_URL: redis.address,
@@ -51,6 +55,7 @@ const env = {
   FEDERA_JWKS_FILE: keys.jwksFile,
   FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
   FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
+  FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
   FEDERA_API_PORT: String(API_PORT),
   FEDERA_CONTROL_TASK_QUEUE: `bench-control-${Date.now()}`,
   FEDERA_REGISTRY_NAMESPACE: `bench-${Date.now()}`,

@@ -21,6 +21,7 @@ import {
   type ClearingKey,
   type SettlementConfig,
 } from '@federa/settlement';
+import { generatePayloadKeys, type PayloadKeys } from '@federa/sealing';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
 import {
   createFederaWorkers,
@@ -52,6 +53,7 @@ export interface Federation {
   readonly registry: Registry;
   readonly settlementStore: SettlementStore;
   readonly clearingKey: ClearingKey;
+  readonly payloadKeys: PayloadKeys;
   readonly settlementConfig: SettlementConfig;
   readonly temporal: Client;
   readonly api: ApiServer;
@@ -126,6 +128,9 @@ export async function startFederation(
 
   const controlTaskQueue = `control-${topology.topology.name}`;
   const clearingKey = await generateClearingKey(`clearing-${topology.topology.name}`);
+  const payloadKeys = await generatePayloadKeys([
+    ...new Set(topology.topology.sites.map((x) => x.jurisdiction)),
+  ]);
   const settlementStore = new SettlementStore(redis, topology.topology.name);
   const settlementConfig: SettlementConfig = {
     federation: topology.topology.name,
@@ -150,6 +155,7 @@ export async function startFederation(
             clearingKey: clearingKey.privateJwk,
             config: settlementConfig,
           },
+          payloadKeys,
           ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
         });
   const running = workers.map((w) => w.run());
@@ -185,6 +191,12 @@ export async function startFederation(
     log: pino({ level: 'silent' }),
     admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000),
     audit: new AuditLog(redis),
+    payloadKeys: {
+      jurisdictions: Object.fromEntries(
+        Object.entries(payloadKeys.jurisdictions).map(([c, k]) => [c, k.publicJwk]),
+      ),
+      apiPrivate: payloadKeys.api.privateJwk,
+    },
     settlement: {
       store: settlementStore,
       jwks: { keys: [clearingKey.publicJwk] },
@@ -202,6 +214,7 @@ export async function startFederation(
     registry,
     settlementStore,
     clearingKey,
+    payloadKeys,
     settlementConfig,
     temporal,
     api,

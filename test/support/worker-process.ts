@@ -21,6 +21,8 @@ export function spawnWorker(fed: Federation): WorkerProcess {
   mkdirSync(dir, { recursive: true });
   const topologyFile = join(dir, 'topology.json');
   writeFileSync(topologyFile, JSON.stringify(fed.topology.topology));
+  const payloadKeysFile = join(dir, 'payload-keys.json');
+  writeFileSync(payloadKeysFile, JSON.stringify(fed.payloadKeys));
   const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
     cwd: ROOT,
     env: {
@@ -31,6 +33,7 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       FEDERA_CONTROL_TASK_QUEUE: fed.controlTaskQueue,
       FEDERA_REGISTRY_NAMESPACE: fed.topology.topology.name,
       FEDERA_SETTLEMENT: 'off',
+      FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -46,7 +46,7 @@ export function createControlActivities(deps: ControlDeps) {
       model: input.model,
       residency: input.residency,
     });
-    const inputTokens = countChatTokens(input.messages);
+    const inputTokens = input.inputTokens ?? countChatTokens(input.messages ?? []);
     return {
       route: decision.candidates.map((c) => ({
         siteId: c.siteId,

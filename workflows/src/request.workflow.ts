@@ -94,6 +94,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           siteId: target.siteId,
           model: input.model,
           messages: input.messages,
+          sealedMessages: input.sealedMessages,
           maxTokens: input.maxTokens,
           allowedJurisdictions: plan.allowedJurisdictions,
         });
@@ -112,7 +113,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       }
       // From here the site has done the work: the hold must be posted, never voided.
       settled = true;
-      const { content, finishReason, ...measured } = dispatched;
+      const { content, sealedContent, finishReason, ...measured } = dispatched;
       const failedAttempts = attempts.length;
       attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'served' });
       // the site did the work: its usage is posted even if the request is cancelled meanwhile
@@ -132,7 +133,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       return {
         requestId: input.requestId,
         model: input.model,
-        completion: { role: 'assistant', content, finishReason },
+        completion: { role: 'assistant', content, sealedContent, finishReason },
         usage: { inputTokens: measured.inputTokens, outputTokens: measured.outputTokens },
         charge: { amount: posted.retailCharge, held: hold.amount, currency: posted.currency },
         route: {

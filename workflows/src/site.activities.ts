@@ -4,13 +4,17 @@
  * jurisdiction, a last line of defence behind the router's hard filter.
  */
 import { Context } from '@temporalio/activity';
-import { FederaError } from '@federa/domain';
+import type { JWK } from 'jose';
+import { FederaError, type ChatMessage } from '@federa/domain';
+import { openWith, sealTo } from '@federa/sealing';
 import { withFailures } from './failures';
 import type { DispatchInput, DispatchResult } from './types';
 
 export interface SiteAgentDeps {
   readonly siteId: string;
   readonly jurisdiction: string;
+  /** this jurisdiction's private payload key (opens sealed requests) and the API's public key */
+  readonly payloadKeys?: { readonly opening: JWK; readonly api: JWK } | undefined;
   /** base URL of the site's OpenAI-compatible API, e.g. http://127.0.0.1:9101 */
   readonly endpoint: string;
   readonly requestTimeoutMs?: number;
@@ -48,6 +52,7 @@ export function createSiteActivities(deps: SiteAgentDeps) {
         `site '${deps.siteId}' (${deps.jurisdiction}) is outside the request's residency`,
       );
     }
+    const messages = await openMessages(input);
     const ctx = Context.current();
     // heartbeats let Temporal notice a crashed agent long before the start-to-close timeout
     const beat = setInterval(() => ctx.heartbeat(), 1000);
@@ -65,7 +70,7 @@ export function createSiteActivities(deps: SiteAgentDeps) {
           headers: { 'content-type': 'application/json', 'idempotency-key': input.requestId },
           body: JSON.stringify({
             model: input.model,
-            messages: input.messages,
+            messages,
             max_tokens: input.maxTokens,
             stream: false,
           }),
@@ -114,7 +119,7 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       }
       return {
         siteId: deps.siteId,
-        content: choice.message?.content ?? '',
+        ...(await sealCompletion(input, choice.message?.content ?? '')),
         finishReason: choice.finish_reason ?? 'stop',
         inputTokens: inputTokens as number,
         outputTokens: outputTokens as number,
@@ -127,6 +132,26 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       clearInterval(beat);
       await deps.onInflight?.(deps.siteId, -1).catch(() => undefined);
     }
+  }
+
+  /** The prompt exists in clear only here, inside the site's jurisdiction, for the length of the call. */
+  async function openMessages(input: DispatchInput): Promise<readonly ChatMessage[]> {
+    if (!input.sealedMessages) return input.messages ?? [];
+    if (!deps.payloadKeys) {
+      throw new FederaError(
+        'SITE_REJECTED',
+        `agent of '${deps.siteId}' holds no payload key to open the request`,
+      );
+    }
+    return JSON.parse(await openWith(input.sealedMessages, deps.payloadKeys.opening)) as ChatMessage[];
+  }
+
+  async function sealCompletion(
+    input: DispatchInput,
+    content: string,
+  ): Promise<{ content: string; sealedContent?: string }> {
+    if (!input.sealedMessages || !deps.payloadKeys) return { content };
+    return { content: '', sealedContent: await sealTo(content, deps.payloadKeys.api) };
   }
 
   /** Dispatch, and tell the circuit breaker whether the site answered (a 4xx is the request's fault). */

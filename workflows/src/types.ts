@@ -1,11 +1,17 @@
 /** Plain, serialisable inputs and outputs of the request workflow and its activities. */
 import type { ChatMessage } from '@federa/domain';
+import type { GeneralJWE } from 'jose';
 
 export interface RequestWorkflowInput {
   readonly tenantId: string;
   readonly requestId: string;
   readonly model: string;
-  readonly messages: readonly ChatMessage[];
+  /** clear messages (only where payload sealing is off, e.g. older histories) */
+  readonly messages?: readonly ChatMessage[] | undefined;
+  /** the messages sealed (JWE) to the keys of the jurisdictions the request may be served in */
+  readonly sealedMessages?: GeneralJWE | undefined;
+  /** input tokens, counted at the API edge so the orchestration never needs the prompt */
+  readonly inputTokens?: number | undefined;
   readonly maxTokens: number;
   /** optional narrowing of the tenant's residency policy */
   readonly residency?: readonly string[] | undefined;
@@ -47,7 +53,8 @@ export interface DispatchInput {
   readonly requestId: string;
   readonly siteId: string;
   readonly model: string;
-  readonly messages: readonly ChatMessage[];
+  readonly messages?: readonly ChatMessage[] | undefined;
+  readonly sealedMessages?: GeneralJWE | undefined;
   readonly maxTokens: number;
   /** the site agent refuses work for a request whose residency excludes its jurisdiction */
   readonly allowedJurisdictions: readonly string[];
@@ -55,7 +62,10 @@ export interface DispatchInput {
 
 export interface DispatchResult {
   readonly siteId: string;
+  /** empty when the completion is sealed */
   readonly content: string;
+  /** the completion sealed (JWE) to the API's key */
+  readonly sealedContent?: string | undefined;
   readonly finishReason: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -72,7 +82,7 @@ export interface ReconcileInput {
   readonly requestId: string;
   readonly model: string;
   readonly served: SiteTarget;
-  readonly dispatch: Omit<DispatchResult, 'content' | 'finishReason'>;
+  readonly dispatch: Omit<DispatchResult, 'content' | 'sealedContent' | 'finishReason'>;
   readonly policyVersion: number;
   readonly failedAttempts: number;
   /** the ranked site ids the request was routed with */
@@ -106,6 +116,7 @@ export interface RequestWorkflowResult {
   readonly completion: {
     readonly role: 'assistant';
     readonly content: string;
+    readonly sealedContent?: string | undefined;
     readonly finishReason: string;
   };
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number };

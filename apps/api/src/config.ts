@@ -29,6 +29,7 @@ const env = z.object({
     .string()
     .regex(/^[A-Z]{3}$/)
     .default('EUR'),
+  FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
@@ -55,6 +56,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     clearingJwksFile: e.FEDERA_CLEARING_JWKS_FILE,
+    payloadKeysFile: e.FEDERA_PAYLOAD_KEYS_FILE,
     settlement: {
       federation: e.FEDERA_REGISTRY_NAMESPACE,
       periodMs: e.FEDERA_SETTLEMENT_PERIOD_MS,

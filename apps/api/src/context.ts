@@ -10,7 +10,7 @@ import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import type { Registry } from '@federa/registry';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
-import type { JSONWebKeySet } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import type { Observations, SiteHealth } from '@federa/workflows';
 import type { Admission } from './admission';
 import type { AuditLog } from './audit';
@@ -28,6 +28,9 @@ export interface ApiDeps {
   /** back-pressure on request workflows */
   readonly admission: Admission;
   readonly audit: AuditLog;
+  /** payload sealing: each jurisdiction's public key, and the API's private key (absent = clear payloads) */
+  readonly payloadKeys?:
+    { readonly jurisdictions: Readonly<Record<string, JWK>>; readonly apiPrivate: JWK } | undefined;
   readonly settlement: {
     readonly store: SettlementStore;
     readonly jwks: JSONWebKeySet;

@@ -6,6 +6,8 @@ import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
 import { SettlementStore, readJwks } from '@federa/settlement';
+import { readPayloadKeys } from '@federa/sealing';
+import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
@@ -13,6 +15,15 @@ import { loadConfig } from './config';
 import { startApiServer } from './server';
 
 const config = loadConfig();
+
+/** The API keeps only public jurisdiction keys and its own private key. */
+function apiPayloadKeys(file: string) {
+  const keys = readPayloadKeys(file);
+  return {
+    jurisdictions: Object.fromEntries(Object.entries(keys.jurisdictions).map(([c, k]) => [c, k.publicJwk])),
+    apiPrivate: keys.api.privateJwk,
+  };
+}
 const log = pino({ name: 'federa-api', level: config.logLevel });
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
@@ -32,6 +43,7 @@ const api = await startApiServer(
     log,
     admission: new Admission(config.maxInFlight, config.maxQueued),
     audit: new AuditLog(redis),
+    payloadKeys: existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined,
     settlement: {
       store: new SettlementStore(redis, config.registryNamespace),
       jwks: readJwks(config.clearingJwksFile),

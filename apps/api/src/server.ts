@@ -57,7 +57,8 @@ export async function startApiServer(
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+    // a deep accept queue: bursts of new connections wait for the event loop instead of being reset
+    server.listen({ port: opts.port ?? 0, host, backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -25,6 +25,8 @@ const env = z.object({
     .string()
     .regex(/^[A-Z]{3}$/)
     .default('EUR'),
+  /** payload keys (dev: one file with every jurisdiction's key); absent = clear payloads only */
+  FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
@@ -39,6 +41,7 @@ export interface WorkerConfig {
   readonly logLevel: string;
   readonly billingPeriod: 'month' | 'day' | 'hour';
   readonly registryNamespace: string;
+  readonly payloadKeysFile: string;
   readonly settlement: {
     readonly enabled: boolean;
     readonly clearingKeyFile: string;
@@ -64,6 +67,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
+    payloadKeysFile: e.FEDERA_PAYLOAD_KEYS_FILE,
     settlement: {
       enabled: e.FEDERA_SETTLEMENT === 'on',
       clearingKeyFile: e.FEDERA_CLEARING_KEY_FILE,

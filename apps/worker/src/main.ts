@@ -12,6 +12,8 @@ import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
 import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
 import { Client, Connection } from '@temporalio/client';
+import { existsSync } from 'node:fs';
+import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
 import { loadConfig } from './config';
 import {
@@ -81,7 +83,10 @@ const workers = await createFederaWorkers({
   siteAgents: config.siteAgents,
   ledger,
   ...(settlement ? { settlement } : {}),
+  ...(existsSync(config.payloadKeysFile) ? { payloadKeys: readPayloadKeys(config.payloadKeysFile) } : {}),
 });
+if (!existsSync(config.payloadKeysFile))
+  log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
 if (settlement) {
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const scheduleId = await ensureSettlementSchedule(

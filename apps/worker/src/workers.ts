@@ -10,6 +10,7 @@ import type { TopologyIndex } from '@federa/domain';
 import type { JWK } from 'jose';
 import { Ledger } from '@federa/ledger';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
+import type { PayloadKeys } from '@federa/sealing';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
   Observations,
@@ -36,6 +37,8 @@ export interface FederaWorkersOptions {
   readonly siteRequestTimeoutMs?: number;
   /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
   readonly ledger?: Ledger;
+  /** payload keys: hosted site agents open requests sealed for their jurisdiction (omit = clear only) */
+  readonly payloadKeys?: PayloadKeys;
   /** settlement activities on the control worker (omit to run no settlement here) */
   readonly settlement?: {
     readonly store: SettlementStore;
@@ -78,6 +81,12 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
           jurisdiction: site.jurisdiction,
           endpoint: site.endpoint,
           ...(opts.siteRequestTimeoutMs ? { requestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+          payloadKeys: opts.payloadKeys?.jurisdictions[site.jurisdiction]
+            ? {
+                opening: opts.payloadKeys.jurisdictions[site.jurisdiction]!.privateJwk,
+                api: opts.payloadKeys.api.publicJwk,
+              }
+            : undefined,
           onInflight: (id, delta) => observations.adjustInflight(id, delta),
           onOutcome: (id, ok) => health.record(id, ok),
         }),

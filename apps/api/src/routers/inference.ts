@@ -1,5 +1,12 @@
+import { openCompact, sealFor } from '@federa/sealing';
+import { countChatTokens } from '@federa/tokenizer';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { completeInputSchema, effectiveResidency, type CompleteInput } from '@federa/domain';
+import {
+  completeInputSchema,
+  effectiveResidency,
+  type CompleteInput,
+  type TopologyIndex,
+} from '@federa/domain';
 import { requestWorkflowId, type RequestWorkflowInput, type RequestWorkflowResult } from '@federa/workflows';
 import type { ApiDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
@@ -13,12 +20,20 @@ export const inferenceRouter = router({
   complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input }) => {
     const { deps, tenant } = ctx;
     // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
-    effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
-    const result = await deps.admission.run(() => runRequest(deps, tenant.id, input));
+    const allowed = effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
+    const payload = await sealPayload(deps, ctx.topology, allowed, input);
+    const result = await deps.admission.run(() => runRequest(deps, tenant.id, input, payload));
+    const { sealedContent, ...completion } = result.completion;
     return {
       requestId: result.requestId,
       model: result.model,
-      completion: result.completion,
+      completion: {
+        ...completion,
+        content:
+          sealedContent && deps.payloadKeys
+            ? await openCompact(sealedContent, deps.payloadKeys.apiPrivate)
+            : completion.content,
+      },
       usage: result.usage,
       charge: result.charge,
       route: result.route,
@@ -27,17 +42,42 @@ export const inferenceRouter = router({
   }),
 });
 
+type Payload = Pick<RequestWorkflowInput, 'messages' | 'sealedMessages' | 'inputTokens'>;
+
+/**
+ * Seal the messages to the jurisdictions the request may be served in (those with sites), and count
+ * their tokens here, so neither the workflow history nor the control plane ever holds the prompt.
+ */
+async function sealPayload(
+  deps: ApiDeps,
+  topology: TopologyIndex,
+  allowed: ReadonlySet<string>,
+  input: CompleteInput,
+): Promise<Payload> {
+  if (!deps.payloadKeys) return { messages: input.messages };
+  const keys = deps.payloadKeys;
+  const countries = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
+    .filter((c) => allowed.has(c))
+    .sort();
+  const recipients = countries.flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
+  return {
+    sealedMessages: await sealFor(JSON.stringify(input.messages), recipients),
+    inputTokens: countChatTokens(input.messages),
+  };
+}
+
 async function runRequest(
   deps: ApiDeps,
   tenantId: string,
   input: CompleteInput,
+  payload: Payload,
 ): Promise<RequestWorkflowResult> {
   const workflowId = requestWorkflowId(tenantId, input.requestId);
   const args: RequestWorkflowInput = {
     tenantId,
     requestId: input.requestId,
     model: input.model,
-    messages: input.messages,
+    ...payload,
     maxTokens: input.max_tokens,
     residency: input.residency,
   };
