@@ -12,7 +12,7 @@ import {
   GeneralEncrypt,
   compactDecrypt,
   exportJWK,
-  generalDecrypt,
+  flattenedDecrypt,
   generateKeyPair,
   importJWK,
   type GeneralJWE,
@@ -70,36 +70,60 @@ export function readPayloadKeys(file: string): PayloadKeys {
   return JSON.parse(readFileSync(file, 'utf8')) as PayloadKeys;
 }
 
+/** Importing a JWK costs more than using it: keep each imported key (keyed by its material). */
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+const imported = new Map<string, Promise<ImportedKey>>();
+function keyOf(jwk: JWK): Promise<ImportedKey> {
+  const id = `${jwk.kid}|${jwk.x}|${jwk.d ?? ''}`;
+  let key = imported.get(id);
+  if (!key) {
+    key = importJWK(jwk, ALG);
+    imported.set(id, key);
+  }
+  return key;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Seal to every given jurisdiction's public key; any one of them can open it. */
 export async function sealFor(plaintext: string, recipients: readonly JWK[]): Promise<GeneralJWE> {
-  if (recipients.length === 0)
+  if (recipients.length === 0) {
     throw new FederaError('NO_ELIGIBLE_SITE', 'no jurisdiction key to seal the request for');
+  }
   const jwe = new GeneralEncrypt(encoder.encode(plaintext)).setProtectedHeader({ enc: ENC });
-  for (const r of recipients)
-    jwe.addRecipient(await importJWK(r, ALG)).setUnprotectedHeader({ alg: ALG, kid: r.kid });
+  for (const r of recipients) jwe.addRecipient(await keyOf(r)).setUnprotectedHeader({ alg: ALG, kid: r.kid });
   return jwe.encrypt();
 }
 
 /** Open with the one key whose kid the payload was sealed to; refuse if it was sealed for others. */
 export async function openWith(jwe: GeneralJWE, privateJwk: JWK): Promise<string> {
-  if (!jwe.recipients.some((r) => r.header?.kid === privateJwk.kid)) {
-    throw new FederaError('RESIDENCY_VIOLATION', `payload is not sealed for ${privateJwk.kid}`);
-  }
-  const { plaintext } = await generalDecrypt(jwe, await importJWK(privateJwk, ALG));
+  const recipient = jwe.recipients.find((r) => r.header?.kid === privateJwk.kid);
+  if (!recipient) throw new FederaError('RESIDENCY_VIOLATION', `payload is not sealed for ${privateJwk.kid}`);
+  // decrypt through our own recipient only: one key agreement instead of one per recipient
+  const { plaintext } = await flattenedDecrypt(
+    {
+      protected: jwe.protected,
+      iv: jwe.iv,
+      ciphertext: jwe.ciphertext,
+      tag: jwe.tag,
+      ...(jwe.aad ? { aad: jwe.aad } : {}),
+      ...(recipient.header ? { header: recipient.header } : {}),
+      ...(recipient.encrypted_key ? { encrypted_key: recipient.encrypted_key } : {}),
+    },
+    await keyOf(privateJwk),
+  );
   return decoder.decode(plaintext);
 }
 
 export async function sealTo(plaintext: string, publicJwk: JWK): Promise<string> {
   return new CompactEncrypt(encoder.encode(plaintext))
     .setProtectedHeader({ alg: ALG, enc: ENC, kid: publicJwk.kid })
-    .encrypt(await importJWK(publicJwk, ALG));
+    .encrypt(await keyOf(publicJwk));
 }
 
 export async function openCompact(jwe: string, privateJwk: JWK): Promise<string> {
-  const { plaintext } = await compactDecrypt(jwe, await importJWK(privateJwk, ALG));
+  const { plaintext } = await compactDecrypt(jwe, await keyOf(privateJwk));
   return decoder.decode(plaintext);
 }
 
