@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
-import { parseTopology, type Topology } from '@federa/domain';
+import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
+  ...federationEnvShape,
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
@@ -21,16 +22,7 @@ const env = z.object({
   FEDERA_JWT_ISSUER: z.string().default(DEFAULT_ISSUER),
   FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
   FEDERA_CLEARING_JWKS_FILE: z.string().default('.data/dev/keys/clearing-jwks.json'),
-  FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
-  FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
-  FEDERA_SETTLEMENT_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .default('EUR'),
-  FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
-  FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
   FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),

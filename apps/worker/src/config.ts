@@ -1,10 +1,11 @@
 /** The worker's configuration: read from the environment here and nowhere else. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseTopology, type Topology } from '@federa/domain';
+import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
+  ...federationEnvShape,
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
@@ -13,21 +14,11 @@ const env = z.object({
   /** which site agents this process hosts: "all", "none" or a comma-separated list of site ids */
   FEDERA_SITE_AGENTS: z.string().default('all'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
   FEDERA_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   /** settlement: on by default; the clearing key is created on first use in dev */
   FEDERA_SETTLEMENT: z.enum(['on', 'off']).default('on'),
   FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
-  FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
-  FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   FEDERA_SETTLEMENT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
-  FEDERA_SETTLEMENT_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .default('EUR'),
-  /** payload keys (dev: one file with every jurisdiction's key); absent = clear payloads only */
-  FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
-  FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
 });
 

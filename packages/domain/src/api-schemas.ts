@@ -96,15 +96,7 @@ export const topUpInputSchema = z.object({
 
 export const tenantRefSchema = z.object({ tenantId: tenantIdSchema });
 
-export const auditListInputSchema = z
-  .object({
-    limit: z.number().int().min(1).max(500).default(50),
-    before: z
-      .string()
-      .regex(/^\d+-\d+$/)
-      .optional(),
-  })
-  .default({ limit: 50 });
+export const auditListInputSchema = usageListInputSchema;
 
 export const groupSetInputSchema = z.object({
   name: z.string().regex(/^[A-Z][A-Z0-9_-]{1,31}$/, 'group names are upper-case, like EU or NORDICS'),

@@ -5,3 +5,4 @@ export * from './jurisdictions';
 export * from './money';
 export * from './routing';
 export * from './topology';
+export * from './env';

@@ -1,0 +1,19 @@
+/**
+ * Environment settings every Federa process must agree on (the API and the worker read the same
+ * names with the same defaults), as one zod shape each app's config spreads into its own schema.
+ */
+import { z } from 'zod';
+
+export const federationEnvShape = {
+  /** one registry, settlement store and schedule per federation */
+  FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
+  FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
+  FEDERA_SETTLEMENT_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
+  /** payload keys (dev: one file with every jurisdiction's key); absent = clear payloads only */
+  FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
+  FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
+};
