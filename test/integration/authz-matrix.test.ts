@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appRouter } from '@federa/api';
-import { periodOf, settlePeriod } from '@federa/settlement';
+import { periodOf } from '@federa/settlement';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -215,16 +215,7 @@ describe('authorisation matrix', () => {
     const [record] = await fed.ledger.listUsage(`${s}-eu`, { limit: 1 });
     const period = periodOf(Date.parse(record!.completedAt), 2000);
     await sleep(period.endMs + 250 - Date.now());
-    const settled = await settlePeriod(
-      {
-        ledger: fed.ledger,
-        store: fed.settlementStore,
-        topology: () => fed.registry.snapshot(),
-        clearingKey: fed.clearingKey.privateJwk,
-        config: fed.settlementConfig,
-      },
-      period.id,
-    );
+    const settled = await fed.settle(period.id);
     const statement = settled.statements[0]!;
     Object.assign(fixture, {
       statementId: statement.statementId,

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceUsage, type UsageRecord } from '@federa/domain';
 import {
   periodOf,
-  settlePeriod,
   signStatement,
   verifyInclusion,
   verifyStatement,
@@ -174,16 +173,7 @@ describe('settlement', () => {
     expect(jwsBefore).toBeTruthy();
     const manual = await fed.call('settlement.run', { periodId: period.id }, admin);
     expect(manual.status).toBe(200);
-    const direct = await settlePeriod(
-      {
-        ledger: fed.ledger,
-        store: fed.settlementStore,
-        topology: () => fed.registry.snapshot(),
-        clearingKey: fed.clearingKey.privateJwk,
-        config: fed.settlementConfig,
-      },
-      period.id,
-    );
+    const direct = await fed.settle(period.id);
     expect(direct.alreadySettled).toBe(true);
     expect(await fed.settlementStore.forOperator(rhein)).toEqual(ids);
     expect(await fed.settlementStore.get(`${period.id}/${albion}~${rhein}`)).toBe(jwsBefore);

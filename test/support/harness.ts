@@ -20,6 +20,7 @@ import {
   generateClearingKey,
   type ClearingKey,
   type SettlementConfig,
+  settlePeriod,
 } from '@federa/settlement';
 import { generatePayloadKeys, type PayloadKeys } from '@federa/sealing';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
@@ -54,6 +55,8 @@ export interface Federation {
   readonly settlementStore: SettlementStore;
   readonly clearingKey: ClearingKey;
   readonly payloadKeys: PayloadKeys;
+  /** settle one period directly, with the engine the settlement activity runs */
+  settle(periodId: string): ReturnType<typeof settlePeriod>;
   readonly settlementConfig: SettlementConfig;
   readonly temporal: Client;
   readonly api: ApiServer;
@@ -216,6 +219,17 @@ export async function startFederation(
     clearingKey,
     payloadKeys,
     settlementConfig,
+    settle: (periodId) =>
+      settlePeriod(
+        {
+          ledger,
+          store: settlementStore,
+          topology: () => registry.snapshot(),
+          clearingKey: clearingKey.privateJwk,
+          config: settlementConfig,
+        },
+        periodId,
+      ),
     temporal,
     api,
     controlTaskQueue,

@@ -121,17 +121,19 @@ export function createControlActivities(deps: ControlDeps) {
         ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
       ],
     };
-    const posted = await deps.ledger.post({
-      tenantId: tenant.id,
-      requestId: input.requestId,
-      actual: retailCharge,
-      actualTokens: inputTokens + outputTokens,
-      record,
-    });
-    // advisory: a failed latency update must not fail the post that already happened
-    await deps.observations
-      .recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs)
-      .catch(() => undefined);
+    // the post and the latency sample go out together; the advisory sample may fail on its own
+    const [posted] = await Promise.all([
+      deps.ledger.post({
+        tenantId: tenant.id,
+        requestId: input.requestId,
+        actual: retailCharge,
+        actualTokens: inputTokens + outputTokens,
+        record,
+      }),
+      deps.observations
+        .recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs)
+        .catch(() => undefined),
+    ]);
     return {
       recordId: posted.recordId ?? '',
       retailCharge,

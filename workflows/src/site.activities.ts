@@ -59,7 +59,9 @@ export function createSiteActivities(deps: SiteAgentDeps) {
     const timeoutMs = deps.requestTimeoutMs ?? 60_000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, ctx.cancellationSignal]);
-    await deps.onInflight?.(deps.siteId, 1).catch(() => undefined);
+    // advisory signals (load, health) stay off the request's critical path: sent, not awaited;
+    // one connection keeps them in order
+    void deps.onInflight?.(deps.siteId, 1).catch(() => undefined);
     const startedAt = new Date();
     const t0 = performance.now();
     try {
@@ -130,7 +132,7 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       };
     } finally {
       clearInterval(beat);
-      await deps.onInflight?.(deps.siteId, -1).catch(() => undefined);
+      void deps.onInflight?.(deps.siteId, -1).catch(() => undefined);
     }
   }
 
@@ -158,11 +160,11 @@ export function createSiteActivities(deps: SiteAgentDeps) {
   async function observedDispatch(input: DispatchInput): Promise<DispatchResult> {
     try {
       const result = await dispatchCompletion(input);
-      await deps.onOutcome?.(deps.siteId, true).catch(() => undefined);
+      void deps.onOutcome?.(deps.siteId, true).catch(() => undefined);
       return result;
     } catch (err) {
       if (err instanceof FederaError && (err.code === 'SITE_UNAVAILABLE' || err.code === 'SITE_TIMEOUT')) {
-        await deps.onOutcome?.(deps.siteId, false).catch(() => undefined);
+        void deps.onOutcome?.(deps.siteId, false).catch(() => undefined);
       }
       throw err;
     }
