@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UsageRecord } from '@federa/domain';
-import { Ledger } from '@federa/ledger';
+import { Ledger, scriptKeys, tenantKeys } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
 
 function record(tenantId: string, requestId: string, charge: number): UsageRecord {
@@ -271,6 +271,142 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
     expect(none).toEqual([]);
   });
 
+  it('counts overage against what is available: a budget is a hard cap for new holds', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, 1000);
+    await ledger.reserve({ tenantId: t, requestId: 'h', amount: 100, expiresAt: now + 1000 });
+    const inflated = await ledger.post({
+      tenantId: t,
+      requestId: 'h',
+      actual: 10_000_000,
+      record: record(t, 'h', 10_000_000),
+    });
+    expect(inflated).toMatchObject({ posted: 100, overage: 9_999_900, flags: ['OVERAGE'] });
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'next', amount: 900, expiresAt: now + 1000 }),
+    ).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED', details: { available: 1000 - 10_000_000 } });
+    expect(await ledger.hold(t, 'next')).toBeNull();
+    // the summary tenants read agrees with what reserve decides
+    expect(await ledger.account(t)).toMatchObject({
+      posted: 100,
+      pending: 0,
+      overage: 9_999_900,
+      available: 1000 - 10_000_000,
+    });
+  });
+
+  it('refuses a top-up past 2^53 without recording its id, so the credit is not lost', async () => {
+    const t = uniqueSuffix();
+    await ledger.ensureAccount(t, { budget: Number.MAX_SAFE_INTEGER - 10, mode: 'prepaid' });
+    await expect(ledger.topUp({ tenantId: t, topUpId: 'pay-1', amount: 100 })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    expect(await redis.hexists(tenantKeys(t).topups, 'pay-1')).toBe(0);
+    expect((await ledger.account(t)).budget).toBe(Number.MAX_SAFE_INTEGER - 10);
+    // the same payment id still applies once the amount fits
+    expect(await ledger.topUp({ tenantId: t, topUpId: 'pay-1', amount: 10 })).toEqual({
+      budget: Number.MAX_SAFE_INTEGER,
+      replay: false,
+    });
+  });
+
+  it('caps budgets and amounts below 2^53 at the TypeScript edge', async () => {
+    const t = uniqueSuffix();
+    await expect(ledger.ensureAccount(t, 2 ** 53)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await ledger.ensureAccount(t, 100);
+    await expect(ledger.configureAccount(t, { budget: 2 ** 53 })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(
+      ledger.reserve({ tenantId: t, requestId: 'big', amount: 2 ** 53, expiresAt: now + 1000 }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await ledger.account(t)).toMatchObject({ budget: 100, pending: 0 });
+  });
+
+  it('validates every script argument in Lua before its first write', async () => {
+    const t = uniqueSuffix();
+    const raw = redis as unknown as Record<string, (...a: string[]) => Promise<string>>;
+    const keys = scriptKeys(t);
+    const refusal = (p: Promise<string>) =>
+      p.then(
+        (r) => (JSON.parse(r) as { status: string }).status,
+        (e: Error) => e.message,
+      );
+    await ledger.ensureAccount(t, { budget: Number.MAX_SAFE_INTEGER - 5, mode: 'prepaid' });
+    // a due hold: any script that wrote before validating would expire it first
+    await ledger.reserve({ tenantId: t, requestId: 'due', amount: 1, expiresAt: now - 1 });
+    const before = await redis.hgetall(tenantKeys(t).account);
+    const bad: [string, string[]][] = [
+      ['federaReserve', ['r', '1e3', String(now + 1000), String(now), '2026-11', '0']],
+      ['federaReserve', ['r', '10', String(now + 1000), 'soon', '2026-11', '0']],
+      ['federaReserve', ['r', '10', String(now + 1000), String(now), '2026-11', '-1']],
+      ['federaReserve', ['r', '9007199254740992', String(now + 1000), String(now), '2026-11', '0']],
+      ['federaPost', ['due', '12.5', String(now), '{}', '2026-11', '0']],
+      ['federaPost', ['due', '1', String(now), '', '2026-11', '0']],
+      ['federaVoid', ['due', 'NaN']],
+      ['federaTopUp', ['tx', '-5']],
+      ['federaTopUp', ['tx', '99999999999999999999']],
+      ['federaTopUp', ['', '5']],
+      ['federaSweep', [String(now), 'all']],
+    ];
+    for (const [script, args] of bad) {
+      expect(await refusal(raw[script]!(...keys, ...args)), `${script} ${args.join(' ')}`).toBe(
+        'INVALID_ARGUMENT',
+      );
+    }
+    expect(await redis.hgetall(tenantKeys(t).account)).toEqual(before);
+    expect((await ledger.hold(t, 'due'))?.state).toBe('pending');
+    expect(await redis.hlen(tenantKeys(t).topups)).toBe(0);
+  });
+
+  it('keeps resolved holds for the replay window, then prunes them (pending ones never)', async () => {
+    const t = uniqueSuffix();
+    let clock = Date.UTC(2026, 5, 1);
+    const windowed = new Ledger(redis, { clock: () => clock, replayWindowMs: 7 * 24 * 3600_000 });
+    await windowed.ensureAccount(t, 1000);
+    await windowed.reserve({ tenantId: t, requestId: 'posted', amount: 50, expiresAt: clock + 60_000 });
+    const first = await windowed.post({
+      tenantId: t,
+      requestId: 'posted',
+      actual: 20,
+      record: record(t, 'posted', 20),
+    });
+    await windowed.reserve({ tenantId: t, requestId: 'voided', amount: 50, expiresAt: clock + 60_000 });
+    await windowed.void({ tenantId: t, requestId: 'voided' });
+    await windowed.reserve({ tenantId: t, requestId: 'expired', amount: 50, expiresAt: clock + 1 });
+    await windowed.reserve({
+      tenantId: t,
+      requestId: 'pending',
+      amount: 50,
+      expiresAt: clock + 30 * 24 * 3600_000,
+    });
+    clock += 2;
+    expect(await windowed.sweep(t)).toBe(1); // 'expired' expires now: its window starts here
+
+    clock += 6 * 24 * 3600_000; // inside the window: every replay is still idempotent
+    await windowed.sweep(t);
+    const replayed = await windowed.reserve({
+      tenantId: t,
+      requestId: 'posted',
+      amount: 50,
+      expiresAt: clock + 60_000,
+    });
+    expect(replayed).toMatchObject({ replay: true, state: 'posted' });
+    expect(
+      await windowed.post({ tenantId: t, requestId: 'posted', actual: 20, record: record(t, 'posted', 20) }),
+    ).toMatchObject({ replay: true, recordId: first.recordId });
+    expect((await windowed.void({ tenantId: t, requestId: 'voided' })).replay).toBe(true);
+    expect((await windowed.hold(t, 'expired'))?.state).toBe('expired');
+    expect(await windowed.usageCount(t)).toBe(1);
+
+    clock += 2 * 24 * 3600_000; // past the window
+    await windowed.sweep(t);
+    for (const id of ['posted', 'voided', 'expired']) expect(await windowed.hold(t, id)).toBeNull();
+    expect((await windowed.hold(t, 'pending'))?.state).toBe('pending');
+    expect(await redis.zcard(tenantKeys(t).resolved)).toBe(0);
+    expect(await windowed.account(t)).toMatchObject({ posted: 20, pending: 50 });
+  });
+
   it('agrees with a reference model on random operation sequences, retries included', async () => {
     type Op =
       | { kind: 'reserve'; id: number; amount: number; ttl: number }
@@ -344,7 +480,7 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
               if (op.kind === 'reserve') {
                 const expected = h
                   ? 'replay'
-                  : op.amount <= budget - model.posted - model.pending
+                  : op.amount <= budget - model.posted - model.pending - model.overage
                     ? 'ok'
                     : 'refused';
                 const got = await ledger
@@ -409,6 +545,7 @@ describe.each(backends)('ledger on %s', (_name, connect) => {
                 posted: model.posted,
                 pending: model.pending,
                 overage: model.overage,
+                available: budget - model.posted - model.pending - model.overage,
               });
               expect(account.posted + account.pending).toBeLessThanOrEqual(budget);
               expect(await ledger.usageCount(t)).toBe(model.records);

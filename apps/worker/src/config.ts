@@ -20,6 +20,12 @@ const env = z.object({
   FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
   FEDERA_SETTLEMENT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** resolved holds are kept this long (idempotent replays of a request id), then pruned: 7 days */
+  FEDERA_HOLD_REPLAY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600 * 1000),
 });
 
 export interface WorkerConfig {
@@ -43,6 +49,7 @@ export interface WorkerConfig {
   };
   readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
+  readonly holdReplayWindowMs: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -69,5 +76,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     },
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
+    holdReplayWindowMs: e.FEDERA_HOLD_REPLAY_WINDOW_MS,
   };
 }

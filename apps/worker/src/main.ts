@@ -45,7 +45,10 @@ const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
 const topology = () => registry.snapshot();
 await seedAccounts(redis, await topology());
-const ledger = new Ledger(redis, { period: config.billingPeriod });
+const ledger = new Ledger(redis, {
+  period: config.billingPeriod,
+  replayWindowMs: config.holdReplayWindowMs,
+});
 const stopSweeper = startHoldSweeper(
   ledger,
   async () => (await topology()).topology.tenants.map((t) => t.id),

@@ -118,7 +118,8 @@ export async function seedAccounts(redis: Redis | Cluster, topology: TopologyInd
 
 /**
  * The periodic sweep: expires due holds of every tenant, so a hold whose workflow died returns to
- * the budget even if the tenant sends nothing more (reserve, post and void also expire lazily).
+ * the budget even if the tenant sends nothing more (reserve, post and void also expire lazily), and
+ * prunes holds resolved longer than the ledger's replay window ago (they would grow without bound).
  */
 export function startHoldSweeper(
   ledger: Ledger,

@@ -11,11 +11,12 @@ export function tenantKeys(tenantId: string) {
     usage: `${tag}:usage`,
     periods: `${tag}:periods`,
     topups: `${tag}:topups`,
+    resolved: `${tag}:resolved`,
   } as const;
 }
 
 /** The KEYS every ledger script receives, in the order the Lua prelude names them. */
 export function scriptKeys(tenantId: string): string[] {
   const k = tenantKeys(tenantId);
-  return [k.account, k.holds, k.expiry, k.usage, k.periods, k.topups];
+  return [k.account, k.holds, k.expiry, k.usage, k.periods, k.topups, k.resolved];
 }

@@ -10,7 +10,9 @@ import { scriptKeys, tenantKeys } from './keys';
 import { periodId, type BillingPeriod } from './periods';
 
 type RedisLike = Redis | Cluster;
-const KEY_COUNT = 6;
+const KEY_COUNT = 7;
+/** how long a resolved hold is kept so a replayed request id stays idempotent (default 7 days) */
+export const DEFAULT_REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PRELUDE = lua('prelude');
@@ -83,6 +85,7 @@ interface RawReply {
   retryAfterMs?: number;
   budget?: string;
   flags?: string[] | Record<string, never>;
+  argument?: string;
 }
 
 function toHold(raw: RawReply): Hold {
@@ -109,12 +112,18 @@ export interface LedgerOptions {
   readonly clock?: () => number;
   /** length of a budget period for tenants in 'period' mode */
   readonly period?: BillingPeriod;
+  /**
+   * how long a posted, voided or expired hold is kept after it was resolved: a request id replayed
+   * within it gets the first outcome; the sweep prunes older ones (and a replay after that is new)
+   */
+  readonly replayWindowMs?: number;
 }
 
 export class Ledger {
   private readonly cmd: Commands;
   private readonly clock: () => number;
   private readonly period: BillingPeriod;
+  private readonly replayWindowMs: number;
 
   constructor(
     readonly redis: RedisLike,
@@ -123,6 +132,7 @@ export class Ledger {
     const o = typeof opts === 'function' ? { clock: opts } : opts;
     this.clock = o.clock ?? Date.now;
     this.period = o.period ?? 'month';
+    this.replayWindowMs = o.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
     for (const [name, source] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua: source });
     }
@@ -130,7 +140,16 @@ export class Ledger {
   }
 
   private async run(script: ScriptName, tenantId: string, ...args: string[]): Promise<RawReply> {
-    return JSON.parse(String(await this.cmd[script](...scriptKeys(tenantId), ...args))) as RawReply;
+    const raw = JSON.parse(String(await this.cmd[script](...scriptKeys(tenantId), ...args))) as RawReply;
+    // the TS checks make these unreachable from callers; the scripts check again for anyone else
+    if (raw.status === 'INVALID_ARGUMENT')
+      throw new FederaError('VALIDATION_FAILED', `invalid ${raw.argument ?? 'argument'} for the ledger`);
+    if (raw.status === 'AMOUNT_TOO_LARGE')
+      throw new FederaError(
+        'VALIDATION_FAILED',
+        `the amount would take the account past ${Number.MAX_SAFE_INTEGER} minor units`,
+      );
+    return raw;
   }
 
   /** Create the tenant's account if it does not exist; an existing account keeps its figures. */
@@ -184,7 +203,8 @@ export class Ledger {
       posted,
       pending,
       overage,
-      available: budget - posted - pending,
+      // the same figure reserve decides with: overage uses up the budget too
+      available: budget - posted - pending - overage,
       mode,
       period: mode === 'period' ? current : null,
       tokensPerMinute: n(raw.tpm),
@@ -205,7 +225,7 @@ export class Ledger {
       args.tenantId,
       args.requestId,
       amountArg(args.amount, 'amount'),
-      String(args.expiresAt),
+      amountArg(args.expiresAt, 'expiresAt'),
       String(now),
       periodId(this.period, now),
       amountArg(args.tokens ?? 0, 'tokens'),
@@ -295,9 +315,19 @@ export class Ledger {
     return { budget: Number(raw.budget), replay: raw.status === 'REPLAY' };
   }
 
-  /** Expire due holds of one tenant (the periodic sweep; reserve/post/void also do it lazily). */
+  /**
+   * Expire due holds of one tenant and prune holds resolved longer than the replay window ago (the
+   * periodic sweep; reserve/post/void also expire lazily). Returns how many holds it looked at.
+   */
   async sweep(tenantId: string, limit = 1000): Promise<number> {
-    return Number(await this.cmd.federaSweep(...scriptKeys(tenantId), String(this.clock()), String(limit)));
+    const reply = await this.cmd.federaSweep(
+      ...scriptKeys(tenantId),
+      String(this.clock()),
+      amountArg(limit, 'limit'),
+      amountArg(this.replayWindowMs, 'replayWindowMs'),
+    );
+    if (typeof reply !== 'number') throw new FederaError('VALIDATION_FAILED', 'invalid sweep arguments');
+    return reply;
   }
 
   async hold(tenantId: string, requestId: string): Promise<Hold | null> {

@@ -3,8 +3,15 @@
 -- in the same atomic step. A charge above the hold posts the hold and books the excess as flagged
 -- overage; a post after the hold expired still records the usage (the site did the work), all of it
 -- as flagged overage. A repeat returns the first result.
+local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'actual', ARGV[3], is_amount, 'now',
+  ARGV[4], is_text, 'record', ARGV[5], is_text, 'period', ARGV[6], is_amount, 'actualTokens' })
+if refused then return refused end
 local id, actual, now, record, period, actual_tokens =
   ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+local so_far = unpack(redis.call('HMGET', ACCT, 'overage'))
+if tonumber(so_far or '0') + tonumber(actual) > MAX_EXACT then
+  return cjson.encode({ status = 'AMOUNT_TOO_LARGE', requestId = id, amount = actual })
+end
 expire_due(now, 64)
 
 local h = load_hold(id)
@@ -34,4 +41,5 @@ local record_id = redis.call('XADD', USAGE, '*', 'req', id, 'record', record,
   'posted', int(posted), 'overage', int(overage), 'flags', table.concat(flags, ','))
 h.state, h.posted, h.overage, h.record_id = 'posted', int(posted), int(overage), record_id
 save_hold(id, h)
+redis.call('ZADD', RESOLVED, now, id)
 return hold_reply('OK', id, h, { flags = flags })

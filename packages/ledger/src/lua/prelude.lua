@@ -5,9 +5,34 @@
 --   KEYS[4] usage stream   one entry per posted request
 --   KEYS[5] periods hash   closed budget periods: periodId -> posted|overage
 --   KEYS[6] top-ups hash   topUpId -> amount
+--   KEYS[7] resolved zset  posted, voided and expired requestIds by resolution time (for pruning)
 -- Money stays a decimal string wherever it is stored: Lua numbers are doubles and tostring() prints
--- only 14 significant digits. Arithmetic on doubles is exact below 2^53, which the TS side enforces.
-local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+-- only 14 significant digits. Arithmetic on doubles is exact below 2^53: the TS side enforces it and
+-- every script checks it again (below) before its first write, since Redis does not roll back the
+-- writes of a script that fails half-way.
+local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+
+-- 2^53 - 1: the largest integer a double (and so a Lua number) holds exactly
+local MAX_EXACT = 9007199254740991
+
+-- A non-negative integer in decimal digits, at most MAX_EXACT.
+local function is_amount(v)
+  return type(v) == 'string' and #v >= 1 and #v <= 16 and string.match(v, '^%d+$') ~= nil
+    and tonumber(v) <= MAX_EXACT
+end
+
+local function is_text(v) return type(v) == 'string' and #v >= 1 end
+
+-- Checks pairs of (value, predicate, name); returns the refusal to send, or nil when all pass.
+local function invalid(checks)
+  for i = 1, #checks, 3 do
+    if not checks[i + 1](checks[i]) then
+      return cjson.encode({ status = 'INVALID_ARGUMENT', argument = checks[i + 2] })
+    end
+  end
+  return nil
+end
 
 local function int(x) return string.format('%.0f', x) end
 -- '-0' is not an integer to HINCRBY
@@ -71,10 +96,30 @@ local function expire_due(now, limit)
       h.state = 'expired'
       redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
       save_hold(id, h)
+      redis.call('ZADD', RESOLVED, now, id)
     end
     redis.call('ZREM', EXPIRY, id)
   end
   return #due
+end
+
+-- A hold stays (for idempotent replays) until `replay_window` ms after it was resolved, then goes.
+-- A hold that is pending again (re-opened for a new attempt) is only taken off the list.
+local function prune_resolved(now, replay_window, limit)
+  local due = redis.call('ZRANGEBYSCORE', RESOLVED, '-inf', now - replay_window, 'LIMIT', 0, limit)
+  for _, id in ipairs(due) do
+    local h = load_hold(id)
+    if h and h.state ~= 'pending' then redis.call('HDEL', HOLDS, id) end
+    redis.call('ZREM', RESOLVED, id)
+  end
+  return #due
+end
+
+-- budget − posted − pending − overage: overage (work a site did beyond its hold) uses up the budget
+-- too, so a budget is a hard cap for new holds
+local function available_now()
+  local budget, posted, pending, overage = unpack(redis.call('HMGET', ACCT, 'budget', 'posted', 'pending', 'overage'))
+  return tonumber(budget) - tonumber(posted or '0') - tonumber(pending or '0') - tonumber(overage or '0')
 end
 
 local function hold_reply(status, id, h, extra)

@@ -1,6 +1,9 @@
 -- reserve(requestId, amount, expiresAtMs, nowMs, periodId, tokens): hold `amount` if
--- budget − posted − pending ≥ amount and the token-rate bucket has `tokens`. Both checks pass or
--- nothing changes. Idempotent by requestId: a repeat returns the hold as it stands.
+-- budget − posted − pending − overage ≥ amount and the token-rate bucket has `tokens`. Both checks
+-- pass or nothing changes. Idempotent by requestId: a repeat returns the hold as it stands.
+local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'amount', ARGV[3], is_amount,
+  'expiresAt', ARGV[4], is_amount, 'now', ARGV[5], is_text, 'period', ARGV[6], is_amount, 'tokens' })
+if refused then return refused end
 local id, amount, expires_at, now, period, tokens =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 if redis.call('EXISTS', ACCT) == 0 then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
@@ -10,8 +13,7 @@ local existing = load_hold(id)
 if existing then return hold_reply('REPLAY', id, existing) end
 
 roll_period(period)
-local budget, posted, pending = unpack(redis.call('HMGET', ACCT, 'budget', 'posted', 'pending'))
-local available = tonumber(budget) - tonumber(posted or '0') - tonumber(pending or '0')
+local available = available_now()
 if tonumber(amount) > available then
   return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
 end

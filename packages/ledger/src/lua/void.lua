@@ -1,5 +1,7 @@
 -- void(requestId, nowMs): release a pending hold in full (money and rate-limit tokens). Voiding
 -- twice, or a hold that already expired, answers the same; voiding a posted hold is refused.
+local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'now' })
+if refused then return refused end
 local id, now = ARGV[1], tonumber(ARGV[2])
 expire_due(now, 64)
 
@@ -13,4 +15,5 @@ redis.call('ZREM', EXPIRY, id)
 refund_tokens(tonumber(h.tokens), now)
 h.state = 'voided'
 save_hold(id, h)
+redis.call('ZADD', RESOLVED, now, id)
 return hold_reply('OK', id, h)
