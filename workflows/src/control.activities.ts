@@ -7,6 +7,7 @@ import type { Ledger } from '@federa/ledger';
 import { countChatTokens } from '@federa/tokenizer';
 import type { SiteHealth } from './health';
 import type { Observations } from './observations';
+import { meterSiteUsage } from './metering';
 import { loadRouteContext } from './route-context';
 import { withFailures } from './failures';
 import type {
@@ -85,8 +86,9 @@ export function createControlActivities(deps: ControlDeps) {
     const tenant = topology.tenant(input.tenantId);
     const home = topology.operator(tenant.homeOperator);
     const serving = topology.operator(input.served.operatorId);
-    // priced with the cards in force when the site finished the work
-    const at = Date.parse(input.dispatch.completedAt);
+    // priced and dated by the control plane's clock at the post, never the site's: a site (or its
+    // agent) with its clock off must not choose the rate card or the settlement period
+    const at = now();
     const retail = topology.rateAt(home.id, input.model, at)?.retail;
     const wholesale = topology.rateAt(serving.id, input.model, at)?.wholesale;
     if (!retail || !wholesale) {
@@ -95,8 +97,16 @@ export function createControlActivities(deps: ControlDeps) {
         `no price for '${input.model}' at '${home.id}' or '${serving.id}'`,
       );
     }
-    const { inputTokens, outputTokens } = input.dispatch;
+    // input is what the edge counted, output at most max_tokens; the site's own figures are kept
+    const metered = meterSiteUsage({
+      edgeInputTokens: input.edgeInputTokens,
+      maxTokens: input.maxTokens,
+      siteInputTokens: input.dispatch.inputTokens,
+      siteOutputTokens: input.dispatch.outputTokens,
+    });
+    const { inputTokens, outputTokens } = metered;
     const retailCharge = priceUsage(retail, inputTokens, outputTokens);
+    const exchangeMs = Math.min(Math.max(0, Math.round(input.dispatch.totalMs) || 0), at);
     const record: UsageRecord = {
       requestId: input.requestId,
       tenantId: tenant.id,
@@ -113,13 +123,15 @@ export function createControlActivities(deps: ControlDeps) {
       wholesaleCharge: serving.id === home.id ? 0 : priceUsage(wholesale, inputTokens, outputTokens),
       policyVersion: input.policyVersion,
       candidates: input.candidates,
-      startedAt: input.dispatch.startedAt,
-      completedAt: input.dispatch.completedAt,
+      startedAt: new Date(at - exchangeMs).toISOString(),
+      completedAt: new Date(at).toISOString(),
       failedAttempts: input.failedAttempts,
       flags: [
         ...(input.failedAttempts > 0 ? ['FAILOVER'] : []),
         ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
+        ...metered.flags,
       ],
+      ...(metered.siteReported ? { siteReported: metered.siteReported } : {}),
     };
     // the post and the latency sample go out together; the advisory sample may fail on its own
     const [posted] = await Promise.all([
@@ -136,7 +148,9 @@ export function createControlActivities(deps: ControlDeps) {
     ]);
     return {
       recordId: posted.recordId ?? '',
-      retailCharge,
+      usage: { inputTokens, outputTokens },
+      // a retried post answers with the first one's figures (the record stored then)
+      retailCharge: posted.replay ? posted.posted + posted.overage : retailCharge,
       wholesaleCharge: record.wholesaleCharge,
       posted: posted.posted,
       overage: posted.overage,

@@ -2,6 +2,7 @@
 export * from './control.activities';
 export * from './failures';
 export * from './health';
+export * from './metering';
 export * from './observations';
 export * from './route-context';
 export * from './site.activities';

@@ -128,13 +128,15 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           failedAttempts,
           candidates: plan.route.map((r) => r.siteId),
           priorAttemptMayHaveServed: attempts.some((a) => a.mayHaveServed === true),
+          edgeInputTokens: plan.inputTokens,
+          maxTokens: input.maxTokens,
         }),
       );
       return {
         requestId: input.requestId,
         model: input.model,
         completion: { role: 'assistant', content, sealedContent, finishReason },
-        usage: { inputTokens: measured.inputTokens, outputTokens: measured.outputTokens },
+        usage: posted.usage,
         charge: { amount: posted.retailCharge, held: hold.amount, currency: posted.currency },
         route: {
           ...target,

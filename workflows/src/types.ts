@@ -89,10 +89,16 @@ export interface ReconcileInput {
   readonly candidates: readonly string[];
   /** an earlier attempt timed out after reaching a site, which may have done work nobody pays for */
   readonly priorAttemptMayHaveServed: boolean;
+  /** the API edge's input count: what input is billed at (the site's own count is only compared) */
+  readonly edgeInputTokens: number;
+  /** the request's max_tokens: billed output never exceeds it */
+  readonly maxTokens: number;
 }
 
 export interface ReconcileResult {
   readonly recordId: string;
+  /** the token counts billed (edge input, output clamped to max_tokens) */
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
   readonly retailCharge: number;
   readonly wholesaleCharge: number;
   readonly posted: number;

@@ -23,6 +23,8 @@ export interface EmulatorBehaviour {
   forceStatus: number;
   /** answer HTTP 500 to this many completions, then recover */
   failNext: number;
+  /** a dishonest site: the usage it reports is multiplied by this (1 = honest) */
+  usageInflation: number;
 }
 
 export interface EmulatorOptions {
@@ -142,6 +144,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     completionTokens: 32,
     forceStatus: 0,
     failNext: 0,
+    usageInflation: 1,
     ...opts.behaviour,
   };
   const random = prng(opts.seed ?? hash(opts.siteId));
@@ -229,10 +232,11 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     const finishReason = target < behaviour.completionTokens ? 'length' : 'stop';
     const id = `chatcmpl-${opts.siteId}-${stats.requests}`;
     const created = Math.floor(Date.now() / 1000);
+    const reported = (n: number) => Math.round(n * behaviour.usageInflation);
     const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: output.tokens,
-      total_tokens: promptTokens + output.tokens,
+      prompt_tokens: reported(promptTokens),
+      completion_tokens: reported(output.tokens),
+      total_tokens: reported(promptTokens) + reported(output.tokens),
     };
     const generationMs = (output.tokens / behaviour.tokensPerSecond) * 1000;
     const base = { id, created, model: body.model, system_fingerprint: `federa-site-${opts.siteId}` };

@@ -60,11 +60,27 @@ export interface UsageRecord {
   readonly policyVersion: number;
   /** the ranked eligible sites the request was routed with (explainability) */
   readonly candidates?: readonly string[];
+  /** when the control plane posted the usage minus the exchange's duration (informational) */
   readonly startedAt: string;
+  /**
+   * when the control plane posted the usage, by its own clock (never the site's): it decides the
+   * rate card the record is priced with and the settlement period it falls in
+   */
   readonly completedAt: string;
   /** attempts made before the serving one (failover) */
   readonly failedAttempts: number;
+  /**
+   * FAILOVER, PRIOR_ATTEMPT_TIMED_OUT, OVERAGE, LATE_POST, SITE_USAGE_DISPUTED (the site's input
+   * count is off the edge count by more than the tolerance, or not a count), OUTPUT_CLAMPED (the site
+   * reported more output than max_tokens; billed at max_tokens)
+   */
   readonly flags: readonly string[];
+  /**
+   * the serving site's own token counts, present when they differ from what was billed (input is
+   * billed at the API edge's count, output clamped to max_tokens); -1 where the site's figure was not
+   * a count at all
+   */
+  readonly siteReported?: { readonly inputTokens: number; readonly outputTokens: number };
 }
 
 export interface StoredUsageRecord extends UsageRecord {
