@@ -26,6 +26,12 @@ const env = z.object({
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
   FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
+  /** audit entries older than this are trimmed from the audit stream (default 400 days) */
+  FEDERA_AUDIT_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(400 * 24 * 3600 * 1000),
 });
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
@@ -57,5 +63,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,
+    auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
   };
 }

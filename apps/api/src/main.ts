@@ -42,7 +42,7 @@ const api = await startApiServer(
     verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
     log,
     admission: new Admission(config.maxInFlight, config.maxQueued),
-    audit: new AuditLog(redis),
+    audit: new AuditLog(redis, { retentionMs: config.auditRetentionMs }),
     payloadKeys: existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined,
     settlement: {
       store: new SettlementStore(redis, config.registryNamespace),
