@@ -146,7 +146,7 @@ describe('a site that over-reports usage, end to end', () => {
 
   it('is billed at the edge count and max_tokens, flagged, and the hold covers it all', async () => {
     const request = chat('over-reported', { max_tokens: 64 });
-    const edgeCount = countChatTokens(request.messages as { role: 'user'; content: string }[]);
+    const edgeCount = countChatTokens(request.messages);
     const res = await fed.call('inference.complete', request, await fed.token('tenant', tenant));
     expect(res.status).toBe(200);
     const data = res.body.result.data;
