@@ -40,8 +40,8 @@ const { reconcileUsage } = proxyLocalActivities<ControlActivities>({
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Between rounds of a post that failed for a non-retryable reason: 1 min doubling to 1 h. */
-const PARKED_RETRY_MS = { first: 60_000, max: 3_600_000 };
+/** Between rounds of a post that failed for a non-retryable reason: 10 s doubling to 1 h. */
+const PARKED_RETRY_MS = { first: 10_000, max: 3_600_000 };
 
 /**
  * Post the usage of served work until it is posted. A failure the activity's retry policy calls
