@@ -33,7 +33,7 @@ export async function readTextCapped(res: Response, maxBytes: number): Promise<s
     throw new ResponseTooLargeError(maxBytes);
   }
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -135,7 +135,10 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       }
       if (!res.ok) {
         // status only: the site's body is the site's text, which never goes into history or API errors
-        throw new FederaError('SITE_REJECTED', `site '${deps.siteId}' rejected the request: HTTP ${res.status}`);
+        throw new FederaError(
+          'SITE_REJECTED',
+          `site '${deps.siteId}' rejected the request: HTTP ${res.status}`,
+        );
       }
       const servedBy = res.headers.get('x-federa-site');
       if (servedBy && servedBy !== deps.siteId) throw unavailable(deps.siteId, `answered as '${servedBy}'`);
