@@ -78,7 +78,8 @@ describe('sites failing', () => {
   let token: string;
 
   beforeAll(async () => {
-    fed = await startFederation(testTopology(s), { siteRequestTimeoutMs: 500 });
+    // site timeout: 500 ms + max_tokens at 1,000 tokens/s (0.56 s for the 64 tokens of chat())
+    fed = await startFederation(testTopology(s), { siteRequestTimeoutMs: 500, siteMinTokensPerSecond: 1000 });
     token = await fed.token('tenant', tenant);
   });
   afterAll(async () => fed?.close());

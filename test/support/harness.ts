@@ -86,6 +86,10 @@ export async function startFederation(
   opts: {
     behaviour?: Partial<EmulatorBehaviour>;
     siteRequestTimeoutMs?: number;
+    /** the slowest generation the site agents accept (tokens/s) */
+    siteMinTokensPerSecond?: number;
+    /** cap on a site's response body */
+    siteMaxResponseBytes?: number;
     maxInFlight?: number;
     maxQueued?: number;
     /** another Redis than the shared one (e.g. one the test restarts) */
@@ -160,6 +164,8 @@ export async function startFederation(
           },
           payloadKeys,
           ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+          ...(opts.siteMinTokensPerSecond ? { siteMinTokensPerSecond: opts.siteMinTokensPerSecond } : {}),
+          ...(opts.siteMaxResponseBytes ? { siteMaxResponseBytes: opts.siteMaxResponseBytes } : {}),
         });
   const running = workers.map((w) => w.run());
   const stopProbes =

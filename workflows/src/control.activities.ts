@@ -71,6 +71,7 @@ export function createControlActivities(deps: ControlDeps) {
       amount: input.amount,
       tokens: input.tokens,
       expiresAt: now() + input.ttlMs,
+      ...(input.attempt ? { attempt: input.attempt } : {}),
     });
     if (hold.state !== 'pending') {
       throw new FederaError(

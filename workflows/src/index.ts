@@ -1,11 +1,13 @@
 // The workflow itself is not exported here: workers load it by path into Temporal's sandbox.
 export * from './control.activities';
+export * from './dispatch-timeout';
 export * from './failures';
 export * from './health';
 export * from './metering';
 export * from './observations';
 export * from './route-context';
 export * from './site.activities';
+export * from './site-http';
 export * from './task-queues';
 export * from './types';
 

@@ -13,32 +13,70 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from './control.activities';
+import { dispatchTimeoutMs } from './dispatch-timeout';
 import type { SiteActivities } from './site.activities';
 import { siteTaskQueue } from './task-queues';
-import type { AttemptSummary, RequestWorkflowInput, RequestWorkflowResult } from './types';
+import type {
+  AttemptSummary,
+  ReconcileInput,
+  ReconcileResult,
+  RequestWorkflowInput,
+  RequestWorkflowResult,
+} from './types';
 
 const control = proxyLocalActivities<ControlActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
-// Posting the usage of work a site already did must not give up early: it retries for longer.
+// Posting the usage of work a site already did never gives up: unlimited attempts (no
+// maximumAttempts), backoff capped at 30 s, for as long as Redis is away.
 const { reconcileUsage } = proxyLocalActivities<ControlActivities>({
-  startToCloseTimeout: '5s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30 },
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+
+/** Between rounds of a post that failed for a non-retryable reason: 10 s doubling to 1 h. */
+const PARKED_RETRY_MS = { first: 10_000, max: 3_600_000 };
+
+/**
+ * Post the usage of served work until it is posted. A failure the activity's retry policy calls
+ * final (e.g. a rate card or hold missing) does not end the workflow either: the workflow itself is
+ * the durable outbox. It stays open, logs the failure and tries again on a durable timer, so once
+ * an operator repairs the cause the request is posted exactly once (the post is idempotent by
+ * request id); `federa ledger audit` lists such requests as open meanwhile.
+ */
+async function postServedWork(input: ReconcileInput): Promise<ReconcileResult> {
+  for (let round = 0; ; round++) {
+    try {
+      return await reconcileUsage(input);
+    } catch (err) {
+      const waitMs = Math.min(PARKED_RETRY_MS.first * 2 ** Math.min(round, 10), PARKED_RETRY_MS.max);
+      log.error('posting served work failed; parked, retrying', {
+        requestId: input.requestId,
+        round,
+        waitMs,
+        error: String(err),
+      });
+      await sleep(waitMs);
+    }
+  }
+}
 
 /** Errors after which trying another site cannot help. */
 const FATAL_DISPATCH_TYPES = new Set(['SITE_REJECTED', 'RESIDENCY_VIOLATION']);
 
-function dispatcher(siteId: string) {
+function dispatcher(siteId: string, siteTimeoutMs: number) {
   return proxyActivities<SiteActivities>({
     taskQueue: siteTaskQueue(siteId),
     // a missing site agent shows up as a schedule-to-start timeout, and the route fails over
     scheduleToStartTimeout: '5s',
-    startToCloseTimeout: '120s',
+    // the agent's own timeout is sized from the request; this one only backs it up
+    startToCloseTimeout: siteTimeoutMs + 30_000,
     // the agent heartbeats every second; five missed beats mean it died mid-dispatch
     heartbeatTimeout: '5s',
     // one attempt per site: the route itself is the retry policy
@@ -81,7 +119,10 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     amount: plan.holdAmount,
     tokens: plan.inputTokens + input.maxTokens,
     ttlMs: plan.holdTtlMs,
+    // a hold voided by an earlier, failed run of this request id is re-opened for this run
+    attempt: workflowInfo().runId,
   });
+  const siteTimeoutMs = dispatchTimeoutMs(input.maxTokens);
 
   const attempts: AttemptSummary[] = [];
   let settled = false;
@@ -89,7 +130,11 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     for (const target of plan.route.slice(0, plan.maxAttempts)) {
       let dispatched;
       try {
-        dispatched = await dispatcher(target.siteId)({
+        dispatched = await dispatcher(
+          target.siteId,
+          siteTimeoutMs,
+        )({
+          tenantId: input.tenantId,
           requestId: input.requestId,
           siteId: target.siteId,
           model: input.model,
@@ -97,6 +142,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
           sealedMessages: input.sealedMessages,
           maxTokens: input.maxTokens,
           allowedJurisdictions: plan.allowedJurisdictions,
+          timeoutMs: siteTimeoutMs,
         });
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -118,7 +164,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
       attempts.push({ siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'served' });
       // the site did the work: its usage is posted even if the request is cancelled meanwhile
       const posted = await CancellationScope.nonCancellable(() =>
-        reconcileUsage({
+        postServedWork({
           tenantId: input.tenantId,
           requestId: input.requestId,
           model: input.model,

@@ -7,7 +7,19 @@ import { Context } from '@temporalio/activity';
 import type { JWK } from 'jose';
 import { FederaError, type ChatMessage } from '@federa/domain';
 import { openWith, sealTo } from '@federa/sealing';
+import {
+  DEFAULT_DISPATCH_TIMEOUT,
+  dispatchTimeoutMs,
+  timeoutCountsAgainstSite,
+  type DispatchTimeoutParams,
+} from './dispatch-timeout';
 import { withFailures } from './failures';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  ResponseTooLargeError,
+  readTextCapped,
+  siteIdempotencyKey,
+} from './site-http';
 import type { DispatchInput, DispatchResult } from './types';
 
 export interface SiteAgentDeps {
@@ -17,7 +29,13 @@ export interface SiteAgentDeps {
   readonly payloadKeys?: { readonly opening: JWK; readonly api: JWK } | undefined;
   /** base URL of the site's OpenAI-compatible API, e.g. http://127.0.0.1:9101 */
   readonly endpoint: string;
-  readonly requestTimeoutMs?: number;
+  /**
+   * this agent's own sizing of the site timeout (default: the budget the workflow passes in the
+   * dispatch input); `baseMs` is the allowance for the first token, `minTokensPerSecond` the floor
+   */
+  readonly timeout?: Partial<DispatchTimeoutParams> | undefined;
+  /** cap on a site's response body (default 8 MiB): over it the site is unavailable */
+  readonly maxResponseBytes?: number | undefined;
   /** in-flight accounting for routing's load signal */
   readonly onInflight?: (siteId: string, delta: number) => Promise<void>;
   /** outcome of each dispatch, for the site's circuit breaker */
@@ -41,6 +59,16 @@ function unavailable(siteId: string, why: string): FederaError {
   return new FederaError('SITE_UNAVAILABLE', `site '${siteId}' unavailable: ${why}`);
 }
 
+/** A timeout; `countsAgainstSite` is false when the request's own size explains it. */
+class SiteTimeout extends FederaError {
+  constructor(
+    message: string,
+    readonly countsAgainstSite: boolean,
+  ) {
+    super('SITE_TIMEOUT', message);
+  }
+}
+
 export function createSiteActivities(deps: SiteAgentDeps) {
   async function dispatchCompletion(input: DispatchInput): Promise<DispatchResult> {
     if (input.siteId !== deps.siteId) {
@@ -56,7 +84,13 @@ export function createSiteActivities(deps: SiteAgentDeps) {
     const ctx = Context.current();
     // heartbeats let Temporal notice a crashed agent long before the start-to-close timeout
     const beat = setInterval(() => ctx.heartbeat(), 1000);
-    const timeoutMs = deps.requestTimeoutMs ?? 60_000;
+    const sizing = { ...DEFAULT_DISPATCH_TIMEOUT, ...deps.timeout };
+    const timeoutMs = deps.timeout
+      ? dispatchTimeoutMs(input.maxTokens, sizing)
+      : (input.timeoutMs ?? dispatchTimeoutMs(input.maxTokens, sizing));
+    const sizeExplainsTimeout = !timeoutCountsAgainstSite(input.maxTokens, sizing);
+    const timedOut = (what: string) =>
+      new SiteTimeout(`site '${deps.siteId}' ${what} within ${timeoutMs} ms`, !sizeExplainsTimeout);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, ctx.cancellationSignal]);
     // advisory signals (load, health) stay off the request's critical path: sent, not awaited;
@@ -69,7 +103,11 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       try {
         res = await fetch(`${deps.endpoint}/v1/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': input.requestId },
+          headers: {
+            'content-type': 'application/json',
+            // derived from tenant + request id: two tenants' ids never collide at the site
+            'idempotency-key': siteIdempotencyKey(input.tenantId ?? '', input.requestId),
+          },
           body: JSON.stringify({
             model: input.model,
             messages,
@@ -79,30 +117,27 @@ export function createSiteActivities(deps: SiteAgentDeps) {
           signal,
         });
       } catch (err) {
-        if (timeout.aborted) {
-          throw new FederaError(
-            'SITE_TIMEOUT',
-            `site '${deps.siteId}' did not answer within ${timeoutMs} ms`,
-          );
-        }
+        if (timeout.aborted) throw timedOut('did not answer');
         throw unavailable(
           deps.siteId,
           (err as Error).cause ? String((err as Error).cause) : (err as Error).message,
         );
       }
-      const text = await res.text().catch((err: Error) => {
-        if (timeout.aborted)
-          throw new FederaError('SITE_TIMEOUT', `site '${deps.siteId}' timed out mid-response`);
-        throw unavailable(deps.siteId, `body: ${err.message}`);
+      const maxBytes = deps.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      const text = await readTextCapped(res, maxBytes).catch((err: Error) => {
+        if (err instanceof ResponseTooLargeError) throw unavailable(deps.siteId, err.message);
+        if (timeout.aborted) throw timedOut('did not finish its response');
+        throw unavailable(deps.siteId, 'the response body could not be read');
       });
       const totalMs = performance.now() - t0;
       if (res.status >= 500 || res.status === 429 || res.status === 408) {
         throw unavailable(deps.siteId, `HTTP ${res.status}`);
       }
       if (!res.ok) {
+        // status only: the site's body is the site's text, which never goes into history or API errors
         throw new FederaError(
           'SITE_REJECTED',
-          `site '${deps.siteId}' rejected the request: HTTP ${res.status} ${text.slice(0, 200)}`,
+          `site '${deps.siteId}' rejected the request: HTTP ${res.status}`,
         );
       }
       const servedBy = res.headers.get('x-federa-site');
@@ -163,7 +198,11 @@ export function createSiteActivities(deps: SiteAgentDeps) {
       void deps.onOutcome?.(deps.siteId, true).catch(() => undefined);
       return result;
     } catch (err) {
-      if (err instanceof FederaError && (err.code === 'SITE_UNAVAILABLE' || err.code === 'SITE_TIMEOUT')) {
+      const countsAgainstSite =
+        err instanceof SiteTimeout
+          ? err.countsAgainstSite
+          : err instanceof FederaError && err.code === 'SITE_UNAVAILABLE';
+      if (countsAgainstSite) {
         void deps.onOutcome?.(deps.siteId, false).catch(() => undefined);
       }
       throw err;

@@ -42,6 +42,8 @@ export interface ReserveHoldInput {
   /** input + max output tokens, for the token-rate limit */
   readonly tokens: number;
   readonly ttlMs: number;
+  /** the workflow run: a hold voided or expired under another run is re-opened (absent in old histories) */
+  readonly attempt?: string | undefined;
 }
 
 export interface HoldSummary {
@@ -50,6 +52,8 @@ export interface HoldSummary {
 }
 
 export interface DispatchInput {
+  /** the tenant, from which the site's idempotency key is derived (absent in older histories) */
+  readonly tenantId?: string | undefined;
   readonly requestId: string;
   readonly siteId: string;
   readonly model: string;
@@ -58,6 +62,8 @@ export interface DispatchInput {
   readonly maxTokens: number;
   /** the site agent refuses work for a request whose residency excludes its jurisdiction */
   readonly allowedJurisdictions: readonly string[];
+  /** the site timeout sized from max_tokens (dispatch-timeout.ts); absent in older histories */
+  readonly timeoutMs?: number | undefined;
 }
 
 export interface DispatchResult {

@@ -19,6 +19,7 @@ import {
   renderSites,
   renderTenants,
 } from './render';
+import { LEDGER_COMMANDS } from './ledger-commands';
 import { STATEMENT_COMMANDS } from './statements';
 
 /** The dev topology's tenant; explain needs a tenant identity and this is the one `npm start` prints. */
@@ -151,6 +152,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   ...STATEMENT_COMMANDS,
+  ...LEDGER_COMMANDS,
 };
 
 function siteId(a: Args): string {

@@ -34,7 +34,12 @@ export interface FederaWorkersOptions {
   readonly siteAgents: 'all' | readonly string[];
   /** a pre-built bundle (tests bundle once per run); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
+  /** the site agents' allowance for the first token (default: the workflow's sizing, 60 s) */
   readonly siteRequestTimeoutMs?: number;
+  /** the slowest generation the agents accept, tokens/s (default 20) */
+  readonly siteMinTokensPerSecond?: number;
+  /** cap on a site's response body (default 8 MiB) */
+  readonly siteMaxResponseBytes?: number;
   /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
   readonly ledger?: Ledger;
   /** payload keys: hosted site agents open requests sealed for their jurisdiction (omit = clear only) */
@@ -80,7 +85,15 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
           siteId: site.id,
           jurisdiction: site.jurisdiction,
           endpoint: site.endpoint,
-          ...(opts.siteRequestTimeoutMs ? { requestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
+          ...(opts.siteRequestTimeoutMs || opts.siteMinTokensPerSecond
+            ? {
+                timeout: {
+                  ...(opts.siteRequestTimeoutMs ? { baseMs: opts.siteRequestTimeoutMs } : {}),
+                  ...(opts.siteMinTokensPerSecond ? { minTokensPerSecond: opts.siteMinTokensPerSecond } : {}),
+                },
+              }
+            : {}),
+          maxResponseBytes: opts.siteMaxResponseBytes,
           payloadKeys: opts.payloadKeys?.jurisdictions[site.jurisdiction]
             ? {
                 opening: opts.payloadKeys.jurisdictions[site.jurisdiction]!.privateJwk,

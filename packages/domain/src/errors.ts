@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ALL_SITES_FAILED: { http: 503, retryable: false },
   HOLD_NOT_FOUND: { http: 409, retryable: false },
   HOLD_ALREADY_RESOLVED: { http: 409, retryable: false },
+  /** a request id sent again with a different body (model, messages, max_tokens, residency) */
+  IDEMPOTENCY_KEY_REUSED: { http: 409, retryable: false },
   NOT_FOUND: { http: 404, retryable: false },
   SIGNATURE_INVALID: { http: 422, retryable: false },
   STATEMENT_STATE: { http: 409, retryable: false },

@@ -218,6 +218,11 @@ export class Ledger {
     expiresAt: number;
     /** tokens this request may use (input + max output), for the token-rate limit */
     tokens?: number;
+    /**
+     * who reserves (the workflow run id): a hold voided or expired under another attempt is
+     * re-opened; the same attempt replays; a posted hold stays posted
+     */
+    attempt?: string;
   }): Promise<ReserveOk> {
     const now = this.clock();
     const raw = await this.run(
@@ -229,6 +234,7 @@ export class Ledger {
       String(now),
       periodId(this.period, now),
       amountArg(args.tokens ?? 0, 'tokens'),
+      args.attempt ?? '',
     );
     switch (raw.status) {
       case 'OK':

@@ -10,17 +10,21 @@ import {
 import { requestWorkflowId, type RequestWorkflowInput, type RequestWorkflowResult } from '@federa/workflows';
 import type { ApiDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
+import { claimRequestId } from '../request-fingerprint';
 import { router, tenantProcedure } from '../trpc';
 
 export const inferenceRouter = router({
   /**
    * Run one request through the federation. The workflow id is the tenant + client request id, so
-   * sending the same request id again joins (or returns) the first execution: one charge.
+   * sending the same request id again joins (or returns) the first execution: one charge. A request
+   * that failed (refused, nothing charged) runs again under its id; another body under a used id is
+   * refused with IDEMPOTENCY_KEY_REUSED.
    */
   complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input }) => {
     const { deps, tenant } = ctx;
     // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
     const allowed = effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
+    await claimRequestId(deps.ledger.redis, tenant.id, input);
     const payload = await sealPayload(deps, ctx.topology, allowed, input);
     const result = await deps.admission.run(() => runRequest(deps, tenant.id, input, payload));
     const { sealedContent, ...completion } = result.completion;
@@ -88,9 +92,12 @@ async function runRequest(
         taskQueue: deps.controlTaskQueue,
         workflowId,
         args: [args],
+        // a running request is joined; a succeeded one returns its answer (below); one that failed
+        // (refused before any charge, or its hold voided) runs again: the ledger re-opens its hold
         workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowExecutionTimeout: '10m',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        // no execution timeout: it would end the workflow without its compensation (void or post);
+        // every step is bounded by its own timeouts, and posting served work must never be cut off
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -1,0 +1,48 @@
+/**
+ * A request id names one request: the same id with another body is refused, whatever became of the
+ * first. The API keeps a fingerprint of the first body under the id (Redis `SET NX`, in the tenant's
+ * `{t:<tenant>}` slot, for the replay window) and compares each later submission with it. `SET NX`
+ * is atomic, so of two simultaneous first submissions with different bodies exactly one wins.
+ */
+import { createHash } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { FederaError, type CompleteInput } from '@federa/domain';
+
+/** How long a request id stays bound to its body: a week, beyond any retry of a client. */
+export const REQUEST_FINGERPRINT_TTL_MS = 7 * 24 * 3_600_000;
+
+/** SHA-256 (hex) over a canonical form of what decides the answer: model, messages, max_tokens, residency. */
+export function requestFingerprint(input: CompleteInput): string {
+  const canonical = JSON.stringify([
+    input.model,
+    input.messages.map((m) => [m.role, m.content]),
+    input.max_tokens,
+    // residency is a set: its order and repeats do not change the request
+    input.residency ? [...new Set(input.residency.map((r) => r.toUpperCase()))].sort() : null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function fingerprintKey(tenantId: string, requestId: string): string {
+  return `{t:${tenantId}}:fp:${requestId}`;
+}
+
+/** Bind the request id to this body, or refuse with IDEMPOTENCY_KEY_REUSED if it names another. */
+export async function claimRequestId(
+  redis: Redis | Cluster,
+  tenantId: string,
+  input: CompleteInput,
+): Promise<void> {
+  const key = fingerprintKey(tenantId, input.requestId);
+  const fingerprint = requestFingerprint(input);
+  const set = await redis.set(key, fingerprint, 'PX', REQUEST_FINGERPRINT_TTL_MS, 'NX');
+  if (set === 'OK') return;
+  const first = await redis.get(key);
+  // null: the binding expired between the two calls; the id is free again
+  if (first !== null && first !== fingerprint) {
+    throw new FederaError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `request id '${input.requestId}' was already used for a different request`,
+    );
+  }
+}
