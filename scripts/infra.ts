@@ -1,18 +1,21 @@
 /**
  * Starts and stops the real infrastructure on loopback: the Temporal CLI dev server and redis-server
- * (AOF on), with data under .data/<profile>/. A service already answering on its port is reused
- * and left running; one we started is ours to stop. Pid files let `infra:down` stop servers that
- * `infra:up` left in the background.
+ * (AOF on, ACL users, bounded memory), with data under .data/<profile>/. A service already answering
+ * on its port is reused and left running; one we started is ours to stop. Pid files let `infra:down`
+ * stop servers that `infra:up` left in the background.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { redisCliPath, redisServerPath, temporalPath } from './bootstrap.mjs';
+import { ROOT } from './paths';
+import { ensureRedisCredentials, redisUrl, writeAclFile, type RedisUser } from './redis-auth';
+import { secretsDir } from './secrets';
 
-export const ROOT = resolve(import.meta.dirname, '..');
+export { ROOT };
 
 export interface Profile {
   readonly name: string;
@@ -22,16 +25,29 @@ export interface Profile {
   /** persist Temporal state in a SQLite file (dev), or keep it in memory (tests, benchmarks) */
   readonly temporalPersistent: boolean;
   readonly redisPort: number;
+  /**
+   * Redis `maxmemory`. With `noeviction`, a full Redis refuses writes (the ledger's reserve fails
+   * loudly with an internal error) instead of silently evicting holds, balances or usage records.
+   */
+  readonly redisMaxMemory: string;
 }
 
 export const PROFILES = {
-  dev: { name: 'dev', temporalPort: 7233, temporalUiPort: 8233, temporalPersistent: true, redisPort: 6381 },
+  dev: {
+    name: 'dev',
+    temporalPort: 7233,
+    temporalUiPort: 8233,
+    temporalPersistent: true,
+    redisPort: 6381,
+    redisMaxMemory: '1gb',
+  },
   test: {
     name: 'test',
     temporalPort: 7243,
     temporalUiPort: null,
     temporalPersistent: false,
     redisPort: 6391,
+    redisMaxMemory: '1gb',
   },
   bench: {
     name: 'bench',
@@ -39,6 +55,8 @@ export const PROFILES = {
     temporalUiPort: null,
     temporalPersistent: false,
     redisPort: 6392,
+    // bench:settlement writes 1,000,000 usage records
+    redisMaxMemory: '4gb',
   },
 } as const satisfies Record<string, Profile>;
 
@@ -60,6 +78,8 @@ export interface RunningService {
   readonly address: string;
   /** true when this process started it (and so stops it) */
   readonly owned: boolean;
+  /** something the user should know about a reused server (e.g. a Redis without ACLs) */
+  readonly note?: string;
   stop(): Promise<void>;
 }
 
@@ -116,9 +136,37 @@ async function probeRedis<T>(port: number, probe: (client: Redis) => Promise<T>,
   }
 }
 
-async function redisReady(port: number): Promise<boolean> {
-  // while loading the AOF, Redis answers LOADING: not ready yet
-  return probeRedis(port, async (c) => (await c.ping()) === 'PONG', false);
+type RedisAnswer = 'down' | 'ok' | 'loading' | 'denied';
+
+/** How a Redis on `port` answers a PING, anonymously or as `user` (no credentials are logged). */
+async function redisAnswer(port: number, user?: RedisUser): Promise<RedisAnswer> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    // the ready check runs INFO, which an ACL-protected server refuses before AUTH
+    enableReadyCheck: false,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch {
+    return 'down';
+  }
+  try {
+    if (user) await client.call('AUTH', user.user, user.password);
+    return (await client.ping()) === 'PONG' ? 'ok' : 'down';
+  } catch (err) {
+    const message = (err as Error).message;
+    // while loading the AOF, Redis answers LOADING: not ready yet
+    if (message.startsWith('LOADING')) return 'loading';
+    if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(message)) return 'denied';
+    return 'down';
+  } finally {
+    client.disconnect();
+  }
 }
 
 function spawnLogged(
@@ -207,10 +255,48 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
   return { name: 'temporal', address, owned: true, stop: stopper('temporal', child, pidFile) };
 }
 
+/**
+ * Redis for `profile`, with ACL users (see redis-auth.ts): the returned address carries the
+ * services' user and password. A Redis already on the port is reused when it accepts that user; one
+ * that accepts anonymous commands (started without ACLs, e.g. before this existed) is reused as is,
+ * with a note saying so; one that refuses both belongs to someone else and is an error.
+ */
 export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
-  const address = `redis://127.0.0.1:${profile.redisPort}`;
-  if (await redisReady(profile.redisPort))
-    return { name: 'redis', address, owned: false, stop: () => Promise.resolve() };
+  const port = profile.redisPort;
+  const creds = ensureRedisCredentials(profile.name);
+  const anonymous = await redisAnswer(port);
+  if (anonymous === 'ok' || anonymous === 'loading') {
+    await waitFor('redis-server', async () => (await redisAnswer(port)) === 'ok', opts.timeoutMs ?? 30_000);
+    return {
+      name: 'redis',
+      address: redisUrl(port),
+      owned: false,
+      note:
+        `the Redis already on 127.0.0.1:${port} runs without ACL users (anyone on this host can run any ` +
+        `command); reusing it as is. Stop it to have it restarted with ACL users and maxmemory.`,
+      stop: () => Promise.resolve(),
+    };
+  }
+  if (anonymous === 'denied') {
+    if ((await redisAnswer(port, creds.service)) === 'denied') {
+      throw new Error(
+        `the Redis on 127.0.0.1:${port} requires a password and refuses the '${creds.service.user}' ` +
+          `user's password in ${secretsDir(profile.name)}: it was not started for the '${profile.name}' ` +
+          `profile of this checkout (or those secrets were replaced). Stop it, or free the port.`,
+      );
+    }
+    await waitFor(
+      'redis-server',
+      async () => (await redisAnswer(port, creds.service)) === 'ok',
+      opts.timeoutMs ?? 30_000,
+    );
+    return {
+      name: 'redis',
+      address: redisUrl(port, creds.service),
+      owned: false,
+      stop: () => Promise.resolve(),
+    };
+  }
   const bin = redisServerPath();
   if (!bin) throw new Error('redis-server is not installed: run `node scripts/bootstrap.mjs`');
   const dir = join(dataDir(profile), 'redis');
@@ -221,13 +307,16 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
     bin,
     [
       '--port',
-      String(profile.redisPort),
+      String(port),
       '--bind',
       '127.0.0.1',
       '--protected-mode',
       'yes',
       '--dir',
       dir,
+      // users and password hashes (never passwords on the command line, where `ps` shows them)
+      '--aclfile',
+      writeAclFile(profile.name, creds),
       // the ledger's durability rests on the append-only file
       '--appendonly',
       'yes',
@@ -235,6 +324,11 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
       'everysec',
       '--save',
       '',
+      // a ledger must never lose keys to eviction: when full, refuse writes instead
+      '--maxmemory',
+      profile.redisMaxMemory,
+      '--maxmemory-policy',
+      'noeviction',
       '--daemonize',
       'no',
     ],
@@ -244,12 +338,17 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
   );
   await waitFor(
     'redis-server',
-    () => redisReady(profile.redisPort),
+    async () => (await redisAnswer(port, creds.admin)) === 'ok',
     opts.timeoutMs ?? 30_000,
     child,
     logFile,
   );
-  return { name: 'redis', address, owned: true, stop: stopper('redis', child, pidFile) };
+  return {
+    name: 'redis',
+    address: redisUrl(port, creds.service),
+    owned: true,
+    stop: stopper('redis', child, pidFile),
+  };
 }
 
 async function clusterState(port: number): Promise<string | null> {
