@@ -1,7 +1,10 @@
 /**
  * Redis access control for the servers the scripts start (Redis 6+ ACLs):
  *
- * - `default` is switched off: a connection that has not authenticated can run no command;
+ * - `default` is switched off: a connection that has not authenticated can run no command, and
+ *   nobody can log in as `default`. Its command rules stay `+@all` on purpose: Redis 7.0 replays
+ *   the AOF's MULTI/EXEC blocks (what Lua scripts propagate) as the default user and checks them
+ *   against its rules, so `-@all` would make every ledger write fail to load after a restart;
  * - `federa`, the services' user (API, worker, tests): every key and channel, every command except
  *   the `@dangerous` ones (FLUSHALL, KEYS, CONFIG, DEBUG, SHUTDOWN, ACL, CLUSTER changes, …), plus
  *   INFO, which ioredis's ready check and the health output read;
@@ -37,7 +40,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export function aclFileContents(creds: RedisCredentials): string {
   return [
-    'user default off resetkeys resetchannels -@all',
+    'user default off ~* &* +@all',
     `user ${creds.service.user} on #${sha256(creds.service.password)} ${SERVICE_USER_RULES}`,
     `user ${creds.admin.user} on #${sha256(creds.admin.password)} ~* &* +@all`,
     '',

@@ -125,6 +125,31 @@ describe('Redis started by the scripts', () => {
     ]);
   });
 
+  it('keeps the ledger across a restart: the append-only file replays under the ACL users', async () => {
+    const before = new Ledger(open(redis.address));
+    await before.ensureAccount('acl-restart', 1_000);
+    for (const id of ['a', 'b']) {
+      await before.reserve({
+        tenantId: 'acl-restart',
+        requestId: id,
+        amount: 100,
+        expiresAt: Date.now() + 60_000,
+      });
+      await before.post({
+        tenantId: 'acl-restart',
+        requestId: id,
+        actual: 30,
+        record: usage('acl-restart', id, 30),
+      });
+    }
+    await redis.stop(); // SIGTERM: Redis flushes its AOF and exits
+    redis = await ensureRedis(profile);
+    expect(redis.owned).toBe(true);
+    const after = new Ledger(open(redis.address));
+    expect(await after.account('acl-restart')).toMatchObject({ posted: 60, pending: 0, available: 940 });
+    expect(await after.usageCount('acl-restart')).toBe(2);
+  });
+
   it('keeps secrets in 0600 files of a 0700 directory, and no password in the ACL file', () => {
     const dir = secretsDir(profile.name);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
