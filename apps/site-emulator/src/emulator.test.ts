@@ -117,7 +117,9 @@ describe('site emulator', () => {
     await post({ model: 'm-small', messages, max_tokens: 50 }, { 'idempotency-key': 'k1' });
     await post({ model: 'm-small', messages, max_tokens: 50 }, { 'idempotency-key': 'k1' });
     expect(site.stats().duplicates).toBe(before + 1);
-    const stats = (await (await fetch(`${site.url}/_emulator/stats`, { headers: control })).json()) as { completions: number };
+    const stats = (await (await fetch(`${site.url}/_emulator/stats`, { headers: control })).json()) as {
+      completions: number;
+    };
     expect(stats.completions).toBe(site.stats().completions);
   });
 
@@ -132,7 +134,12 @@ describe('site emulator', () => {
 
   it('refuses its control endpoints without the control token, and changes nothing', async () => {
     const before = site.behaviour();
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: CONTROL_TOKEN }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong-token' },
+      { authorization: CONTROL_TOKEN },
+    ];
+    for (const headers of attempts) {
       const stats = await fetch(`${site.url}/_emulator/stats`, { headers });
       expect(stats.status).toBe(401);
       expect(stats.headers.get('www-authenticate')).toBe('Bearer');

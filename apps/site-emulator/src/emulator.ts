@@ -180,7 +180,8 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
   };
   const seenKeys = new SeenKeys(opts.maxSeenKeys ?? DEFAULT_MAX_SEEN_KEYS);
   const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
-  if (controlToken.length < 16) throw new Error('the emulator control token must have at least 16 characters');
+  if (controlToken.length < 16)
+    throw new Error('the emulator control token must have at least 16 characters');
   const siteHeaders = { 'x-federa-site': opts.siteId, 'x-federa-jurisdiction': opts.jurisdiction };
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -22,8 +22,7 @@ export const temporalEnvShape = {
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
 };
 
-const shape = z.object(temporalEnvShape);
-export type TemporalEnv = z.infer<typeof shape>;
+export type TemporalEnv = z.infer<z.ZodObject<typeof temporalEnvShape>>;
 
 export interface TemporalSettings {
   readonly environment: (typeof FEDERA_ENVIRONMENTS)[number];
