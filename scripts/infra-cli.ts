@@ -1,5 +1,6 @@
 /** `npm run infra:up` / `infra:down`: the dev profile's Temporal and Redis, in the background. */
 import { PROFILES, ensureRedis, ensureTemporal, stopDetached } from './infra';
+import { secretsDir } from './secrets';
 
 const [command = 'up', profileName = 'dev'] = process.argv.slice(2);
 const profile = PROFILES[profileName as keyof typeof PROFILES];
@@ -13,8 +14,11 @@ try {
       ensureTemporal(profile, { detached: true }),
       ensureRedis(profile, { detached: true }),
     ]);
+    // the Redis address carries a password: print where it is kept, not the address itself
     console.log(
-      `temporal ${t.address}${t.owned ? '' : ' (already running)'}\nredis    ${r.address}${r.owned ? '' : ' (already running)'}`,
+      `temporal ${t.address}${t.owned ? '' : ' (already running)'}\n` +
+        `redis    127.0.0.1:${profile.redisPort}${r.owned ? '' : ' (already running)'}` +
+        (r.note ? `\n  note: ${r.note}` : `\n  credentials: ${secretsDir(profile.name)}/`),
     );
   } else if (command === 'down') {
     const stopped = await stopDetached(profile);

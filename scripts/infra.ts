@@ -1,46 +1,28 @@
 /**
- * Starts and stops the real infrastructure on loopback: the Temporal CLI dev server and redis-server
- * (AOF on), with data under .data/<profile>/. A service already answering on its port is reused
- * and left running; one we started is ours to stop. Pid files let `infra:down` stop servers that
- * `infra:up` left in the background.
+ * Starts and stops the real infrastructure on loopback: the Temporal CLI dev server (here) and
+ * redis-server (redis.ts; AOF on, ACL users, bounded memory), with data under .data/<profile>/. A
+ * service already answering on its port is reused and left running; one we started is ours to
+ * stop. Pid files let `infra:down` stop servers that `infra:up` left in the background.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
-import { redisCliPath, redisServerPath, temporalPath } from './bootstrap.mjs';
+import { temporalPath } from './bootstrap.mjs';
+import { ROOT } from './paths';
+import {
+  dataDir,
+  spawnLogged,
+  stopper,
+  waitFor,
+  type Profile,
+  type RunningService,
+  type StartOptions,
+} from './services';
 
-export const ROOT = resolve(import.meta.dirname, '..');
-
-export interface Profile {
-  readonly name: string;
-  readonly temporalPort: number;
-  /** the Web UI port, or null for headless */
-  readonly temporalUiPort: number | null;
-  /** persist Temporal state in a SQLite file (dev), or keep it in memory (tests, benchmarks) */
-  readonly temporalPersistent: boolean;
-  readonly redisPort: number;
-}
-
-export const PROFILES = {
-  dev: { name: 'dev', temporalPort: 7233, temporalUiPort: 8233, temporalPersistent: true, redisPort: 6381 },
-  test: {
-    name: 'test',
-    temporalPort: 7243,
-    temporalUiPort: null,
-    temporalPersistent: false,
-    redisPort: 6391,
-  },
-  bench: {
-    name: 'bench',
-    temporalPort: 7253,
-    temporalUiPort: null,
-    temporalPersistent: false,
-    redisPort: 6392,
-  },
-} as const satisfies Record<string, Profile>;
+export { ROOT };
+export { PROFILES, dataDir, type Profile, type RunningService, type StartOptions } from './services';
+export { ensureRedis, ensureRedisCluster } from './redis';
 
 /** Dynamic config for the single-shard dev server (see ensureTemporal). */
 export const TEMPORAL_DEV_TUNING = [
@@ -48,40 +30,6 @@ export const TEMPORAL_DEV_TUNING = [
   'history.timerProcessorMaxPollRPS=1000',
   'history.visibilityProcessorMaxPollRPS=1000',
 ];
-
-export function dataDir(profile: Profile): string {
-  const dir = join(ROOT, '.data', profile.name);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-export interface RunningService {
-  readonly name: string;
-  readonly address: string;
-  /** true when this process started it (and so stops it) */
-  readonly owned: boolean;
-  stop(): Promise<void>;
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  child?: ChildProcess,
-  logFile?: string,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) {
-      const tail =
-        logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-      throw new Error(`${what} exited with code ${child.exitCode} before it was ready.\n${tail}`);
-    }
-    if (await check()) return;
-    await sleep(150);
-  }
-  throw new Error(`${what} was not ready within ${timeoutMs} ms${logFile ? ` (log: ${logFile})` : ''}`);
-}
 
 async function temporalReady(address: string): Promise<boolean> {
   let connection: Connection | undefined;
@@ -94,67 +42,6 @@ async function temporalReady(address: string): Promise<boolean> {
   } finally {
     await connection?.close().catch(() => undefined);
   }
-}
-
-/** One short-lived connection for a readiness probe: no retries, no reconnects, errors are answers. */
-async function probeRedis<T>(port: number, probe: (client: Redis) => Promise<T>, fallback: T): Promise<T> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await probe(client);
-  } catch {
-    return fallback;
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function redisReady(port: number): Promise<boolean> {
-  // while loading the AOF, Redis answers LOADING: not ready yet
-  return probeRedis(port, async (c) => (await c.ping()) === 'PONG', false);
-}
-
-function spawnLogged(
-  cmd: string,
-  args: string[],
-  logFile: string,
-  pidFile: string,
-  detached: boolean,
-): ChildProcess {
-  const out = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached });
-  if (detached) child.unref();
-  writeFileSync(pidFile, String(child.pid));
-  return child;
-}
-
-function stopper(name: string, child: ChildProcess, pidFile: string): () => Promise<void> {
-  return async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
-      if (timedOut) {
-        console.warn(`${name} did not stop within 10 s; killing it`);
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    rmSync(pidFile, { force: true });
-  };
-}
-
-export interface StartOptions {
-  /** keep running after this process exits (infra:up) */
-  readonly detached?: boolean;
-  readonly timeoutMs?: number;
 }
 
 export async function ensureTemporal(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
@@ -205,151 +92,6 @@ export async function ensureTemporal(profile: Profile, opts: StartOptions = {}):
     logFile,
   );
   return { name: 'temporal', address, owned: true, stop: stopper('temporal', child, pidFile) };
-}
-
-export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
-  const address = `redis://127.0.0.1:${profile.redisPort}`;
-  if (await redisReady(profile.redisPort))
-    return { name: 'redis', address, owned: false, stop: () => Promise.resolve() };
-  const bin = redisServerPath();
-  if (!bin) throw new Error('redis-server is not installed: run `node scripts/bootstrap.mjs`');
-  const dir = join(dataDir(profile), 'redis');
-  mkdirSync(dir, { recursive: true });
-  const logFile = join(dataDir(profile), 'redis.log');
-  const pidFile = join(dataDir(profile), 'redis.pid');
-  const child = spawnLogged(
-    bin,
-    [
-      '--port',
-      String(profile.redisPort),
-      '--bind',
-      '127.0.0.1',
-      '--protected-mode',
-      'yes',
-      '--dir',
-      dir,
-      // the ledger's durability rests on the append-only file
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      '--daemonize',
-      'no',
-    ],
-    logFile,
-    pidFile,
-    opts.detached ?? false,
-  );
-  await waitFor(
-    'redis-server',
-    () => redisReady(profile.redisPort),
-    opts.timeoutMs ?? 30_000,
-    child,
-    logFile,
-  );
-  return { name: 'redis', address, owned: true, stop: stopper('redis', child, pidFile) };
-}
-
-async function clusterState(port: number): Promise<string | null> {
-  return probeRedis(
-    port,
-    async (c) => /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? null,
-    null,
-  );
-}
-
-/**
- * A local Redis Cluster of `ports.length` masters (no replicas) on loopback, for proving the ledger
- * scripts are cluster-safe. Reuses a cluster that is already up.
- */
-export async function ensureRedisCluster(
-  profile: Profile,
-  ports: readonly number[],
-  opts: StartOptions = {},
-): Promise<RunningService> {
-  const address = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  const states = await Promise.all(ports.map(clusterState));
-  if (states.every((s) => s === 'ok'))
-    return { name: 'redis-cluster', address, owned: false, stop: () => Promise.resolve() };
-  const bin = redisServerPath();
-  const cli = redisCliPath();
-  if (!bin || !cli)
-    throw new Error('redis-server/redis-cli are not installed: run `node scripts/bootstrap.mjs`');
-  const stops: (() => Promise<void>)[] = [];
-  for (const port of ports) {
-    if (states[ports.indexOf(port)] !== null) continue; // a node is already listening there
-    const dir = join(dataDir(profile), 'cluster', String(port));
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const logFile = join(dir, 'redis.log');
-    const pidFile = join(dataDir(profile), `redis-cluster-${port}.pid`);
-    const child = spawnLogged(
-      bin,
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        'nodes.conf',
-        '--cluster-node-timeout',
-        '5000',
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-      ],
-      logFile,
-      pidFile,
-      opts.detached ?? false,
-    );
-    stops.push(stopper(`redis-cluster:${port}`, child, pidFile));
-    await waitFor(
-      `redis cluster node ${port}`,
-      async () => (await clusterState(port)) !== null,
-      30_000,
-      child,
-      logFile,
-    );
-  }
-  const create = spawn(
-    cli,
-    [
-      '--cluster',
-      'create',
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  create.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  create.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
-  if (code !== 0) throw new Error(`redis-cli --cluster create failed:\n${out}`);
-  await waitFor(
-    'the redis cluster',
-    async () => (await Promise.all(ports.map(clusterState))).every((s) => s === 'ok'),
-    30_000,
-  );
-  return {
-    name: 'redis-cluster',
-    address,
-    owned: true,
-    stop: async () => {
-      await Promise.all(stops.map((s) => s()));
-    },
-  };
 }
 
 /** Stop servers that a detached `infra:up` left running for this profile. */

@@ -1,7 +1,7 @@
 /** Child processes of Federa's own apps (run from TypeScript source with tsx), stopped as a group. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT } from './infra';
+import { ROOT } from './paths';
 
 export class ProcessGroup {
   private readonly children: { name: string; proc: ChildProcess }[] = [];

@@ -10,6 +10,7 @@ import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
 import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
 import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
+import { ensureSecret, secretsDir } from './secrets';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
@@ -40,6 +41,7 @@ try {
   console.log('starting Temporal and Redis…');
   services = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
   const [temporal, redis] = services as [RunningService, RunningService];
+  for (const s of services) if (s.note) console.warn(`note (${s.name}): ${s.note}`);
   const keys = await ensureDevKeys(join(dataDir(profile), 'keys'));
   const clearing = await ensureClearingKey(clearingKeyFiles(join(dataDir(profile), 'keys')));
   const payloadKeysFile = join(dataDir(profile), 'keys', 'payload-keys.json');
@@ -53,6 +55,8 @@ try {
     FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
     FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
     FEDERA_API_PORT: String(API_PORT),
+    // secrets reach the children through their environment only; nothing here prints them
+    FEDERA_EMULATOR_CONTROL_TOKEN: ensureSecret(profile.name, 'emulator-control-token'),
   };
   group.launch('sites', 'apps/site-emulator/src/main.ts', env);
   group.launch('worker', 'apps/worker/src/main.ts', env, { nodeArgs: WORKER_NODE_ARGS });
@@ -92,6 +96,7 @@ try {
 Federa is running.
   API          ${api}/trpc   (tRPC over plain JSON)
   Temporal UI  http://127.0.0.1:${profile.temporalUiPort}
+  Secrets      ${secretsDir(profile.name)}/ (Redis users' passwords, emulator control token; mode 0600)
   First request served by ${route.siteId} (${route.jurisdiction}), charged ${charge.amount} micro-${charge.currency}.
 
 Dev token for tenant '${DEMO_TENANT}' (EU-only residency), valid 12 h:

@@ -126,7 +126,8 @@ async function generate(redisUrl: string): Promise<void> {
 }
 
 if (process.argv.includes('--generate')) {
-  await generate(process.argv[process.argv.indexOf('--generate') + 1]!);
+  // the URL carries the Redis password: passed in the environment, not argv (which `ps` shows)
+  await generate(process.env.BENCH_REDIS_URL!);
   process.exit(0);
 }
 
@@ -136,14 +137,10 @@ const t = new TopologyIndex(parseTopology(topology()));
 try {
   const g0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate', service.address],
-      {
-        stdio: 'inherit',
-        env: { ...process.env, BENCH_RUN: run },
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate'], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_RUN: run, BENCH_REDIS_URL: service.address },
+    });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator exited ${code}`))));
   });
   const generateSeconds = (performance.now() - g0) / 1000;
@@ -196,7 +193,10 @@ try {
   // leave the bench Redis as it was
   const names = t.topology.tenants.map((x) => tenantKeys(x.id).usage);
   for (let i = 0; i < names.length; i += 10) await redis.del(...names.slice(i, i + 10));
-  const refKeys = await redis.keys(`federa:settlement:bench-${run}:*`);
+  // SCAN, not KEYS: the services' Redis user may not run KEYS (it blocks the server)
+  const refKeys: string[] = [];
+  for await (const batch of redis.scanStream({ match: `federa:settlement:bench-${run}:*`, count: 1000 }))
+    refKeys.push(...(batch as string[]));
   for (let i = 0; i < refKeys.length; i += 100) await redis.del(...refKeys.slice(i, i + 100));
   redis.disconnect();
   await service.stop();

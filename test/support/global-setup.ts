@@ -1,6 +1,8 @@
 /**
  * Integration suites share one real Temporal dev server and one real Redis (test profile), started
- * here unless already running, and one workflow bundle built once per run.
+ * here unless already running, and one workflow bundle built once per run. Redis runs with ACL
+ * users: `redisUrl` carries the services' user and password (redis://federa:…@127.0.0.1:6391), so
+ * every suite authenticates without knowing about it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +44,7 @@ export async function setup(project: TestProject) {
     }),
   ]);
   services = [temporal, redis, cluster];
+  for (const s of services) if (s.note) console.warn(`[global-setup] ${s.name}: ${s.note}`);
   const bundlePath = join(dataDir(profile), 'workflow-bundle.js');
   mkdirSync(dataDir(profile), { recursive: true });
   writeFileSync(bundlePath, bundle.code);

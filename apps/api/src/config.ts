@@ -3,13 +3,19 @@ import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
-import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
+import {
+  federationEnvShape,
+  parseTopology,
+  temporalEnvShape,
+  temporalSettings,
+  temporalTlsOptions,
+  type Topology,
+} from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
   ...federationEnvShape,
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  ...temporalEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -36,10 +42,14 @@ const env = z.object({
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const e = env.parse(source);
+  // before anything else: a production process against the wrong Temporal must not start at all
+  const temporal = temporalSettings(e);
   const topology: Topology = parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8')));
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    /** mTLS options for Connection.connect (production), undefined for the plaintext dev server */
+    temporalTls: temporalTlsOptions(temporal, (path) => readFileSync(path)),
     redisUrl: e.REDIS_URL,
     topology,
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,

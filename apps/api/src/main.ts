@@ -29,7 +29,10 @@ const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
 await registry.seed(config.topology);
-const connection = await Connection.connect({ address: config.temporalAddress });
+const connection = await Connection.connect({
+  address: config.temporalAddress,
+  ...(config.temporalTls ? { tls: config.temporalTls } : {}),
+});
 const api = await startApiServer(
   {
     temporal: new Client({ connection, namespace: config.namespace }),

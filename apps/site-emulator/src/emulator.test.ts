@@ -8,6 +8,9 @@ const messages = [
   { role: 'user', content: 'Name three sovereign clouds.' },
 ];
 
+const CONTROL_TOKEN = 'emulator-control-token-for-tests';
+const control = { authorization: `Bearer ${CONTROL_TOKEN}` };
+
 describe('site emulator', () => {
   let site: SiteEmulator;
   beforeAll(async () => {
@@ -16,6 +19,7 @@ describe('site emulator', () => {
       jurisdiction: 'FR',
       models: ['m-small'],
       behaviour: { ttftMs: 1, tokensPerSecond: 100_000 },
+      controlToken: CONTROL_TOKEN,
     });
   });
   afterAll(async () => site.close());
@@ -99,11 +103,13 @@ describe('site emulator', () => {
   it('is reconfigured over HTTP and counts repeated idempotency keys', async () => {
     const cfg = await fetch(`${site.url}/_emulator/config`, {
       method: 'POST',
+      headers: control,
       body: JSON.stringify({ completionTokens: 3 }),
     });
     expect(((await cfg.json()) as { completionTokens: number }).completionTokens).toBe(3);
     const bad = await fetch(`${site.url}/_emulator/config`, {
       method: 'POST',
+      headers: control,
       body: JSON.stringify({ warpDrive: true }),
     });
     expect(bad.status).toBe(400);
@@ -111,7 +117,9 @@ describe('site emulator', () => {
     await post({ model: 'm-small', messages, max_tokens: 50 }, { 'idempotency-key': 'k1' });
     await post({ model: 'm-small', messages, max_tokens: 50 }, { 'idempotency-key': 'k1' });
     expect(site.stats().duplicates).toBe(before + 1);
-    const stats = (await (await fetch(`${site.url}/_emulator/stats`)).json()) as { completions: number };
+    const stats = (await (await fetch(`${site.url}/_emulator/stats`, { headers: control })).json()) as {
+      completions: number;
+    };
     expect(stats.completions).toBe(site.stats().completions);
   });
 
@@ -122,5 +130,56 @@ describe('site emulator', () => {
     // 50 ms to first token + 100 tokens at 1000/s = at least 150 ms
     expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
     site.configure({ ttftMs: 1, tokensPerSecond: 100_000, completionTokens: 32 });
+  });
+
+  it('refuses its control endpoints without the control token, and changes nothing', async () => {
+    const before = site.behaviour();
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong-token' },
+      { authorization: CONTROL_TOKEN },
+    ];
+    for (const headers of attempts) {
+      const stats = await fetch(`${site.url}/_emulator/stats`, { headers });
+      expect(stats.status).toBe(401);
+      expect(stats.headers.get('www-authenticate')).toBe('Bearer');
+      const cfg = await fetch(`${site.url}/_emulator/config`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ down: true }),
+      });
+      expect(cfg.status).toBe(401);
+    }
+    expect(site.behaviour()).toEqual(before);
+    expect((await fetch(`${site.url}/_emulator/stats`, { headers: control })).status).toBe(200);
+  });
+});
+
+describe('site emulator idempotency keys', () => {
+  it('remembers a bounded number of keys, least recently seen forgotten first', async () => {
+    const site = await startSiteEmulator({
+      siteId: 'emu-bounded',
+      jurisdiction: 'FR',
+      models: ['m-small'],
+      behaviour: { ttftMs: 0, tokensPerSecond: 1_000_000, completionTokens: 1 },
+      maxSeenKeys: 3,
+    });
+    try {
+      const send = (key: string) =>
+        fetch(`${site.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ model: 'm-small', messages, max_tokens: 1 }),
+        }).then((r) => r.json());
+      for (const key of ['k1', 'k2', 'k3', 'k4', 'k5']) await send(key);
+      expect(site.stats().trackedKeys).toBe(3);
+      await send('k5'); // still remembered: a duplicate
+      expect(site.stats().duplicates).toBe(1);
+      await send('k1'); // forgotten long ago: served as new
+      expect(site.stats().duplicates).toBe(1);
+      expect(site.stats().trackedKeys).toBe(3);
+    } finally {
+      await site.close();
+    }
   });
 });

@@ -3,12 +3,16 @@
  * health, with configurable time to first token, throughput, error rate and a down switch. Token
  * counts come from the same BPE tokenizer the control plane sizes holds with.
  *
- * Control endpoints under /_emulator/ stay reachable while the site is "down", so tests can flip it.
+ * Control endpoints under /_emulator/ stay reachable while the site is "down", so tests can flip it;
+ * they need `Authorization: Bearer <controlToken>` (anyone who can reach a site must not be able to
+ * switch it off or read its counters).
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countChatTokens, chunkByTokens, syntheticCompletion } from '@federa/tokenizer';
+import { SeenKeys } from './seen-keys';
 
 export interface EmulatorBehaviour {
   ttftMs: number;
@@ -35,6 +39,10 @@ export interface EmulatorOptions {
   readonly port?: number;
   readonly behaviour?: Partial<EmulatorBehaviour>;
   readonly seed?: number;
+  /** bearer token for /_emulator/*; a random one (see SiteEmulator.controlToken) when absent */
+  readonly controlToken?: string;
+  /** how many Idempotency-Keys the site remembers (least recently seen forgotten first) */
+  readonly maxSeenKeys?: number;
 }
 
 export interface EmulatorStats {
@@ -45,8 +53,10 @@ export interface EmulatorStats {
   refused: number;
   /** health probes received */
   probes: number;
-  /** completions whose Idempotency-Key had been served before */
+  /** completions whose Idempotency-Key had been served before (and was still remembered) */
   duplicates: number;
+  /** Idempotency-Keys remembered right now (at most maxSeenKeys) */
+  trackedKeys: number;
   promptTokens: number;
   completionTokens: number;
 }
@@ -55,6 +65,8 @@ export interface SiteEmulator {
   readonly siteId: string;
   readonly url: string;
   readonly port: number;
+  /** the bearer token its control endpoints require */
+  readonly controlToken: string;
   behaviour(): EmulatorBehaviour;
   configure(patch: Partial<EmulatorBehaviour>): EmulatorBehaviour;
   stats(): EmulatorStats;
@@ -62,6 +74,15 @@ export interface SiteEmulator {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** enough for any test or demo run to see its duplicates; ~100 bytes a key, so ~10 MB at most */
+export const DEFAULT_MAX_SEEN_KEYS = 100_000;
+
+/** constant-time comparison of `Authorization: Bearer <token>` with the expected token */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
 
 /** mulberry32: a tiny seeded PRNG, so fault injection is reproducible */
 function prng(seed: number): () => number {
@@ -156,10 +177,14 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     refused: 0,
     probes: 0,
     duplicates: 0,
+    trackedKeys: 0,
     promptTokens: 0,
     completionTokens: 0,
   };
-  const seenKeys = new Set<string>();
+  const seenKeys = new SeenKeys(opts.maxSeenKeys ?? DEFAULT_MAX_SEEN_KEYS);
+  const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
+  if (controlToken.length < 16)
+    throw new Error('the emulator control token must have at least 16 characters');
   const siteHeaders = { 'x-federa-site': opts.siteId, 'x-federa-jurisdiction': opts.jurisdiction };
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -221,8 +246,8 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
 
     const key = req.headers['idempotency-key'];
     if (typeof key === 'string') {
-      if (seenKeys.has(key)) stats.duplicates++;
-      seenKeys.add(key);
+      if (seenKeys.see(key)) stats.duplicates++;
+      stats.trackedKeys = seenKeys.size;
     }
     const started = performance.now();
     const promptTokens = countChatTokens(messages);
@@ -299,6 +324,11 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
   }
 
   async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (!bearerMatches(req.headers.authorization, controlToken)) {
+      return openAiError(res, 401, 'unauthorized', 'control endpoints need the emulator control token', {
+        'www-authenticate': 'Bearer',
+      });
+    }
     if (path === '/_emulator/stats' && req.method === 'GET') return sendJson(res, 200, stats);
     if (path === '/_emulator/config' && req.method === 'GET') return sendJson(res, 200, behaviour);
     if (path === '/_emulator/config' && req.method === 'POST') {
@@ -376,6 +406,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     siteId: opts.siteId,
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
+    controlToken,
     behaviour: () => ({ ...behaviour }),
     configure,
     stats: () => ({ ...stats }),

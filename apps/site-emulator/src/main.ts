@@ -15,6 +15,7 @@ for (const site of config.topology.sites) {
       host: config.host,
       port,
       behaviour: profile,
+      ...(config.controlToken ? { controlToken: config.controlToken } : {}),
     }),
   );
 }

@@ -1,13 +1,19 @@
 /** The worker's configuration: read from the environment here and nowhere else. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
+import {
+  federationEnvShape,
+  parseTopology,
+  temporalEnvShape,
+  temporalSettings,
+  temporalTlsOptions,
+  type Topology,
+} from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
   ...federationEnvShape,
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  ...temporalEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -31,6 +37,8 @@ const env = z.object({
 export interface WorkerConfig {
   readonly temporalAddress: string;
   readonly namespace: string;
+  /** mTLS options for Temporal connections (production), undefined for the plaintext dev server */
+  readonly temporalTls: ReturnType<typeof temporalTlsOptions>;
   readonly redisUrl: string;
   readonly topology: Topology;
   readonly controlTaskQueue: string;
@@ -54,10 +62,13 @@ export interface WorkerConfig {
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = env.parse(source);
+  // before anything else: a production process against the wrong Temporal must not start at all
+  const temporal = temporalSettings(e);
   const agents = e.FEDERA_SITE_AGENTS.trim();
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    temporalTls: temporalTlsOptions(temporal, (path) => readFileSync(path)),
     redisUrl: e.REDIS_URL,
     topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,

@@ -56,7 +56,10 @@ const stopSweeper = startHoldSweeper(
   (err) => log.warn({ err }, 'hold sweep failed'),
 );
 
-const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const connection = await NativeConnection.connect({
+  address: config.temporalAddress,
+  ...(config.temporalTls ? { tls: config.temporalTls } : {}),
+});
 const s = config.settlement;
 const settlement = s.enabled
   ? {
@@ -91,7 +94,10 @@ const workers = await createFederaWorkers({
 if (!existsSync(config.payloadKeysFile))
   log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
 if (settlement) {
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const clientConnection = await Connection.connect({
+    address: config.temporalAddress,
+    ...(config.temporalTls ? { tls: config.temporalTls } : {}),
+  });
   const scheduleId = await ensureSettlementSchedule(
     new Client({ connection: clientConnection, namespace: config.namespace }),
     {

@@ -6,3 +6,4 @@ export * from './money';
 export * from './routing';
 export * from './topology';
 export * from './env';
+export * from './temporal-env';

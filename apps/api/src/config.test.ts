@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+// a JWKS URL keeps the test from reading the dev key file
+const base = { FEDERA_JWKS_URL: 'https://keys.example/jwks.json' };
+
+describe('API config', () => {
+  it("refuses to start in production on Temporal's 'default' namespace", () => {
+    expect(() =>
+      loadConfig({
+        ...base,
+        FEDERA_ENV: 'production',
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TLS_CERT_FILE: '/certs/api.pem',
+        TEMPORAL_TLS_KEY_FILE: '/certs/api.key',
+      }),
+    ).toThrow(/'default' namespace/);
+  });
+
+  it('refuses to start in production without mutual TLS to Temporal', () => {
+    expect(() =>
+      loadConfig({ ...base, FEDERA_ENV: 'production', TEMPORAL_NAMESPACE: 'federa-prod' }),
+    ).toThrow(/mutual TLS/);
+  });
+
+  it('reads the client certificate files for mTLS', () => {
+    expect(() =>
+      loadConfig({
+        ...base,
+        FEDERA_ENV: 'production',
+        TEMPORAL_NAMESPACE: 'federa-prod',
+        TEMPORAL_TLS_CERT_FILE: '/nonexistent/api.pem',
+        TEMPORAL_TLS_KEY_FILE: '/nonexistent/api.key',
+      }),
+    ).toThrow(/ENOENT.*api\.pem/);
+  });
+});

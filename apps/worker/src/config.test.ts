@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+describe('worker config', () => {
+  it("refuses to start in production on Temporal's 'default' namespace", () => {
+    expect(() =>
+      loadConfig({
+        FEDERA_ENV: 'production',
+        TEMPORAL_TLS_CERT_FILE: '/certs/worker.pem',
+        TEMPORAL_TLS_KEY_FILE: '/certs/worker.key',
+      }),
+    ).toThrow(/'default' namespace/);
+  });
+
+  it('refuses to start in production without mutual TLS to Temporal', () => {
+    expect(() => loadConfig({ FEDERA_ENV: 'production', TEMPORAL_NAMESPACE: 'federa-prod' })).toThrow(
+      /mutual TLS/,
+    );
+  });
+
+  it('connects to the dev server in plaintext on its default namespace outside production', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ namespace: 'default', temporalAddress: '127.0.0.1:7233' });
+    expect(config.temporalTls).toBeUndefined();
+  });
+});
