@@ -5,7 +5,7 @@
  * statements it issued the first time.
  */
 import type { JWK } from 'jose';
-import type { TopologyIndex } from '@federa/domain';
+import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { signStatement } from './signing';
 import { PeriodAggregator, buildStatements, periodOf, type Period, type StatementPayload } from './statement';
@@ -44,10 +44,17 @@ export interface SettlementDeps {
   readonly progress?: (records: number) => void;
 }
 
+/** The period a client names; anything but the exact start of a period is bad input (400). */
 export function periodById(periodId: string, periodMs: number): Period {
   const startMs = Date.parse(periodId);
+  if (!Number.isFinite(startMs))
+    throw new FederaError('VALIDATION_FAILED', `periodId '${periodId}' is not an ISO time`);
   const p = periodOf(startMs, periodMs);
-  if (p.startMs !== startMs) throw new Error(`'${periodId}' is not the start of a ${periodMs} ms period`);
+  if (p.startMs !== startMs)
+    throw new FederaError(
+      'VALIDATION_FAILED',
+      `periodId '${periodId}' is not the start of a period (periods are ${periodMs} ms, from ${p.id})`,
+    );
   return p;
 }
 
@@ -81,15 +88,12 @@ export async function settlePeriod(deps: SettlementDeps, periodId: string): Prom
   const statements = [];
   for (const { payload, lines } of built) {
     const signed = await signStatement(payload, deps.clearingKey);
-    const jws = await deps.store.issue(
+    const { jws } = await deps.store.issue(
       { statementId: payload.statementId, periodId: period.id, parties: payload.parties },
       signed,
       period.startMs,
+      lines.map((line) => line.recordRefs),
     );
-    if (jws === signed) {
-      for (const [i, line] of lines.entries())
-        await deps.store.putRefs(payload.statementId, i + 1, line.recordRefs);
-    }
     statements.push({ statementId: payload.statementId, jws, payload });
   }
   await deps.store.markSettled(period.id);

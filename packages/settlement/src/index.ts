@@ -5,3 +5,5 @@ export * from './engine';
 export * from './signing';
 export * from './store';
 export * from './keys';
+export * from './lifecycle';
+export * from './recompute-limit';
