@@ -65,6 +65,8 @@ export interface UsageRecord {
   /** attempts made before the serving one (failover) */
   readonly failedAttempts: number;
   readonly flags: readonly string[];
+  /** the serving site's own figures, when they differ from what the federation billed */
+  readonly siteReported?: { readonly inputTokens: number; readonly outputTokens: number };
 }
 
 export interface StoredUsageRecord extends UsageRecord {

@@ -79,7 +79,11 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
     }
   }
   for (const adj of await deps.store.adjustmentsFor(period.id)) agg.addAdjustment(adj);
-  return { period, statements: buildStatements(input, agg.result()), counts: agg.counts };
+  return {
+    period,
+    statements: buildStatements(input, agg.result(), agg.siteDisputes()),
+    counts: agg.counts,
+  };
 }
 
 export async function settlePeriod(deps: SettlementDeps, periodId: string): Promise<SettleResult> {

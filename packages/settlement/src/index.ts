@@ -7,3 +7,4 @@ export * from './store';
 export * from './keys';
 export * from './lifecycle';
 export * from './recompute-limit';
+export * from './site-disputes';
