@@ -196,7 +196,7 @@ try {
   // leave the bench Redis as it was
   const names = t.topology.tenants.map((x) => tenantKeys(x.id).usage);
   for (let i = 0; i < names.length; i += 10) await redis.del(...names.slice(i, i + 10));
-  const refKeys = await redis.keys(`federa:settlement:bench-${run}:*`);
+  const refKeys = await redis.keys(`federa:settlement:{bench-${run}}:*`);
   for (let i = 0; i < refKeys.length; i += 100) await redis.del(...refKeys.slice(i, i + 100));
   redis.disconnect();
   await service.stop();

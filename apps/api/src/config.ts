@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
-import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
+import { federationEnvShape, parseTopology, usageArchiveOf, type Topology } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
@@ -54,6 +54,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       periodMs: e.FEDERA_SETTLEMENT_PERIOD_MS,
       graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
       settlementCurrency: e.FEDERA_SETTLEMENT_CURRENCY,
+      ...usageArchiveOf(e),
     },
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,

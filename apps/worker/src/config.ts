@@ -1,7 +1,7 @@
 /** The worker's configuration: read from the environment here and nowhere else. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { federationEnvShape, parseTopology, type Topology } from '@federa/domain';
+import { federationEnvShape, parseTopology, usageArchiveOf, type Topology } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
@@ -40,6 +40,7 @@ export interface WorkerConfig {
     readonly graceMs: number;
     readonly everyMs: number;
     readonly currency: string;
+    readonly archive?: { readonly dir: string; readonly afterMs: number };
   };
   readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
@@ -66,6 +67,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
       graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
       everyMs: e.FEDERA_SETTLEMENT_EVERY_MS,
       currency: e.FEDERA_SETTLEMENT_CURRENCY,
+      ...usageArchiveOf(e),
     },
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,

@@ -7,6 +7,7 @@
 import type { JWK } from 'jose';
 import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
+import { UsageArchive, usageReader, type ArchiveConfig } from './archive/usage-archive';
 import { signStatement } from './signing';
 import { PeriodAggregator, buildStatements, periodOf, type Period, type StatementPayload } from './statement';
 import type { SettlementStore } from './store';
@@ -16,6 +17,8 @@ export interface SettlementConfig {
   readonly periodMs: number;
   readonly graceMs: number;
   readonly settlementCurrency: string;
+  /** archive settled usage to disk and trim the live streams (off when absent) */
+  readonly archive?: ArchiveConfig;
 }
 
 export interface SettleResult {
@@ -66,9 +69,11 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
   // exchange rates come from the registry, as of this run (the statement prints the rate it used)
   const input = { ...config, period, topology, fx: topology.topology.fxRates };
   const agg = new PeriodAggregator(input);
+  // archived periods read back from the archive: a re-run or recompute gives the same statement
+  const usage = usageReader(deps.ledger, deps.store, config.archive);
   let seen = 0;
   for (const tenant of topology.topology.tenants) {
-    for await (const record of deps.ledger.usageBetween(
+    for await (const record of usage.between(
       tenant.id,
       period.startMs,
       period.endMs + config.graceMs,
@@ -124,4 +129,13 @@ export async function duePeriods(
     if (!(await store.isSettled(id))) due.push(id);
   }
   return due;
+}
+
+/** Archive the usage of settled periods that are old enough, and trim the live streams. */
+export async function archiveSettledUsage(deps: Omit<SettlementDeps, 'clearingKey'>, nowMs: number) {
+  const { config } = deps;
+  if (!config.archive) return [];
+  const tenants = (await deps.topology()).topology.tenants.map((t) => t.id);
+  const archive = new UsageArchive(deps.ledger, deps.store, config.archive);
+  return archive.archiveDue(tenants, nowMs, config.periodMs, config.graceMs);
 }

@@ -8,3 +8,5 @@ export * from './keys';
 export * from './lifecycle';
 export * from './recompute-limit';
 export * from './site-disputes';
+export * from './archive/usage-archive';
+export * from './archive/segment-files';

@@ -77,16 +77,19 @@ export class SettlementStore {
     staging: (id: string, line: number, run: string) => string;
   };
   private readonly cmd: Commands;
+  /** every key of this namespace starts with it (one hash tag) */
+  readonly prefix: string;
   /** per-caller budget of statement recomputes (settlement.verify) */
   readonly recomputes: RecomputeLimiter;
 
   constructor(
     readonly redis: Redis | Cluster,
-    namespace = 'default',
+    readonly namespace = 'default',
     recomputeLimit: RecomputeLimit = DEFAULT_RECOMPUTE_LIMIT,
   ) {
     // one hash tag for the namespace: each script's keys share a Redis Cluster slot
     const p = `federa:settlement:{${namespace}}`;
+    this.prefix = p;
     this.k = {
       statements: `${p}:statements`,
       settled: `${p}:settled`,
@@ -152,6 +155,10 @@ export class SettlementStore {
 
   async markSettled(periodId: string): Promise<void> {
     await this.redis.sadd(this.k.settled, periodId);
+  }
+
+  async settledPeriods(): Promise<string[]> {
+    return this.redis.smembers(this.k.settled);
   }
 
   async isSettled(periodId: string): Promise<boolean> {

@@ -18,6 +18,7 @@ import {
   disputeBy,
   resolveWith,
   type Transitioned,
+  usageReader,
   periodById,
   periodOf,
   proveInclusion,
@@ -257,7 +258,7 @@ export const settlementRouter = router({
       { model: string; requests: number; inputTokens: number; outputTokens: number; amount: number }
     >();
     let currency = ctx.topology.operator(ctx.tenant.homeOperator).currency;
-    for await (const r of ctx.deps.ledger.usageBetween(
+    for await (const r of usageReader(ctx.deps.ledger, s.store, s.config.archive).between(
       ctx.tenant.id,
       period.startMs,
       period.endMs + s.config.graceMs,
