@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { StoredUsageRecord } from '@federa/domain';
 import { tenantKeys, type Ledger } from '@federa/ledger';
 import { periodById } from '../engine';
+import { periodOf } from '../statement';
 import type { SettlementStore } from '../store';
 import {
   readTenantFile,
@@ -53,6 +54,9 @@ export function usageReader(ledger: Ledger, store: SettlementStore, archive?: Ar
   return archive ? new UsageArchive(ledger, store, archive) : liveReader(ledger);
 }
 
+const isPeriodStart = (id: string, periodMs: number) =>
+  Number.isFinite(Date.parse(id)) && periodOf(Date.parse(id), periodMs).id === id;
+
 export class UsageArchive implements UsageReader {
   private readonly root: string;
   private readonly watermarkKey: string;
@@ -85,7 +89,8 @@ export class UsageArchive implements UsageReader {
   async archiveDue(tenants: readonly string[], nowMs: number, periodMs: number, graceMs: number) {
     const written: Segment[] = [];
     const settled = (await this.store.settledPeriods())
-      .map((id) => periodById(id, periodMs))
+      // periods of an earlier period length (the setting changed) are not this archive's to cut
+      .flatMap((id) => (isPeriodStart(id, periodMs) ? [periodById(id, periodMs)] : []))
       .sort((a, b) => a.startMs - b.startMs);
     for (const p of settled) {
       const watermark = await this.watermark();
