@@ -195,7 +195,7 @@ try {
   for (let i = 0; i < names.length; i += 10) await redis.del(...names.slice(i, i + 10));
   // SCAN, not KEYS: the services' Redis user may not run KEYS (it blocks the server)
   const refKeys: string[] = [];
-  for await (const batch of redis.scanStream({ match: `federa:settlement:bench-${run}:*`, count: 1000 }))
+  for await (const batch of redis.scanStream({ match: `federa:settlement:{bench-${run}}:*`, count: 1000 }))
     refKeys.push(...(batch as string[]));
   for (let i = 0; i < refKeys.length; i += 100) await redis.del(...refKeys.slice(i, i + 100));
   redis.disconnect();

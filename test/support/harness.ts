@@ -19,6 +19,7 @@ import {
   SettlementStore,
   generateClearingKey,
   type ClearingKey,
+  type ArchiveConfig,
   type SettlementConfig,
   settlePeriod,
 } from '@federa/settlement';
@@ -99,7 +100,7 @@ export async function startFederation(
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
     /** settlement period and grace window (defaults: 1 h, 5 min) */
-    settlement?: { periodMs: number; graceMs: number; currency?: string };
+    settlement?: { periodMs: number; graceMs: number; currency?: string; archive?: ArchiveConfig };
     /** run the settlement schedule at this interval (off by default) */
     scheduleEveryMs?: number;
   } = {},
@@ -144,6 +145,7 @@ export async function startFederation(
     periodMs: opts.settlement?.periodMs ?? 3_600_000,
     graceMs: opts.settlement?.graceMs ?? 300_000,
     settlementCurrency: opts.settlement?.currency ?? 'EUR',
+    ...(opts.settlement?.archive ? { archive: opts.settlement.archive } : {}),
   };
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const workers: Worker[] =

@@ -1,6 +1,6 @@
 /** Settlement activities: find due periods and settle one period (streaming, heartbeating). */
 import { Context } from '@temporalio/activity';
-import { duePeriods, settlePeriod, type SettlementDeps } from '@federa/settlement';
+import { archiveSettledUsage, duePeriods, settlePeriod, type SettlementDeps } from '@federa/settlement';
 import { withFailures } from './failures';
 
 export interface SettledSummary {
@@ -24,6 +24,11 @@ export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'
         lateRecords: r.counts.lateUsage,
         alreadySettled: r.alreadySettled,
       };
+    }),
+    /** copy settled periods' usage to the archive and trim the live streams (no-op when off) */
+    archiveUsage: withFailures(async (): Promise<number> => {
+      const segments = await archiveSettledUsage(deps, Date.now());
+      return segments.length;
     }),
   };
 }

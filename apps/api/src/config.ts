@@ -9,6 +9,7 @@ import {
   temporalEnvShape,
   temporalSettings,
   temporalTlsOptions,
+  usageArchiveOf,
   type Topology,
 } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
@@ -70,6 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       periodMs: e.FEDERA_SETTLEMENT_PERIOD_MS,
       graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
       settlementCurrency: e.FEDERA_SETTLEMENT_CURRENCY,
+      ...usageArchiveOf(e),
     },
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,

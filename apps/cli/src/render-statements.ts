@@ -65,7 +65,25 @@ export function renderStatement(got: Settlement['get']): string {
       l.settledAmount,
     ]),
   );
-  return `${head}\n\n${lines}`;
+  return `${head}\n\n${lines}${renderSiteDisputes(p)}`;
+}
+
+/** Informational: where serving sites claimed other token counts than were billed (not priced). */
+function renderSiteDisputes(p: StatementPayload): string {
+  const disputes = p.siteUsageDisputes ?? [];
+  if (disputes.length === 0) return '';
+  const table = formatTable(
+    ['CREDITOR', 'DEBTOR', 'MODEL', 'RECORDS', 'BILLED IN/OUT', 'SITE CLAIMED IN/OUT'],
+    disputes.map((d) => [
+      d.creditor,
+      d.debtor,
+      d.model,
+      d.records,
+      `${d.billed.inputTokens}/${d.billed.outputTokens}`,
+      `${d.siteReported.inputTokens}/${d.siteReported.outputTokens}`,
+    ]),
+  );
+  return `\n\nsite-usage disputes (priced on billed tokens only)\n${table}`;
 }
 
 function lifecyclePairs(l: Lifecycle | null): (readonly [string, Cell])[] {

@@ -20,6 +20,7 @@ import {
 import { formatRecord, formatTable } from './table';
 
 type Jwks = Parameters<typeof verifyStatement>[1];
+type Settlement = Outputs['settlement'];
 
 /** A JWKS host that never answers should fail the check, not hang it. */
 const JWKS_FETCH_TIMEOUT_MS = 10_000;
@@ -96,17 +97,18 @@ export const STATEMENT_COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   'statements prove': {
-    usage: 'statements prove STATEMENT_ID RECORD_REF   (RECORD_REF: tenant/recordId)',
+    usage:
+      'statements prove STATEMENT_ID RECORD_REF --jwks FILE_OR_URL   (RECORD_REF: tenant/recordId; checked against the signed statement)',
     as: ADMIN,
     positionals: ['STATEMENT_ID', 'RECORD_REF'],
+    options: { jwks: { type: 'string' } },
     run: async (c, a) => {
-      const r = await c.settlement.proveInclusion.query({
-        statementId: a.positional(0, 'STATEMENT_ID'),
-        recordRef: a.positional(1, 'RECORD_REF'),
-      });
-      // The API's own `verified` is its word; this re-hashes the path here.
-      const local = verifyInclusion(r.proof, r.lineRoot);
-      return { result: { ...r, verifiedLocally: local }, text: renderProof(r, local), failed: !local };
+      const statementId = a.positional(0, 'STATEMENT_ID');
+      const recordRef = a.positional(1, 'RECORD_REF');
+      const jwks = await loadJwks(a.required('jwks'));
+      const { jws } = await c.settlement.get.query({ statementId });
+      const r = await c.settlement.proveInclusion.query({ statementId, recordRef });
+      return checkProof({ jws, jwks, statementId, recordRef, answer: r });
     },
   },
   'statements run': {
@@ -177,6 +179,38 @@ export async function verifyOffline(jws: string, jwks: Jwks): Promise<CommandOut
 
 function invalid(reason: string): CommandOutput<Verdict> {
   return { result: { signatureValid: false, reason }, text: `signature INVALID: ${reason}`, failed: true };
+}
+
+/**
+ * An inclusion proof is only as good as the root it is checked against: take that root from the
+ * statement the clearing key signed (verified here with the JWKS), never from the API's answer.
+ */
+export async function checkProof(args: {
+  jws: string;
+  jwks: Jwks;
+  statementId: string;
+  recordRef: string;
+  answer: Settlement['proveInclusion'];
+}): Promise<CommandOutput> {
+  const { answer } = args;
+  const signature = await verifyOffline(args.jws, args.jwks);
+  if (signature.failed) return signature;
+  const { payload } = await verifyStatement(args.jws, args.jwks);
+  const problems: string[] = [];
+  if (payload.statementId !== args.statementId)
+    problems.push(`the signed statement is ${payload.statementId}, not ${args.statementId}`);
+  if (answer.proof.recordId !== args.recordRef)
+    problems.push(`the proof is for ${answer.proof.recordId}, not ${args.recordRef}`);
+  const signedRoot = payload.lines.find((l) => l.lineNo === answer.lineNo)?.merkleRoot ?? null;
+  if (signedRoot === null) problems.push(`the signed statement has no line ${answer.lineNo}`);
+  else if (signedRoot !== answer.lineRoot)
+    problems.push(`the API's root for line ${answer.lineNo} is not the one in the signed statement`);
+  const verifiedLocally =
+    problems.length === 0 && signedRoot !== null && verifyInclusion(answer.proof, signedRoot);
+  const text = [renderProof(answer, verifiedLocally), ...problems.map((p) => `NOT VERIFIED: ${p}`)].join(
+    '\n',
+  );
+  return { result: { ...answer, signedRoot, verifiedLocally }, text, failed: !verifiedLocally };
 }
 
 /** A local file, or the API's (or a mirror's) published /.well-known/federa-clearing-jwks.json. */

@@ -7,6 +7,7 @@ import {
   temporalEnvShape,
   temporalSettings,
   temporalTlsOptions,
+  usageArchiveOf,
   type Topology,
 } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
@@ -54,6 +55,7 @@ export interface WorkerConfig {
     readonly graceMs: number;
     readonly everyMs: number;
     readonly currency: string;
+    readonly archive?: { readonly dir: string; readonly afterMs: number };
   };
   readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
@@ -84,6 +86,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
       graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
       everyMs: e.FEDERA_SETTLEMENT_EVERY_MS,
       currency: e.FEDERA_SETTLEMENT_CURRENCY,
+      ...usageArchiveOf(e),
     },
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,

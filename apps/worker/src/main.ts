@@ -77,6 +77,7 @@ const settlement = s.enabled
         periodMs: s.periodMs,
         graceMs: s.graceMs,
         settlementCurrency: s.currency,
+        ...(s.archive ? { archive: s.archive } : {}),
       },
     }
   : undefined;

@@ -167,7 +167,11 @@ export const resolveInputSchema = z.object({
   /** settled in the next period, settlement currency, minor units */
   amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
-export const periodInputSchema = z.object({ periodId: z.iso.datetime() });
+/** a settlement period's start, as an ISO time in UTC (the server also checks it starts a period) */
+export const periodIdSchema = z.iso
+  .datetime()
+  .refine((v) => Number.isFinite(Date.parse(v)), 'periodId is not a valid time');
+export const periodInputSchema = z.object({ periodId: periodIdSchema });
 export const verifyInputSchema = z.object({
   jws: z
     .string()

@@ -16,4 +16,18 @@ export const federationEnvShape = {
   /** payload keys (dev: one file with every jurisdiction's key); absent = clear payloads only */
   FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
+  /** settled usage is archived here (gzip'd NDJSON) and trimmed from Redis; '' = never archive */
+  FEDERA_USAGE_ARCHIVE_DIR: z.string().default('.data/dev/usage-archive'),
+  /** how long a settled period's usage stays live in Redis after it closed */
+  FEDERA_USAGE_ARCHIVE_AFTER_MS: z.coerce.number().int().min(0).default(86_400_000),
 };
+
+/** The usage archive both processes must agree on (absent = off). */
+export function usageArchiveOf(e: {
+  FEDERA_USAGE_ARCHIVE_DIR: string;
+  FEDERA_USAGE_ARCHIVE_AFTER_MS: number;
+}) {
+  return e.FEDERA_USAGE_ARCHIVE_DIR === ''
+    ? {}
+    : { archive: { dir: e.FEDERA_USAGE_ARCHIVE_DIR, afterMs: e.FEDERA_USAGE_ARCHIVE_AFTER_MS } };
+}

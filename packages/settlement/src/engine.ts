@@ -5,8 +5,9 @@
  * statements it issued the first time.
  */
 import type { JWK } from 'jose';
-import type { TopologyIndex } from '@federa/domain';
+import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
+import { UsageArchive, usageReader, type ArchiveConfig } from './archive/usage-archive';
 import { signStatement } from './signing';
 import { PeriodAggregator, buildStatements, periodOf, type Period, type StatementPayload } from './statement';
 import type { SettlementStore } from './store';
@@ -16,6 +17,8 @@ export interface SettlementConfig {
   readonly periodMs: number;
   readonly graceMs: number;
   readonly settlementCurrency: string;
+  /** archive settled usage to disk and trim the live streams (off when absent) */
+  readonly archive?: ArchiveConfig;
 }
 
 export interface SettleResult {
@@ -44,10 +47,17 @@ export interface SettlementDeps {
   readonly progress?: (records: number) => void;
 }
 
+/** The period a client names; anything but the exact start of a period is bad input (400). */
 export function periodById(periodId: string, periodMs: number): Period {
   const startMs = Date.parse(periodId);
+  if (!Number.isFinite(startMs))
+    throw new FederaError('VALIDATION_FAILED', `periodId '${periodId}' is not an ISO time`);
   const p = periodOf(startMs, periodMs);
-  if (p.startMs !== startMs) throw new Error(`'${periodId}' is not the start of a ${periodMs} ms period`);
+  if (p.startMs !== startMs)
+    throw new FederaError(
+      'VALIDATION_FAILED',
+      `periodId '${periodId}' is not the start of a period (periods are ${periodMs} ms, from ${p.id})`,
+    );
   return p;
 }
 
@@ -59,9 +69,11 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
   // exchange rates come from the registry, as of this run (the statement prints the rate it used)
   const input = { ...config, period, topology, fx: topology.topology.fxRates };
   const agg = new PeriodAggregator(input);
+  // archived periods read back from the archive: a re-run or recompute gives the same statement
+  const usage = usageReader(deps.ledger, deps.store, config.archive);
   let seen = 0;
   for (const tenant of topology.topology.tenants) {
-    for await (const record of deps.ledger.usageBetween(
+    for await (const record of usage.between(
       tenant.id,
       period.startMs,
       period.endMs + config.graceMs,
@@ -72,7 +84,11 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
     }
   }
   for (const adj of await deps.store.adjustmentsFor(period.id)) agg.addAdjustment(adj);
-  return { period, statements: buildStatements(input, agg.result()), counts: agg.counts };
+  return {
+    period,
+    statements: buildStatements(input, agg.result(), agg.siteDisputes()),
+    counts: agg.counts,
+  };
 }
 
 export async function settlePeriod(deps: SettlementDeps, periodId: string): Promise<SettleResult> {
@@ -81,15 +97,12 @@ export async function settlePeriod(deps: SettlementDeps, periodId: string): Prom
   const statements = [];
   for (const { payload, lines } of built) {
     const signed = await signStatement(payload, deps.clearingKey);
-    const jws = await deps.store.issue(
+    const { jws } = await deps.store.issue(
       { statementId: payload.statementId, periodId: period.id, parties: payload.parties },
       signed,
       period.startMs,
+      lines.map((line) => line.recordRefs),
     );
-    if (jws === signed) {
-      for (const [i, line] of lines.entries())
-        await deps.store.putRefs(payload.statementId, i + 1, line.recordRefs);
-    }
     statements.push({ statementId: payload.statementId, jws, payload });
   }
   await deps.store.markSettled(period.id);
@@ -116,4 +129,13 @@ export async function duePeriods(
     if (!(await store.isSettled(id))) due.push(id);
   }
   return due;
+}
+
+/** Archive the usage of settled periods that are old enough, and trim the live streams. */
+export async function archiveSettledUsage(deps: Omit<SettlementDeps, 'clearingKey'>, nowMs: number) {
+  const { config } = deps;
+  if (!config.archive) return [];
+  const tenants = (await deps.topology()).topology.tenants.map((t) => t.id);
+  const archive = new UsageArchive(deps.ledger, deps.store, config.archive);
+  return archive.archiveDue(tenants, nowMs, config.periodMs, config.graceMs);
 }

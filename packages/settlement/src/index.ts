@@ -5,3 +5,8 @@ export * from './engine';
 export * from './signing';
 export * from './store';
 export * from './keys';
+export * from './lifecycle';
+export * from './recompute-limit';
+export * from './site-disputes';
+export * from './archive/usage-archive';
+export * from './archive/segment-files';

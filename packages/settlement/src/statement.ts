@@ -7,6 +7,7 @@
 import { priceUsage, type StoredUsageRecord, type TopologyIndex } from '@federa/domain';
 import { merkleRoot } from './merkle';
 import { convert, rateAt, type FxRate } from './money';
+import { SiteDisputeTally, disputesOf, type SiteUsageDispute } from './site-disputes';
 
 export interface Period {
   /** ISO time of the start */
@@ -83,6 +84,7 @@ export function classify(input: SettleInput, record: StoredUsageRecord, postedAt
 /** Streams records in, keeps one running line per key, and lays the statements out at the end. */
 export class PeriodAggregator {
   private readonly lines = new Map<string, { line: Omit<Line, 'recordRefs'>; refs: string[] }>();
+  private readonly disputes = new SiteDisputeTally();
   readonly counts = { usage: 0, lateUsage: 0, home: 0, outside: 0 };
 
   constructor(readonly input: SettleInput) {}
@@ -129,7 +131,13 @@ export class PeriodAggregator {
     l.amount += amount;
     entry.refs.push(`${record.tenantId}/${record.recordId}`);
     this.lines.set(key, entry);
+    this.disputes.add(record);
     return kind;
+  }
+
+  /** the site-usage disputes, in a fixed order */
+  siteDisputes(): SiteUsageDispute[] {
+    return this.disputes.result();
   }
 
   addAdjustment(adj: DisputeAdjustment): void {
@@ -206,6 +214,8 @@ export interface StatementPayload {
   /** gross amounts before netting: what each party owes the other */
   readonly owed: readonly { readonly debtor: string; readonly creditor: string; readonly amount: number }[];
   readonly net: { readonly payer: string | null; readonly payee: string | null; readonly amount: number };
+  /** present only when a site's figures were disputed in the period (older statements lack it) */
+  readonly siteUsageDisputes?: readonly SiteUsageDispute[];
 }
 
 export function statementId(periodId: string, a: string, b: string): string {
@@ -217,6 +227,7 @@ export function statementId(periodId: string, a: string, b: string): string {
 export function buildStatements(
   input: SettleInput,
   lines: readonly Line[],
+  siteDisputes: readonly SiteUsageDispute[] = [],
 ): { payload: StatementPayload; lines: readonly Line[] }[] {
   const byPair = new Map<string, Line[]>();
   for (const l of lines) {
@@ -282,6 +293,7 @@ export function buildStatements(
             : net > 0
               ? { payer: a, payee: b, amount: net }
               : { payer: b, payee: a, amount: -net },
+        ...disputesOf(siteDisputes, a, b),
       };
       return { payload, lines: pairLines };
     });

@@ -1,8 +1,15 @@
 /**
- * Where settlement lives in Redis. Issued statements are write-once (HSETNX): a closed statement is
- * never rewritten. Their lifecycle (accepted, disputed, resolved) is kept beside them, not in them.
+ * Where settlement lives in Redis. Issuing is one atomic, write-once Lua step (statement, record
+ * references, lifecycle, index entries): a closed statement is never rewritten. Its lifecycle
+ * (accepted, disputed, resolved) is kept beside it and moves only by compare-and-set (see
+ * lifecycle.ts for the rules). All keys of a namespace share one Redis Cluster hash slot.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { FederaError } from '@federa/domain';
+import { ISSUED } from './lifecycle';
+import { DEFAULT_RECOMPUTE_LIMIT, RecomputeLimiter, type RecomputeLimit } from './recompute-limit';
 import type { DisputeAdjustment } from './statement';
 
 export type StatementStatus = 'issued' | 'accepted' | 'disputed' | 'resolved';
@@ -32,17 +39,57 @@ export interface StatementIndexEntry {
   readonly parties: readonly [string, string];
 }
 
+/** How a transition decides: the next lifecycle, or null when the call is a replay (no change). */
+export type Decide = (current: Lifecycle) => {
+  readonly next: Lifecycle;
+  /** written together with the transition (a resolution's adjustment) */
+  readonly adjustment?: { readonly targetPeriod: string; readonly adjustment: DisputeAdjustment };
+} | null;
+
+export interface Transitioned {
+  readonly before: Lifecycle;
+  readonly after: Lifecycle;
+  /** false when the call changed nothing (an idempotent replay) */
+  readonly changed: boolean;
+}
+
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const SCRIPTS = {
+  federaSettleIssue: lua('issue'),
+  federaSettleTransition: lua('transition'),
+  federaSettleCursor: lua('cursor'),
+} as const;
+interface Commands {
+  federaSettleIssue(numKeys: number, ...args: (string | number)[]): Promise<[number, string]>;
+  federaSettleTransition(...args: string[]): Promise<number>;
+  federaSettleCursor(numKeys: '1', key: string, endMs: string): Promise<number>;
+}
+
+/** A compare-and-set that keeps losing means something is badly wrong; give up rather than spin. */
+const MAX_TRANSITION_ATTEMPTS = 50;
+/** staged record references of a run that crashed before it issued vanish after this */
+const STAGING_TTL_S = 3600;
+
 export class SettlementStore {
   private readonly k: Record<'statements' | 'settled' | 'lifecycle' | 'adjustments' | 'cursor', string> & {
     byOperator: (op: string) => string;
     refs: (id: string, line: number) => string;
+    staging: (id: string, line: number, run: string) => string;
   };
+  private readonly cmd: Commands;
+  /** every key of this namespace starts with it (one hash tag) */
+  readonly prefix: string;
+  /** per-caller budget of statement recomputes (settlement.verify) */
+  readonly recomputes: RecomputeLimiter;
 
   constructor(
     readonly redis: Redis | Cluster,
-    namespace = 'default',
+    readonly namespace = 'default',
+    recomputeLimit: RecomputeLimit = DEFAULT_RECOMPUTE_LIMIT,
   ) {
-    const p = `federa:settlement:${namespace}`;
+    // one hash tag for the namespace: each script's keys share a Redis Cluster slot
+    const p = `federa:settlement:{${namespace}}`;
+    this.prefix = p;
     this.k = {
       statements: `${p}:statements`,
       settled: `${p}:settled`,
@@ -51,30 +98,51 @@ export class SettlementStore {
       cursor: `${p}:cursor`,
       byOperator: (op) => `${p}:by-operator:${op}`,
       refs: (id, line) => `${p}:refs:${id}:${line}`,
+      staging: (id, line, run) => `${p}:staging:${run}:${id}:${line}`,
     };
-  }
-
-  /** Store an issued statement once; returns the stored JWS (the first one, on a re-run). */
-  async issue(entry: StatementIndexEntry, jws: string, periodStartMs: number): Promise<string> {
-    const created = await this.redis.hsetnx(this.k.statements, entry.statementId, jws);
-    if (created) {
-      const lifecycle: Lifecycle = { status: 'issued', acceptedBy: [], dispute: null, resolution: null };
-      await this.redis
-        .multi()
-        .hsetnx(this.k.lifecycle, entry.statementId, JSON.stringify(lifecycle))
-        .zadd(this.k.byOperator(entry.parties[0]), periodStartMs, entry.statementId)
-        .zadd(this.k.byOperator(entry.parties[1]), periodStartMs, entry.statementId)
-        .exec();
-      return jws;
+    this.recomputes = new RecomputeLimiter(redis, `${p}:recompute-bucket`, recomputeLimit);
+    for (const [name, source] of Object.entries(SCRIPTS)) {
+      // the number of keys varies with the statement's lines: each call passes it first
+      if (!(name in redis)) redis.defineCommand(name, { lua: source });
     }
-    return (await this.redis.hget(this.k.statements, entry.statementId)) ?? jws;
+    this.cmd = redis as unknown as Commands;
   }
 
-  /** Record references of one line, replaced whole (a re-run writes the same list). */
-  async putRefs(statementId: string, lineNo: number, refs: readonly string[]): Promise<void> {
-    const key = this.k.refs(statementId, lineNo);
-    await this.redis.del(key);
-    for (let i = 0; i < refs.length; i += 5000) await this.redis.rpush(key, ...refs.slice(i, i + 5000));
+  /**
+   * Store an issued statement with its lines' record references (`lineRefs[i]` for line i + 1), its
+   * lifecycle and both parties' index entries, in one write-once step. Returns the stored JWS: the
+   * first one, when another run issued it already (then nothing is written).
+   */
+  async issue(
+    entry: StatementIndexEntry,
+    jws: string,
+    periodStartMs: number,
+    lineRefs: readonly (readonly string[])[] = [],
+  ): Promise<{ jws: string; created: boolean }> {
+    if (await this.redis.hexists(this.k.statements, entry.statementId))
+      return { jws: (await this.get(entry.statementId)) ?? jws, created: false };
+    const run = randomUUID();
+    const keys = [
+      this.k.statements,
+      this.k.lifecycle,
+      this.k.byOperator(entry.parties[0]),
+      this.k.byOperator(entry.parties[1]),
+    ];
+    for (const [i, refs] of lineRefs.entries()) {
+      const staging = this.k.staging(entry.statementId, i + 1, run);
+      for (let j = 0; j < refs.length; j += 5000) await this.redis.rpush(staging, ...refs.slice(j, j + 5000));
+      if (refs.length > 0) await this.redis.expire(staging, STAGING_TTL_S);
+      keys.push(staging, this.k.refs(entry.statementId, i + 1));
+    }
+    const [created, stored] = await this.cmd.federaSettleIssue(
+      keys.length,
+      ...keys,
+      entry.statementId,
+      jws,
+      JSON.stringify(ISSUED),
+      periodStartMs,
+    );
+    return { jws: stored, created: created === 1 };
   }
 
   async refs(statementId: string, lineNo: number, offset = 0, limit = 1000): Promise<string[]> {
@@ -89,6 +157,10 @@ export class SettlementStore {
     await this.redis.sadd(this.k.settled, periodId);
   }
 
+  async settledPeriods(): Promise<string[]> {
+    return this.redis.smembers(this.k.settled);
+  }
+
   async isSettled(periodId: string): Promise<boolean> {
     return (await this.redis.sismember(this.k.settled, periodId)) === 1;
   }
@@ -98,10 +170,9 @@ export class SettlementStore {
     return v === null ? null : Number(v);
   }
 
-  /** Advance (never rewind) the end of the last settled period. */
+  /** Advance (never rewind) the end of the last settled period, atomically. */
   async advanceCursor(endMs: number): Promise<void> {
-    const current = await this.cursor();
-    if (current === null || endMs > current) await this.redis.set(this.k.cursor, String(endMs));
+    await this.cmd.federaSettleCursor('1', this.k.cursor, String(endMs));
   }
 
   async get(statementId: string): Promise<string | null> {
@@ -118,17 +189,30 @@ export class SettlementStore {
     return raw ? (JSON.parse(raw) as Lifecycle) : null;
   }
 
-  async setLifecycle(statementId: string, next: Lifecycle): Promise<void> {
-    await this.redis.hset(this.k.lifecycle, statementId, JSON.stringify(next));
-  }
-
-  /** Resolution adjustments settled in `targetPeriod`'s statements. */
-  async addAdjustment(targetPeriod: string, adj: DisputeAdjustment): Promise<void> {
-    await this.redis.hset(
-      this.k.adjustments,
-      `${targetPeriod}|${adj.statementId}`,
-      JSON.stringify({ targetPeriod, ...adj }),
-    );
+  /**
+   * Move a statement's lifecycle by compare-and-set: `decide` sees the stored lifecycle and returns
+   * the next one (or throws, e.g. STATEMENT_STATE); the write lands only if nobody changed the
+   * lifecycle in between, otherwise `decide` runs again on the fresh state. So two transitions never
+   * both win from the same state, and none is lost.
+   */
+  async transition(statementId: string, decide: Decide): Promise<Transitioned> {
+    for (let attempt = 0; attempt < MAX_TRANSITION_ATTEMPTS; attempt++) {
+      const raw = await this.redis.hget(this.k.lifecycle, statementId);
+      if (raw === null) throw new FederaError('NOT_FOUND', `no statement '${statementId}'`);
+      const before = JSON.parse(raw) as Lifecycle;
+      const decided = decide(before);
+      if (decided === null) return { before, after: before, changed: false };
+      const adj = decided.adjustment;
+      const args = [this.k.lifecycle, this.k.adjustments, statementId, raw, JSON.stringify(decided.next)];
+      if (adj)
+        args.push(
+          `${adj.targetPeriod}|${adj.adjustment.statementId}`,
+          JSON.stringify({ targetPeriod: adj.targetPeriod, ...adj.adjustment }),
+        );
+      if ((await this.cmd.federaSettleTransition('2', ...args)) === 1)
+        return { before, after: decided.next, changed: true };
+    }
+    throw new FederaError('INTERNAL', `statement '${statementId}' is changing too often; try again`);
   }
 
   async adjustmentsFor(periodId: string): Promise<DisputeAdjustment[]> {

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Principal } from '@federa/auth';
 import {
   FederaError,
   disputeInputSchema,
@@ -12,7 +13,12 @@ import {
   operatorFilterSchema,
 } from '@federa/domain';
 import {
+  acceptBy,
   computeStatements,
+  disputeBy,
+  resolveWith,
+  type Transitioned,
+  usageReader,
   periodById,
   periodOf,
   proveInclusion,
@@ -35,6 +41,17 @@ async function loadFor(deps: ApiDeps, statementId: string, scope: string | null)
     throw new FederaError('NOT_FOUND', `no statement '${statementId}'`);
   const lifecycle = await s.store.lifecycle(statementId);
   return { jws, payload, lifecycle };
+}
+
+/** One audit entry per change; a replayed accept changed nothing and leaves none. */
+async function audit(
+  ctx: { deps: ApiDeps; principal: Principal },
+  procedure: string,
+  statementId: string,
+  t: Transitioned,
+) {
+  if (t.changed)
+    await ctx.deps.audit.append(ctx.principal, procedure, `statement:${statementId}`, t.before, t.after);
 }
 
 function summary(payload: StatementPayload) {
@@ -88,64 +105,34 @@ export const settlementRouter = router({
     };
   }),
 
+  /** A party accepts; accepting again is a replay. Both parties' acceptances make it `accepted`. */
   accept: operatorOrAdminProcedure.input(statementRefSchema).mutation(async ({ ctx, input }) => {
     if (ctx.scope === null) throw new FederaError('FORBIDDEN', 'only a party to the statement accepts it');
-    const { lifecycle } = await loadFor(ctx.deps, input.statementId, ctx.scope);
-    if (!lifecycle || lifecycle.status === 'disputed')
-      throw new FederaError('STATEMENT_STATE', `statement is ${lifecycle?.status ?? 'unknown'}`);
-    const acceptedBy = [...new Set([...lifecycle.acceptedBy, ctx.scope])].sort();
-    const next = {
-      ...lifecycle,
-      acceptedBy,
-      status: acceptedBy.length === 2 ? ('accepted' as const) : lifecycle.status,
-    };
-    await ctx.deps.settlement.store.setLifecycle(input.statementId, next);
-    await ctx.deps.audit.append(
-      ctx.principal,
-      'settlement.accept',
-      `statement:${input.statementId}`,
-      lifecycle,
-      next,
-    );
-    return next;
+    await loadFor(ctx.deps, input.statementId, ctx.scope);
+    const t = await ctx.deps.settlement.store.transition(input.statementId, acceptBy(ctx.scope));
+    await audit(ctx, 'settlement.accept', input.statementId, t);
+    return t.after;
   }),
 
   /** Dispute with the operator's own totals; the difference is shown and kept line by line. */
   dispute: operatorOrAdminProcedure.input(disputeInputSchema).mutation(async ({ ctx, input }) => {
     if (ctx.scope === null) throw new FederaError('FORBIDDEN', 'only a party to the statement disputes it');
-    const { payload, lifecycle } = await loadFor(ctx.deps, input.statementId, ctx.scope);
-    if (!lifecycle || lifecycle.status !== 'issued')
-      throw new FederaError('STATEMENT_STATE', `statement is ${lifecycle?.status ?? 'unknown'}`);
+    const { payload } = await loadFor(ctx.deps, input.statementId, ctx.scope);
     const lines = input.lines.map(({ lineNo, amount }) => {
       const line = payload.lines.find((l) => l.lineNo === lineNo);
       if (!line) throw new FederaError('VALIDATION_FAILED', `statement has no line ${lineNo}`);
       return { lineNo, claimed: amount, stated: line.settledAmount, difference: amount - line.settledAmount };
     });
-    const next = {
-      ...lifecycle,
-      status: 'disputed' as const,
-      dispute: { by: ctx.scope, at: new Date().toISOString(), lines },
-    };
-    await ctx.deps.settlement.store.setLifecycle(input.statementId, next);
-    await ctx.deps.audit.append(
-      ctx.principal,
-      'settlement.dispute',
-      `statement:${input.statementId}`,
-      lifecycle,
-      next,
-    );
-    return next;
+    const dispute = { by: ctx.scope, at: new Date().toISOString(), lines };
+    const t = await ctx.deps.settlement.store.transition(input.statementId, disputeBy(ctx.scope, dispute));
+    await audit(ctx, 'settlement.dispute', input.statementId, t);
+    return t.after;
   }),
 
-  /** An admin settles a dispute with an adjustment that lands in the next open period. */
+  /** An admin settles a dispute with an adjustment that lands in the next open period, once. */
   resolve: adminProcedure.input(resolveInputSchema).mutation(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
-    const { payload, lifecycle } = await loadFor(ctx.deps, input.statementId, null);
-    if (!lifecycle || lifecycle.status !== 'disputed')
-      throw new FederaError(
-        'STATEMENT_STATE',
-        `statement is ${lifecycle?.status ?? 'unknown'}, not disputed`,
-      );
+    const { payload } = await loadFor(ctx.deps, input.statementId, null);
     if (
       !payload.parties.includes(input.creditor) ||
       !payload.parties.includes(input.debtor) ||
@@ -164,24 +151,16 @@ export const settlementRouter = router({
       debtor: input.debtor,
       amount: input.amount,
     };
-    await s.store.addAdjustment(targetPeriod, adjustment);
-    const next = {
-      ...lifecycle,
-      status: 'resolved' as const,
-      resolution: { ...adjustment, by: ctx.principal.subject, at: new Date().toISOString(), targetPeriod },
-    };
-    await s.store.setLifecycle(input.statementId, next);
-    await ctx.deps.audit.append(
-      ctx.principal,
-      'settlement.resolve',
-      `statement:${input.statementId}`,
-      lifecycle,
-      next,
-    );
-    return next;
+    const resolution = { by: ctx.principal.subject, at: new Date().toISOString(), targetPeriod };
+    const t = await s.store.transition(input.statementId, resolveWith(adjustment, resolution));
+    await audit(ctx, 'settlement.resolve', input.statementId, t);
+    return t.after;
   }),
 
-  /** Check a statement's signature and, by default, recompute its totals from the usage records. */
+  /**
+   * Check a statement's signature (anyone) and, by default, recompute its totals from the usage
+   * records (its parties and admins only, rate-limited per caller).
+   */
   verify: authedProcedure.input(verifyInputSchema).mutation(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
     let verified;
@@ -191,6 +170,16 @@ export const settlementRouter = router({
       return { signatureValid: false, reason: (err as Error).message, totalsMatch: null, differences: [] };
     }
     const { payload, kid } = verified;
+    if (input.recompute) {
+      // anyone may check a signature; reading the period's records back is for the parties and admins
+      const { role, subject } = ctx.principal;
+      if (role !== 'admin' && !(role === 'operator' && payload.parties.includes(subject)))
+        throw new FederaError(
+          'FORBIDDEN',
+          'only the parties to a statement and admins may recompute it; verify with recompute: false',
+        );
+      await s.store.recomputes.take(`${role}:${subject}`);
+    }
     if (!input.recompute)
       return {
         signatureValid: true,
@@ -240,7 +229,7 @@ export const settlementRouter = router({
   /** Settle one period by hand; the same period settled again yields the same statement. */
   run: adminProcedure.input(periodInputSchema).mutation(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
-    const period = periodById(new Date(input.periodId).toISOString(), s.config.periodMs);
+    const period = periodById(input.periodId, s.config.periodMs);
     if (period.endMs + s.config.graceMs > Date.now())
       throw new FederaError('VALIDATION_FAILED', 'that period has not closed yet (end + grace window)');
     const workflowId = settlementWorkflowId(s.namespace, period.id);
@@ -263,13 +252,13 @@ export const settlementRouter = router({
   /** A tenant's retail usage in a period (by record time), per model. */
   tenantStatement: tenantProcedure.input(periodInputSchema).query(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
-    const period = periodById(new Date(input.periodId).toISOString(), s.config.periodMs);
+    const period = periodById(input.periodId, s.config.periodMs);
     const byModel = new Map<
       string,
       { model: string; requests: number; inputTokens: number; outputTokens: number; amount: number }
     >();
     let currency = ctx.topology.operator(ctx.tenant.homeOperator).currency;
-    for await (const r of ctx.deps.ledger.usageBetween(
+    for await (const r of usageReader(ctx.deps.ledger, s.store, s.config.archive).between(
       ctx.tenant.id,
       period.startMs,
       period.endMs + s.config.graceMs,

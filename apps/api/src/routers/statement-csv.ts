@@ -20,9 +20,17 @@ const COLUMNS = [
   'merkleRoot',
 ] as const;
 
+/** a text cell starting with one of these is run as a formula by spreadsheets (CSV injection) */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One RFC 4180 field. Text that a spreadsheet would read as a formula gets a leading `'` (numbers are
+ * ours and stay numbers); a field with a quote, comma, CR or LF is quoted.
+ */
 const cell = (v: string | number | null) => {
-  const s = v === null ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const raw = v === null ? '' : String(v);
+  const s = typeof v === 'string' && FORMULA_START.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /** The statement's lines as CSV (RFC 4180), one row per line, for operators' own tools. */

@@ -1,10 +1,13 @@
 import { usageListInputSchema } from '@federa/domain';
+import { usageReader } from '@federa/settlement';
 import { router, tenantProcedure } from '../trpc';
 
 export const usageRouter = router({
   /** The caller's own usage records, newest first. The tenant comes from the token only. */
   list: tenantProcedure.input(usageListInputSchema).query(async ({ ctx, input }) => {
-    const records = await ctx.deps.ledger.listUsage(ctx.tenant.id, {
+    // archived periods included: the answer is the same before and after the streams are trimmed
+    const { store, config } = ctx.deps.settlement;
+    const records = await usageReader(ctx.deps.ledger, store, config.archive).list(ctx.tenant.id, {
       limit: input.limit,
       before: input.before,
     });

@@ -1,0 +1,107 @@
+/**
+ * Settlement fixtures that need no request path: usage records appended straight through the Ledger
+ * API (reserve + post), and signed statements stored directly, so lifecycle and archive tests do not
+ * wait for periods to close or for sites to serve.
+ */
+import type { UsageRecord } from '@federa/domain';
+import { signStatement, type StatementPayload } from '@federa/settlement';
+import { TEST_MODEL } from './topology';
+import type { Federation } from './harness';
+
+let seq = 0;
+
+/** A roaming record: `tenant` (home `homeOperator`) served at `siteId` of `servingOperator`. */
+export async function appendRecord(
+  fed: Federation,
+  r: {
+    tenantId: string;
+    homeOperator: string;
+    servingOperator: string;
+    siteId: string;
+    inputTokens?: number;
+    outputTokens?: number;
+    extra?: Partial<UsageRecord>;
+  },
+): Promise<string> {
+  const requestId = `fx-${Date.now()}-${seq++}`;
+  const now = new Date().toISOString();
+  await fed.ledger.reserve({
+    tenantId: r.tenantId,
+    requestId,
+    amount: 1000,
+    expiresAt: Date.now() + 60_000,
+  });
+  const record: UsageRecord = {
+    requestId,
+    tenantId: r.tenantId,
+    homeOperator: r.homeOperator,
+    servingOperator: r.servingOperator,
+    siteId: r.siteId,
+    jurisdiction: 'SE',
+    model: TEST_MODEL,
+    inputTokens: r.inputTokens ?? 10,
+    outputTokens: r.outputTokens ?? 20,
+    currency: 'EUR',
+    retailCharge: 100,
+    wholesaleCharge: 50,
+    policyVersion: 1,
+    startedAt: now,
+    completedAt: now,
+    failedAttempts: 0,
+    flags: [],
+    ...r.extra,
+  };
+  const posted = await fed.ledger.post({ tenantId: r.tenantId, requestId, actual: 100, record });
+  return `${r.tenantId}/${posted.recordId}`;
+}
+
+/** A signed statement between `a` and `b` with one usage line, stored as issued. */
+export async function issueStatement(
+  fed: Federation,
+  id: string,
+  a: string,
+  b: string,
+): Promise<StatementPayload> {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  const payload: StatementPayload = {
+    type: 'federa.settlement.statement',
+    version: 1,
+    statementId: id,
+    federation: fed.settlementConfig.federation,
+    period: {
+      id: '2020-01-01T00:00:00.000Z',
+      start: '2020-01-01T00:00:00.000Z',
+      end: '2020-01-01T01:00:00.000Z',
+    },
+    closedAt: '2020-01-01T01:05:00.000Z',
+    settlementCurrency: 'EUR',
+    parties: [x, y],
+    lines: [
+      {
+        lineNo: 1,
+        kind: 'usage',
+        creditor: x,
+        debtor: y,
+        model: TEST_MODEL,
+        originalPeriod: null,
+        reference: null,
+        records: 1,
+        inputTokens: 1,
+        outputTokens: 1,
+        amount: 1000,
+        currency: 'EUR',
+        fx: { rate: '1.000000', rateMicros: 1_000_000, effectiveFrom: '2020-01-01T00:00:00.000Z' },
+        settledAmount: 1000,
+        merkleRoot: '00',
+      },
+    ],
+    owed: [
+      { debtor: x, creditor: y, amount: 0 },
+      { debtor: y, creditor: x, amount: 1000 },
+    ],
+    net: { payer: y, payee: x, amount: 1000 },
+  };
+  const jws = await signStatement(payload, fed.clearingKey.privateJwk);
+  await fed.settlementStore.issue({ statementId: id, periodId: payload.period.id, parties: [x, y] }, jws, 0);
+  return payload;
+}
