@@ -70,7 +70,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       show(c.sites.allowedEndpoints.query({ operator: a.string('operator') }), renderAllowedEndpoints),
   },
   'sites allow-endpoints': {
-    usage: 'sites allow-endpoints --operator ID --endpoints https://*.gpu.example,http://127.0.0.1   (replaces the list)',
+    usage:
+      'sites allow-endpoints --operator ID --endpoints https://*.gpu.example,http://127.0.0.1   (replaces the list)',
     as: ADMIN,
     options: { ...operatorFilter, endpoints: { type: 'string' } },
     run: (c, a) =>

@@ -56,7 +56,8 @@ export function renderHealth(health: Outputs['sites']['health']): string {
   );
   if (!health.redis) return table;
   const { usedBytes, maxBytes, policy } = health.redis;
-  const share = maxBytes > 0 ? ` (${((100 * usedBytes) / maxBytes).toFixed(1)}% of ${maxBytes})` : ' (no limit)';
+  const share =
+    maxBytes > 0 ? ` (${((100 * usedBytes) / maxBytes).toFixed(1)}% of ${maxBytes})` : ' (no limit)';
   return `${table}\n\nredis memory: ${usedBytes} bytes used${share}, policy ${policy}`;
 }
 

@@ -5,7 +5,8 @@ const site = (id: string, operator: string, jurisdiction: string) => ({ id, oper
 
 describe('FEDERA_SITE_AGENTS', () => {
   const sites = [site('fra', 'rhein', 'DE'), site('par', 'lumiere', 'FR'), site('sto', 'nordlink', 'SE')];
-  const hosted = (spec: string) => sites.filter((s) => isAssigned(parseAgentAssignment(spec), s)).map((s) => s.id);
+  const hosted = (spec: string) =>
+    sites.filter((s) => isAssigned(parseAgentAssignment(spec), s)).map((s) => s.id);
 
   it('selects every site, none, or sites by id, operator and jurisdiction', () => {
     expect(hosted('all')).toEqual(['fra', 'par', 'sto']);

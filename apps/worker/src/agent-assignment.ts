@@ -35,7 +35,10 @@ export function parseAgentAssignment(spec: string): AgentAssignment {
     if (kind === 'site') sites.add(value);
     else if (kind === 'operator') operators.add(value);
     else if (kind === 'jurisdiction') jurisdictions.add(value.toUpperCase());
-    else throw new Error(`FEDERA_SITE_AGENTS: unknown selector '${selector}' (site, operator: or jurisdiction:)`);
+    else
+      throw new Error(
+        `FEDERA_SITE_AGENTS: unknown selector '${selector}' (site, operator: or jurisdiction:)`,
+      );
   }
   return { kind: 'some', sites, operators, jurisdictions };
 }

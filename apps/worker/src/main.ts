@@ -112,8 +112,7 @@ if (settlement) {
 }
 const stopProbes = startHealthProbes(
   redis,
-  async () =>
-    (await topology()).topology.sites.filter((s) => isAssigned(config.siteAgents, s)),
+  async () => (await topology()).topology.sites.filter((s) => isAssigned(config.siteAgents, s)),
   config.probeIntervalMs,
   (err) => log.warn({ err }, 'health probes failed'),
 );

@@ -147,9 +147,7 @@ export class SiteAgents {
   }
 
   private async beat(): Promise<void> {
-    const live = [...this.agents]
-      .filter(([, a]) => a.worker.getState() === 'RUNNING')
-      .map(([id]) => id);
+    const live = [...this.agents].filter(([, a]) => a.worker.getState() === 'RUNNING').map(([id]) => id);
     await this.liveness.beat(live);
   }
 }

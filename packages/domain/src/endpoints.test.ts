@@ -15,7 +15,9 @@ describe('endpoint allow-lists', () => {
   const list = ['https://*.gpu.rhein.example', 'http://127.0.0.1', 'https://[::1]'];
 
   it('accepts hosts on the list, exactly or under a wildcard suffix, and normalises the URL', () => {
-    expect(checkEndpoint('https://fra.gpu.rhein.example', list, 'rhein')).toBe('https://fra.gpu.rhein.example');
+    expect(checkEndpoint('https://fra.gpu.rhein.example', list, 'rhein')).toBe(
+      'https://fra.gpu.rhein.example',
+    );
     expect(checkEndpoint('https://a.b.gpu.rhein.example:8443/api/', list, 'rhein')).toBe(
       'https://a.b.gpu.rhein.example:8443/api',
     );
