@@ -7,8 +7,8 @@
 import type { Cluster, Redis } from 'ioredis';
 
 export const AGENTS_KEY = 'federa:agents';
-/** an agent that has not beaten for this long is gone (three missed beats at the default cadence) */
-export const AGENT_TTL_MS = 3_000;
+/** an agent that has not beaten for this long is gone (a few missed beats, so a busy event loop does not flap it) */
+export const AGENT_TTL_MS = 5_000;
 export const AGENT_HEARTBEAT_MS = 1_000;
 /** entries of sites nobody hosts any more are dropped after this long */
 const FORGET_AFTER_MS = 3_600_000;
