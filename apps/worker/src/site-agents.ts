@@ -76,7 +76,8 @@ export class SiteAgents {
 
   /** Reconcile the running agents with the registry (never two reconciliations at once). */
   sync(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.reconcile());
+    // a failed round (e.g. Redis unreachable) must not stop the next ones
+    this.syncing = this.syncing.catch(() => undefined).then(() => this.reconcile());
     return this.syncing;
   }
 
