@@ -160,6 +160,12 @@ const MATRIX: Record<string, Row> = {
     allow: ADMIN,
   },
   'sites.list': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
+  'sites.allowedEndpoints': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
+  'sites.setAllowedEndpoints': {
+    kind: 'mutation',
+    input: (s) => ({ operator: `${s}-rhein`, allowedEndpoints: ['http://127.0.0.1'] }),
+    allow: ADMIN,
+  },
   'sites.health': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
   // the site belongs to `operator`; `otherOperator` registering it for `operator` is refused
   'sites.register': {
@@ -223,6 +229,14 @@ describe('authorisation matrix', () => {
       jws: statement.jws,
       recordRef: (await fed.settlementStore.refs(statement.statementId, 1))[0]!,
     });
+    // sites.register needs the endpoint on the operator's allow-list
+    await fed.registry.update((t) => ({
+      topology: {
+        ...t,
+        operators: t.operators.map((o) => ({ ...o, allowedEndpoints: ['http://127.0.0.1'] })),
+      },
+      result: null,
+    }));
     tokens.set('none', null);
     tokens.set('tenant', await fed.token('tenant', `${s}-eu`));
     tokens.set('otherTenant', await fed.token('tenant', `${s}-fr`));

@@ -276,7 +276,7 @@ describe('steering through the API', () => {
       // failed dispatches and failed probes both count; the circuit opens after three in a row
       const circuitOf = async () =>
         (
-          (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data as {
+          (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data.sites as {
             siteId: string;
             circuit: string;
           }[]
@@ -303,7 +303,7 @@ describe('steering through the API', () => {
       await sleep(200);
     // (its rank now rests on measured latencies, so only eligibility is asserted)
     expect((await explain()).candidates.map((c) => c.siteId)).toContain(best);
-    const health = (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data as {
+    const health = (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data.sites as {
       siteId: string;
       circuit: string;
     }[];

@@ -26,8 +26,10 @@ import {
 import { generatePayloadKeys, type PayloadKeys } from '@federa/sealing';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
 import {
+  SiteAgents,
   createFederaWorkers,
   ensureSettlementSchedule,
+  parseAgentAssignment,
   seedAccounts,
   startHealthProbes,
 } from '@federa/worker';
@@ -97,6 +99,8 @@ export async function startFederation(
     redisUrl?: string;
     /** 'none' when the test runs the worker as its own process (to kill it) */
     workers?: 'in-process' | 'none';
+    /** which site agents run in process, as FEDERA_SITE_AGENTS says it (default: all) */
+    siteAgents?: string;
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
     /** settlement period and grace window (defaults: 1 h, 5 min) */
@@ -157,19 +161,29 @@ export async function startFederation(
           redis,
           topology: () => registry.snapshot(),
           controlTaskQueue,
-          siteAgents: 'all',
           workflowBundle: { codePath: inject('workflowBundlePath') },
           settlement: {
             store: settlementStore,
             clearingKey: clearingKey.privateJwk,
             config: settlementConfig,
           },
-          payloadKeys,
-          ...(opts.siteRequestTimeoutMs ? { siteRequestTimeoutMs: opts.siteRequestTimeoutMs } : {}),
-          ...(opts.siteMinTokensPerSecond ? { siteMinTokensPerSecond: opts.siteMinTokensPerSecond } : {}),
-          ...(opts.siteMaxResponseBytes ? { siteMaxResponseBytes: opts.siteMaxResponseBytes } : {}),
         });
   const running = workers.map((w) => w.run());
+  const agents =
+    opts.workers === 'none'
+      ? null
+      : await SiteAgents.start({
+          connection: nativeConnection,
+          namespace: 'default',
+          redis,
+          topology: () => registry.snapshot(),
+          assignment: parseAgentAssignment(opts.siteAgents ?? 'all'),
+          payloadKeys,
+          siteRequestTimeoutMs: opts.siteRequestTimeoutMs,
+          siteMinTokensPerSecond: opts.siteMinTokensPerSecond,
+          siteMaxResponseBytes: opts.siteMaxResponseBytes,
+          syncIntervalMs: 200,
+        });
   const stopProbes =
     opts.probeIntervalMs && opts.workers !== 'none'
       ? startHealthProbes(
@@ -282,7 +296,7 @@ export async function startFederation(
       }
       await api.close();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.allSettled(running);
+      await Promise.allSettled([...running, agents?.close()]);
       await nativeConnection.close();
       await connection.close();
       redis.disconnect();

@@ -4,6 +4,7 @@
  * half-open trial). State lives in Redis so every control worker routes on the same view.
  */
 import type { Cluster, Redis } from 'ioredis';
+import { AgentLiveness } from './agent-liveness';
 
 export const HEALTH_KEY = 'federa:health';
 export const FAILURES_TO_OPEN = 3;
@@ -46,11 +47,23 @@ export interface SiteHealthState {
   readonly lastProbeRttMs: number | null;
 }
 
+/** The shared Redis's memory, as `INFO memory` reports it (the ledger refuses writes at the limit). */
+export interface StoreMemory {
+  readonly usedBytes: number;
+  /** 0 = no limit */
+  readonly maxBytes: number;
+  readonly policy: string;
+}
+
 export class SiteHealth {
+  /** which sites have a live agent (routing skips the others) */
+  readonly agents: AgentLiveness;
+
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly clock: () => number = Date.now,
   ) {
+    this.agents = new AgentLiveness(redis);
     if (!('federaHealth' in redis)) redis.defineCommand('federaHealth', { numberOfKeys: 1, lua: RECORD_LUA });
   }
 
@@ -83,6 +96,16 @@ export class SiteHealth {
         lastProbeRttMs: rtt > 0 ? rtt : null,
       };
     });
+  }
+
+  async storeMemory(): Promise<StoreMemory> {
+    const info = await this.redis.info('memory');
+    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+    return {
+      usedBytes: Number(field('used_memory')) || 0,
+      maxBytes: Number(field('maxmemory')) || 0,
+      policy: field('maxmemory_policy') || 'unknown',
+    };
   }
 
   async openCircuits(siteIds: readonly string[]): Promise<Set<string>> {

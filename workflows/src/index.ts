@@ -1,4 +1,5 @@
 // The workflow itself is not exported here: workers load it by path into Temporal's sandbox.
+export * from './agent-liveness';
 export * from './control.activities';
 export * from './dispatch-timeout';
 export * from './failures';

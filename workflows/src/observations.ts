@@ -43,7 +43,12 @@ export class Observations {
     return out;
   }
 
+  /**
+   * One latency sample, as the federation measured it (the site agent's own clock: a site cannot
+   * report its way to a better rank). A sample that is not a finite, non-negative time is dropped.
+   */
   async recordLatency(region: string, siteId: string, sampleMs: number): Promise<void> {
+    if (!Number.isFinite(sampleMs) || sampleMs < 0) return;
     await (this.redis as unknown as EwmaCommand).federaEwma(
       latencyKey(region),
       siteId,

@@ -4,7 +4,7 @@ import type { Observations } from './observations';
 
 /**
  * The live inputs of a routing decision, read together: latency EWMAs for the tenant's region,
- * in-flight counts and open circuits. Used by the request workflow's route step and by
+ * in-flight counts, open circuits and sites without a live agent. Used by the request workflow's route step and by
  * `routing.explain`, so the explanation is computed exactly as the route is.
  */
 export async function loadRouteContext(
@@ -14,10 +14,11 @@ export async function loadRouteContext(
   atMs: number,
 ): Promise<RouteContext> {
   const siteIds = topology.topology.sites.map((s) => s.id);
-  const [latency, inflight, openCircuits] = await Promise.all([
+  const [latency, inflight, openCircuits, noAgent] = await Promise.all([
     deps.observations.latency(region, siteIds),
     deps.observations.inflight(siteIds),
     deps.health?.openCircuits(siteIds) ?? Promise.resolve(new Set<string>()),
+    deps.health?.agents.withoutAgent(siteIds) ?? Promise.resolve(new Set<string>()),
   ]);
-  return { topology, policy: topology.topology.routing, latency, inflight, openCircuits, atMs };
+  return { topology, policy: topology.topology.routing, latency, inflight, openCircuits, noAgent, atMs };
 }

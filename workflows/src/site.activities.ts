@@ -47,14 +47,6 @@ interface ChatCompletionBody {
   usage?: { prompt_tokens?: number; completion_tokens?: number };
 }
 
-/** `Server-Timing: gen;dur=12.5` → 12.5 (the site's own processing time) */
-export function serverTimingMs(header: string | null): number {
-  if (!header) return 0;
-  let total = 0;
-  for (const m of header.matchAll(/dur=([0-9.]+)/g)) total += Number(m[1]);
-  return total;
-}
-
 function unavailable(siteId: string, why: string): FederaError {
   return new FederaError('SITE_UNAVAILABLE', `site '${siteId}' unavailable: ${why}`);
 }
@@ -163,7 +155,8 @@ export function createSiteActivities(deps: SiteAgentDeps) {
         startedAt: startedAt.toISOString(),
         completedAt: new Date().toISOString(),
         totalMs,
-        networkMs: Math.max(0, totalMs - serverTimingMs(res.headers.get('server-timing'))),
+        // measured here, never taken from the site (a Server-Timing header could claim anything)
+        networkMs: totalMs,
       };
     } finally {
       clearInterval(beat);

@@ -79,7 +79,7 @@ export interface DispatchResult {
   readonly completedAt: string;
   /** wall time of the HTTP exchange */
   readonly totalMs: number;
-  /** total time less the site's own processing time (Server-Timing), i.e. the network's share */
+  /** the latency sample for routing: the agent's own measurement, never a figure the site reports */
   readonly networkMs: number;
 }
 

@@ -10,6 +10,7 @@ import { Args } from './args';
 import { apiUrl, connect, describeError, UsageError, type Client } from './client';
 import { ADMIN, show, type Command, type ParseArgsOptionsConfig } from './command';
 import {
+  renderAllowedEndpoints,
   renderAudit,
   renderExplain,
   renderHealth,
@@ -61,6 +62,27 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     as: ADMIN,
     positionals: ['SITE_ID'],
     run: (c, a) => show(c.sites.undrain.mutate({ siteId: siteId(a) }), (s) => renderSites([s])),
+  },
+  'sites allowed-endpoints': {
+    usage: 'sites allowed-endpoints [--operator ID]',
+    as: ADMIN,
+    options: operatorFilter,
+    run: (c, a) =>
+      show(c.sites.allowedEndpoints.query({ operator: a.string('operator') }), renderAllowedEndpoints),
+  },
+  'sites allow-endpoints': {
+    usage:
+      'sites allow-endpoints --operator ID --endpoints https://*.gpu.example,http://127.0.0.1   (replaces the list)',
+    as: ADMIN,
+    options: { ...operatorFilter, endpoints: { type: 'string' } },
+    run: (c, a) =>
+      show(
+        c.sites.setAllowedEndpoints.mutate({
+          operator: a.required('operator'),
+          allowedEndpoints: a.list('endpoints') ?? [],
+        }),
+        (l) => renderAllowedEndpoints([l]),
+      ),
   },
   'policy get': {
     usage: 'policy get',

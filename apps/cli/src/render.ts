@@ -27,12 +27,13 @@ export function renderSites(sites: readonly Site[]): string {
   );
 }
 
-export function renderHealth(states: Outputs['sites']['health']): string {
-  return formatTable(
+export function renderHealth(health: Outputs['sites']['health']): string {
+  const table = formatTable(
     [
       'SITE',
       'OPERATOR',
       'STATUS',
+      'AGENT',
       'CIRCUIT',
       'FAILURES',
       'OPENED AT',
@@ -40,10 +41,11 @@ export function renderHealth(states: Outputs['sites']['health']): string {
       'INFLIGHT',
       'CAPACITY',
     ],
-    states.map((h) => [
+    health.sites.map((h) => [
       h.siteId,
       h.operator,
       h.status,
+      h.agent,
       h.circuit,
       h.consecutiveFailures,
       h.openedAt,
@@ -51,6 +53,18 @@ export function renderHealth(states: Outputs['sites']['health']): string {
       h.inflight,
       Object.values(h.capacity).reduce((a, b) => a + b, 0),
     ]),
+  );
+  if (!health.redis) return table;
+  const { usedBytes, maxBytes, policy } = health.redis;
+  const share =
+    maxBytes > 0 ? ` (${((100 * usedBytes) / maxBytes).toFixed(1)}% of ${maxBytes})` : ' (no limit)';
+  return `${table}\n\nredis memory: ${usedBytes} bytes used${share}, policy ${policy}`;
+}
+
+export function renderAllowedEndpoints(lists: Outputs['sites']['allowedEndpoints']): string {
+  return formatTable(
+    ['OPERATOR', 'ALLOWED ENDPOINTS'],
+    lists.map((l) => [l.operator, l.allowedEndpoints.join(' ') || '(none: no site can be registered)']),
   );
 }
 
@@ -148,17 +162,16 @@ export function renderExplain(d: Outputs['routing']['explain']): string {
     d.candidates.length === 0
       ? 'candidates: none (no site may serve this request)'
       : `candidates (best first):\n${formatTable(
-          ['SITE', 'OPERATOR', 'JURISDICTION', 'LATENCY MS', 'SOURCE', 'LOAD', 'PRICE/1M', 'HOME', 'SCORE'],
+          ['RANK', 'SITE', 'OPERATOR', 'JURISDICTION', 'LATENCY MS', 'SOURCE', 'LOAD', 'HOME'],
           d.candidates.map((c) => [
+            c.rank,
             c.siteId,
             c.operatorId,
             c.jurisdiction,
             c.latencyMs,
             c.latencySource,
             c.load,
-            c.pricePer1M,
             c.home,
-            c.score,
           ]),
         )}`;
   const excluded =

@@ -11,6 +11,7 @@ import {
   type Topology,
 } from '@federa/domain';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
+import { parseAgentAssignment, type AgentAssignment } from './agent-assignment';
 
 const env = z.object({
   ...federationEnvShape,
@@ -18,8 +19,13 @@ const env = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
-  /** which site agents this process hosts: "all", "none" or a comma-separated list of site ids */
+  /**
+   * which sites' agents this process hosts, followed as the registry changes: "all" (or "*"),
+   * "none", or a comma-separated list of site ids, `operator:<id>` and `jurisdiction:<CC>`
+   */
   FEDERA_SITE_AGENTS: z.string().default('all'),
+  /** how often the site agents are reconciled with the registry */
+  FEDERA_AGENT_SYNC_MS: z.coerce.number().int().min(100).default(1_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   FEDERA_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   /** settlement: on by default; the clearing key is created on first use in dev */
@@ -43,7 +49,8 @@ export interface WorkerConfig {
   readonly redisUrl: string;
   readonly topology: Topology;
   readonly controlTaskQueue: string;
-  readonly siteAgents: 'all' | readonly string[];
+  readonly siteAgents: AgentAssignment;
+  readonly agentSyncMs: number;
   readonly logLevel: string;
   readonly billingPeriod: 'month' | 'day' | 'hour';
   readonly registryNamespace: string;
@@ -66,7 +73,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
   const e = env.parse(source);
   // before anything else: a production process against the wrong Temporal must not start at all
   const temporal = temporalSettings(e);
-  const agents = e.FEDERA_SITE_AGENTS.trim();
   return {
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
@@ -74,7 +80,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     redisUrl: e.REDIS_URL,
     topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
-    siteAgents: agents === 'all' ? 'all' : agents === 'none' ? [] : agents.split(',').map((s) => s.trim()),
+    siteAgents: parseAgentAssignment(e.FEDERA_SITE_AGENTS),
+    agentSyncMs: e.FEDERA_AGENT_SYNC_MS,
     logLevel: e.LOG_LEVEL,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,

@@ -1,1 +1,3 @@
 export * from './workers';
+export * from './agent-assignment';
+export * from './site-agents';

@@ -16,6 +16,8 @@ import { existsSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
 import { loadConfig } from './config';
+import { isAssigned } from './agent-assignment';
+import { SiteAgents } from './site-agents';
 import {
   createFederaWorkers,
   ensureSettlementSchedule,
@@ -87,10 +89,19 @@ const workers = await createFederaWorkers({
   redis,
   topology,
   controlTaskQueue: config.controlTaskQueue,
-  siteAgents: config.siteAgents,
   ledger,
   ...(settlement ? { settlement } : {}),
-  ...(existsSync(config.payloadKeysFile) ? { payloadKeys: readPayloadKeys(config.payloadKeysFile) } : {}),
+});
+// the site agents follow the registry: sites registered at runtime get one, removed ones lose it
+const agents = await SiteAgents.start({
+  connection,
+  namespace: config.namespace,
+  redis,
+  topology,
+  assignment: config.siteAgents,
+  payloadKeys: existsSync(config.payloadKeysFile) ? readPayloadKeys(config.payloadKeysFile) : undefined,
+  syncIntervalMs: config.agentSyncMs,
+  onError: (err, siteId) => log.warn({ err, siteId }, 'site agent error'),
 });
 if (!existsSync(config.payloadKeysFile))
   log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
@@ -111,14 +122,14 @@ if (settlement) {
 }
 const stopProbes = startHealthProbes(
   redis,
-  async () =>
-    (await topology()).topology.sites.filter(
-      (s) => config.siteAgents === 'all' || config.siteAgents.includes(s.id),
-    ),
+  async () => (await topology()).topology.sites.filter((s) => isAssigned(config.siteAgents, s)),
   config.probeIntervalMs,
   (err) => log.warn({ err }, 'health probes failed'),
 );
-log.info({ taskQueue: config.controlTaskQueue, workers: workers.length }, 'federa worker running');
+log.info(
+  { taskQueue: config.controlTaskQueue, workers: workers.length, siteAgents: agents.hosted() },
+  'federa worker running',
+);
 
 let stopping = false;
 const stop = () => {
@@ -128,12 +139,14 @@ const stop = () => {
   stopProbes();
   log.info('shutting down workers');
   for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  void agents.close().catch((err) => log.warn({ err }, 'site agents did not stop cleanly'));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
 try {
   await runAll(workers);
+  await agents.close();
 } finally {
   await connection.close();
   redis.disconnect();

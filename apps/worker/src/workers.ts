@@ -1,6 +1,6 @@
 /**
- * Builds Federa's Temporal workers: one control worker (request workflows + route/reserve/reconcile
- * local activities) and one site-agent worker per hosted site (dispatch on the site's task queue).
+ * Builds Federa's control worker (request workflows + route/reserve/reconcile local activities).
+ * The site agents (dispatch on each site's task queue) follow the registry: see site-agents.ts.
  * Clients are built once by the caller and passed in; tests pass the same real ones.
  */
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,6 @@ import type { TopologyIndex } from '@federa/domain';
 import type { JWK } from 'jose';
 import { Ledger } from '@federa/ledger';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
-import type { PayloadKeys } from '@federa/sealing';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
   Observations,
@@ -20,8 +19,6 @@ import {
   createControlActivities,
   createSettlementActivities,
   settlementScheduleId,
-  createSiteActivities,
-  siteTaskQueue,
 } from '@federa/workflows';
 
 export interface FederaWorkersOptions {
@@ -30,20 +27,10 @@ export interface FederaWorkersOptions {
   readonly redis: Redis | Cluster;
   readonly topology: () => Promise<TopologyIndex>;
   readonly controlTaskQueue: string;
-  /** site ids whose agents run in this process */
-  readonly siteAgents: 'all' | readonly string[];
   /** a pre-built bundle (tests bundle once per run); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
-  /** the site agents' allowance for the first token (default: the workflow's sizing, 60 s) */
-  readonly siteRequestTimeoutMs?: number;
-  /** the slowest generation the agents accept, tokens/s (default 20) */
-  readonly siteMinTokensPerSecond?: number;
-  /** cap on a site's response body (default 8 MiB) */
-  readonly siteMaxResponseBytes?: number;
   /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
   readonly ledger?: Ledger;
-  /** payload keys: hosted site agents open requests sealed for their jurisdiction (omit = clear only) */
-  readonly payloadKeys?: PayloadKeys;
   /** settlement activities on the control worker (omit to run no settlement here) */
   readonly settlement?: {
     readonly store: SettlementStore;
@@ -73,41 +60,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     maxConcurrentLocalActivityExecutions: 400,
   });
 
-  const hosted = (id: string) => opts.siteAgents === 'all' || opts.siteAgents.includes(id);
-  const sites = (await opts.topology()).topology.sites.filter((s) => hosted(s.id));
-  const agents = await Promise.all(
-    sites.map((site) =>
-      Worker.create({
-        connection: opts.connection,
-        namespace: opts.namespace,
-        taskQueue: siteTaskQueue(site.id),
-        activities: createSiteActivities({
-          siteId: site.id,
-          jurisdiction: site.jurisdiction,
-          endpoint: site.endpoint,
-          ...(opts.siteRequestTimeoutMs || opts.siteMinTokensPerSecond
-            ? {
-                timeout: {
-                  ...(opts.siteRequestTimeoutMs ? { baseMs: opts.siteRequestTimeoutMs } : {}),
-                  ...(opts.siteMinTokensPerSecond ? { minTokensPerSecond: opts.siteMinTokensPerSecond } : {}),
-                },
-              }
-            : {}),
-          maxResponseBytes: opts.siteMaxResponseBytes,
-          payloadKeys: opts.payloadKeys?.jurisdictions[site.jurisdiction]
-            ? {
-                opening: opts.payloadKeys.jurisdictions[site.jurisdiction]!.privateJwk,
-                api: opts.payloadKeys.api.publicJwk,
-              }
-            : undefined,
-          onInflight: (id, delta) => observations.adjustInflight(id, delta),
-          onOutcome: (id, ok) => health.record(id, ok),
-        }),
-        maxConcurrentActivityTaskExecutions: 500,
-      }),
-    ),
-  );
-  return [control, ...agents];
+  return [control];
 }
 
 /** Run workers until one fails or all are shut down. */

@@ -27,6 +27,10 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, retryable: false },
   SIGNATURE_INVALID: { http: 422, retryable: false },
   STATEMENT_STATE: { http: 409, retryable: false },
+  /** a site endpoint outside its operator's allow-list (set by admins) */
+  ENDPOINT_NOT_ALLOWED: { http: 403, retryable: false },
+  /** the id is taken: the same answer whoever owns it, so it says nothing about other operators */
+  CONFLICT: { http: 409, retryable: false },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

@@ -1,4 +1,5 @@
 export * from './api-schemas';
+export * from './endpoints';
 export * from './errors';
 export * from './geo';
 export * from './jurisdictions';

@@ -102,6 +102,20 @@ describe('routing', () => {
     });
   });
 
+  it('excludes sites without a live agent (NO_AGENT) and routes to the rest', () => {
+    const t = topology(sites, ['EU']);
+    const d = planRoute({ ...ctx(t), noAgent: new Set(['par']) }, { tenantId: 'ten', model: MODEL });
+    expect(d.candidates.map((c) => c.siteId)).toEqual(['fra']);
+    expect(d.excluded).toContainEqual({ siteId: 'par', jurisdiction: 'FR', reason: 'NO_AGENT' });
+    // residency still comes first: an agentless site outside it is excluded for residency
+    const outside = rankSites({ ...ctx(t), noAgent: new Set(['ash']) }, { tenantId: 'ten', model: MODEL });
+    expect(outside.excluded).toContainEqual({
+      siteId: 'ash',
+      jurisdiction: 'US',
+      reason: 'OUTSIDE_RESIDENCY',
+    });
+  });
+
   it('throws NO_ELIGIBLE_SITE when nothing qualifies', () => {
     expect(() => planRoute(ctx(topology(sites, ['JP'])), { tenantId: 'ten', model: MODEL })).toThrow(
       expect.objectContaining({ code: 'NO_ELIGIBLE_SITE' }),

@@ -28,6 +28,8 @@ export interface RouteContext {
   readonly inflight: ReadonlyMap<string, number>;
   /** sites whose circuit breaker is open (failing; probed until they recover) */
   readonly openCircuits?: ReadonlySet<string>;
+  /** sites with no live site agent: work sent there would wait for a worker that is not there */
+  readonly noAgent?: ReadonlySet<string>;
   /** prices are those in force at this time */
   readonly atMs?: number;
 }
@@ -44,6 +46,7 @@ export type ExclusionReason =
   | 'DRAINING'
   | 'DOWN'
   | 'CIRCUIT_OPEN'
+  | 'NO_AGENT'
   | 'MODEL_MISSING'
   | 'NO_PRICE';
 
@@ -101,6 +104,7 @@ function exclusionFor(
   hasPrice: boolean,
   excluded: ReadonlySet<string>,
   openCircuits: ReadonlySet<string> | undefined,
+  noAgent: ReadonlySet<string> | undefined,
 ): ExclusionReason | null {
   if (!allowed.has(site.jurisdiction)) return 'OUTSIDE_RESIDENCY';
   if (excluded.has(site.id)) return 'EXCLUDED_BY_POLICY';
@@ -109,6 +113,7 @@ function exclusionFor(
   if (!site.models.some((m) => m.id === model)) return 'MODEL_MISSING';
   if (!hasPrice) return 'NO_PRICE';
   if (openCircuits?.has(site.id)) return 'CIRCUIT_OPEN';
+  if (noAgent?.has(site.id)) return 'NO_AGENT';
   return null;
 }
 
@@ -130,6 +135,7 @@ export function rankSites(ctx: RouteContext, req: RouteRequest): RouteDecision {
       price !== undefined,
       policy.excludedSites,
       ctx.openCircuits,
+      ctx.noAgent,
     );
     if (reason || !price) {
       excluded.push({ siteId: site.id, jurisdiction: site.jurisdiction, reason: reason ?? 'NO_PRICE' });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BUILTIN_GROUPS, expandJurisdictions, isCountryCode, type JurisdictionGroups } from './jurisdictions';
 import { FederaError } from './errors';
+import { endpointPatternSchema } from './endpoints';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'ids are lower-case letters, digits and dashes');
 const countryCode = z.string().refine(isCountryCode, { message: 'not an ISO 3166-1 alpha-2 country code' });
@@ -26,6 +27,8 @@ export const operatorSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/),
   /** Per model: retail (this operator → its tenants) and wholesale (this operator → other operators). */
   rateCard: z.record(modelIdSchema, z.object({ retail: tokenPriceSchema, wholesale: tokenPriceSchema })),
+  /** where this operator's sites may point (set by admins; empty = no site can be registered) */
+  allowedEndpoints: z.array(endpointPatternSchema).max(100).default([]),
 });
 
 export const siteStatusSchema = z.enum(['active', 'draining', 'down']);

@@ -18,16 +18,17 @@ export const routingRouter = router({
       model: d.model,
       policyVersion: d.policyVersion,
       allowedJurisdictions: d.allowedJurisdictions,
-      candidates: d.candidates.map((c) => ({
+      // ranks and reasons only: operators' wholesale prices (and the scores they feed) are
+      // between operators, not for tenants
+      candidates: d.candidates.map((c, i) => ({
+        rank: i + 1,
         siteId: c.siteId,
         operatorId: c.operatorId,
         jurisdiction: c.jurisdiction,
         latencyMs: Math.round(c.latencyMs * 100) / 100,
         latencySource: c.latencySource,
         load: c.load,
-        pricePer1M: c.pricePer1M,
         home: c.home,
-        score: Math.round(c.score * 1e6) / 1e6,
       })),
       excluded: d.excluded,
     };

@@ -1,5 +1,6 @@
 import {
   FederaError,
+  checkEndpoint,
   operatorFilterSchema,
   siteRefSchema,
   siteSchema,
@@ -9,6 +10,7 @@ import {
 import type { Principal } from '@federa/auth';
 import type { ApiDeps } from '../context';
 import { operatorOrAdminProcedure, router } from '../trpc';
+import { allowedEndpointProcedures } from './allowed-endpoints';
 
 const siteInputSchema = siteSchema.omit({ emulator: true, status: true });
 const siteUpdateSchema = siteRefSchema.extend({
@@ -24,6 +26,13 @@ function view(site: Site) {
   return rest;
 }
 
+/** The endpoint, normalised, if the operator's allow-list covers it (ENDPOINT_NOT_ALLOWED if not). */
+function allowedEndpoint(t: Topology, operatorId: string, endpoint: string): string {
+  const operator = t.operators.find((o) => o.id === operatorId);
+  if (!operator) throw new FederaError('VALIDATION_FAILED', `unknown operator '${operatorId}'`);
+  return checkEndpoint(endpoint, operator.allowedEndpoints, operatorId);
+}
+
 function findOwned(t: Topology, siteId: string, scope: string | null): Site {
   const site = t.sites.find((s) => s.id === siteId);
   // an operator cannot even learn whether another operator's site exists
@@ -33,6 +42,8 @@ function findOwned(t: Topology, siteId: string, scope: string | null): Site {
 }
 
 export const sitesRouter = router({
+  ...allowedEndpointProcedures,
+
   /** Admins see every site; an operator sees its own. */
   list: operatorOrAdminProcedure.input(operatorFilterSchema).query(async ({ ctx, input }) => {
     const { topology } = await ctx.deps.topology();
@@ -45,9 +56,12 @@ export const sitesRouter = router({
       throw new FederaError('FORBIDDEN', `an operator registers sites for itself only ('${ctx.scope}')`);
     }
     const { result } = await ctx.deps.registry.update((t) => {
+      // the caller's own input is judged first, so what a refusal says never depends on whether
+      // (or whose) a site with this id exists
+      const endpoint = allowedEndpoint(t, input.operator, input.endpoint);
       if (t.sites.some((s) => s.id === input.id))
-        throw new FederaError('VALIDATION_FAILED', `site '${input.id}' exists; use sites.update`);
-      const site: Site = { ...input, status: 'active' };
+        throw new FederaError('CONFLICT', `site id '${input.id}' is not available`);
+      const site: Site = { ...input, endpoint, status: 'active' };
       return { topology: { ...t, sites: [...t.sites, site] }, result: site };
     });
     await ctx.deps.audit.append(ctx.principal, 'sites.register', `site:${input.id}`, null, view(result));
@@ -58,6 +72,8 @@ export const sitesRouter = router({
     const { result } = await ctx.deps.registry.update((t) => {
       const before = findOwned(t, input.siteId, ctx.scope);
       const after: Site = { ...before, ...input.patch };
+      if (input.patch.endpoint !== undefined)
+        after.endpoint = allowedEndpoint(t, before.operator, input.patch.endpoint);
       return {
         topology: { ...t, sites: t.sites.map((s) => (s.id === before.id ? after : s)) },
         result: { before, after },
@@ -81,23 +97,32 @@ export const sitesRouter = router({
     .input(siteRefSchema)
     .mutation(async ({ ctx, input }) => setStatus(ctx, input.siteId, 'active', 'sites.undrain')),
 
-  /** Health (circuit breaker, probes) and load of the sites in scope. */
+  /**
+   * Health (circuit breaker, probes, live agent) and load of the sites in scope. Admins also see the
+   * shared Redis's memory; operators do not (it is the federation's infrastructure, not theirs).
+   */
   health: operatorOrAdminProcedure.input(operatorFilterSchema).query(async ({ ctx, input }) => {
     const { topology } = await ctx.deps.topology();
     const operator = ctx.scope ?? input.operator;
     const sites = topology.sites.filter((s) => !operator || s.operator === operator);
     const ids = sites.map((s) => s.id);
-    const [states, inflight] = await Promise.all([
+    const [states, inflight, noAgent, redis] = await Promise.all([
       ctx.deps.health.states(ids),
       ctx.deps.observations.inflight(ids),
+      ctx.deps.health.agents.withoutAgent(ids),
+      ctx.scope === null ? ctx.deps.health.storeMemory() : Promise.resolve(undefined),
     ]);
-    return sites.map((s, i) => ({
-      ...states[i]!,
-      operator: s.operator,
-      status: s.status,
-      inflight: inflight.get(s.id) ?? 0,
-      capacity: Object.fromEntries(s.models.map((m) => [m.id, m.capacity])),
-    }));
+    return {
+      sites: sites.map((s, i) => ({
+        ...states[i]!,
+        operator: s.operator,
+        status: s.status,
+        agent: noAgent.has(s.id) ? ('none' as const) : ('live' as const),
+        inflight: inflight.get(s.id) ?? 0,
+        capacity: Object.fromEntries(s.models.map((m) => [m.id, m.capacity])),
+      })),
+      ...(redis ? { redis } : {}),
+    };
   }),
 });
 
