@@ -79,7 +79,12 @@ describe('sites failing', () => {
 
   beforeAll(async () => {
     // site timeout: 500 ms + max_tokens at 1,000 tokens/s (0.56 s for the 64 tokens of chat())
-    fed = await startFederation(testTopology(s), { siteRequestTimeoutMs: 500, siteMinTokensPerSecond: 1000 });
+    const topology = testTopology(s);
+    fed = await startFederation(
+      // ranked by price alone (ties by site id): the "best" site cannot move as latency samples land
+      { ...topology, routing: { ...topology.routing, weights: { latency: 0, load: 0, price: 1 } } },
+      { siteRequestTimeoutMs: 500, siteMinTokensPerSecond: 1000 },
+    );
     token = await fed.token('tenant', tenant);
   });
   afterAll(async () => fed?.close());

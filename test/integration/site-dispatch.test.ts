@@ -35,9 +35,9 @@ describe('dispatching to a site', () => {
 
   beforeAll(async () => {
     fed = await startFederation(testTopology(s), {
-      // stands in for the old fixed site timeout; the sizing adds max_tokens at 100 tokens/s
-      siteRequestTimeoutMs: 500,
-      siteMinTokensPerSecond: 100,
+      // stands in for the old fixed site timeout; the sizing adds max_tokens at 40 tokens/s
+      siteRequestTimeoutMs: 2000,
+      siteMinTokensPerSecond: 40,
       siteMaxResponseBytes: 4096,
     });
     health = new SiteHealth(fed.redis);
@@ -53,8 +53,8 @@ describe('dispatching to a site', () => {
   }
 
   it('finishes a request whose generation takes longer than the fixed timeout', async () => {
-    // 150 tokens at 150 tokens/s: 1 s of generation, twice the 500 ms allowance
-    fed.emulator(paris).configure({ tokensPerSecond: 150, completionTokens: 150 });
+    // 150 tokens at 50 tokens/s: 3 s of generation, over the 2 s allowance (the budget is 5.75 s)
+    fed.emulator(paris).configure({ tokensPerSecond: 50, completionTokens: 150 });
     try {
       const res = await complete(fr, chat('long-generation', { max_tokens: 150 }));
       expect(res.status).toBe(200);
@@ -65,8 +65,8 @@ describe('dispatching to a site', () => {
   });
 
   it('does not hold a timeout caused by the request size against the site', async () => {
-    // slower than the 100 tokens/s floor: 150 tokens take 7.5 s, the budget is 0.5 s + 1.5 s
-    fed.emulator(paris).configure({ tokensPerSecond: 20, completionTokens: 150 });
+    // slower than the 40 tokens/s floor: 150 tokens take 15 s, the budget is 2 s + 3.75 s
+    fed.emulator(paris).configure({ tokensPerSecond: 10, completionTokens: 150 });
     try {
       for (const i of [1, 2, 3]) {
         const res = await complete(fr, chat(`too-long-${i}`, { max_tokens: 150 }));
@@ -78,12 +78,12 @@ describe('dispatching to a site', () => {
     } finally {
       fed.emulator(paris).configure({ tokensPerSecond: 50_000, completionTokens: 32 });
     }
-  });
+  }, 120_000);
 
   it('still counts a timeout of a small request against the site', async () => {
-    fed.emulator(paris).configure({ ttftMs: 1500 });
+    fed.emulator(paris).configure({ ttftMs: 4000 });
     try {
-      // 10 tokens: a budget of 0.6 s, nearly all of it the fixed allowance
+      // 10 tokens: a budget of 2.25 s, nearly all of it the fixed allowance
       const res = await complete(fr, chat('small-timeout', { max_tokens: 10 }));
       expect(res.body.error.data.federaCode).toBe('ALL_SITES_FAILED');
       await until('the failure to reach the breaker', async () => {
