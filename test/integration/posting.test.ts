@@ -75,7 +75,7 @@ describe('posting served work', () => {
 });
 
 describe('Redis away while a served request is posted', () => {
-  const profile: Profile = { ...PROFILES.test, name: 'test-redis-posting', redisPort: 6397 };
+  const profile: Profile = { ...PROFILES.test, name: 'test-redis-posting', redisPort: 6399 };
   const s = uniqueSuffix();
   const fr = `${s}-fr`;
   const paris = `${s}-par`;
