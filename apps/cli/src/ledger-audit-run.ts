@@ -25,6 +25,7 @@ export async function runLedgerAudit(a: Args, fromMs: number, toMs: number): Pro
         redis,
         federation: a.string('federation') ?? config.federation,
         controlTaskQueue: a.string('task-queue') ?? config.controlTaskQueue,
+        usageArchiveDir: a.string('archive-dir') ?? config.usageArchiveDir,
       },
       fromMs - slackMs,
       toMs + slackMs,

@@ -1,12 +1,14 @@
 /**
  * The two sides of `federa ledger audit`, read directly as an operator tool: request workflows
  * from Temporal's visibility store (one federation = its control task queue) and usage records from
- * each tenant's usage stream in Redis (tenants from the federation's registry).
+ * each tenant's usage (the live stream plus, for settled periods, the usage archive) in Redis
+ * (tenants from the federation's registry).
  */
 import type { Client } from '@temporalio/client';
 import type { Cluster, Redis } from 'ioredis';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
+import { SettlementStore, usageReader } from '@federa/settlement';
 import type { AuditedRecord, AuditedWorkflow } from './ledger-audit';
 
 export interface AuditSources {
@@ -15,6 +17,8 @@ export interface AuditSources {
   /** the registry namespace (the topology's name) */
   readonly federation: string;
   readonly controlTaskQueue: string;
+  /** the usage archive's directory, '' when usage is never archived */
+  readonly usageArchiveDir?: string;
 }
 
 export async function gatherAudit(
@@ -25,10 +29,15 @@ export async function gatherAudit(
   const tenants = (await new Registry(src.redis, src.federation).snapshot()).topology.tenants.map(
     (t) => t.id,
   );
-  const ledger = new Ledger(src.redis);
+  // archived periods read from the archive, so a settled period does not look empty
+  const usage = usageReader(
+    new Ledger(src.redis),
+    new SettlementStore(src.redis, src.federation),
+    src.usageArchiveDir ? { dir: src.usageArchiveDir, afterMs: 0 } : undefined,
+  );
   const records: AuditedRecord[] = [];
   for (const tenantId of tenants) {
-    for await (const r of ledger.usageBetween(tenantId, fromMs, toMs)) {
+    for await (const r of usage.between(tenantId, fromMs, toMs)) {
       records.push({
         tenantId,
         requestId: r.requestId,

@@ -20,7 +20,7 @@ function time(a: Args, name: string, fallback: number): number {
 export const LEDGER_COMMANDS: Readonly<Record<string, Command>> = {
   'ledger audit': {
     usage:
-      'ledger audit [--from ISO] [--to ISO] [--slack-ms N] [--redis URL] [--temporal HOST:PORT] [--namespace NS] [--federation NAME] [--task-queue Q]',
+      'ledger audit [--from ISO] [--to ISO] [--slack-ms N] [--redis URL] [--temporal HOST:PORT] [--namespace NS] [--federation NAME] [--task-queue Q] [--archive-dir DIR]',
     as: ADMIN,
     options: {
       from: { type: 'string' },
@@ -31,6 +31,7 @@ export const LEDGER_COMMANDS: Readonly<Record<string, Command>> = {
       namespace: { type: 'string' },
       federation: { type: 'string' },
       'task-queue': { type: 'string' },
+      'archive-dir': { type: 'string' },
     },
     local: async (a) => {
       const toMs = time(a, 'to', Date.now());
