@@ -31,6 +31,8 @@ export class SiteDisputeTally {
     const site = record.siteReported;
     if (!site || !record.flags.some((f) => (SITE_DISPUTE_FLAGS as readonly string[]).includes(f))) return;
     const key = [record.servingOperator, record.homeOperator, record.model].join('|');
+    // the ledger keeps -1 where the site's figure was not a count at all: it claims nothing there
+    const claimed = (n: number) => Math.max(0, n);
     const d = this.byKey.get(key);
     this.byKey.set(key, {
       creditor: record.servingOperator,
@@ -42,8 +44,8 @@ export class SiteDisputeTally {
         outputTokens: (d?.billed.outputTokens ?? 0) + record.outputTokens,
       },
       siteReported: {
-        inputTokens: (d?.siteReported.inputTokens ?? 0) + site.inputTokens,
-        outputTokens: (d?.siteReported.outputTokens ?? 0) + site.outputTokens,
+        inputTokens: (d?.siteReported.inputTokens ?? 0) + claimed(site.inputTokens),
+        outputTokens: (d?.siteReported.outputTokens ?? 0) + claimed(site.outputTokens),
       },
     });
   }
