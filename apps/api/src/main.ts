@@ -41,7 +41,9 @@ const api = await startApiServer(
     controlTaskQueue: config.controlTaskQueue,
     verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
     log,
-    admission: new Admission(config.maxInFlight, config.maxQueued),
+    admission: new Admission(config.maxInFlight, config.maxQueued, config.admission),
+    requestLimits: config.requestLimits,
+    serverLimits: config.serverLimits,
     audit: new AuditLog(redis),
     payloadKeys: existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined,
     settlement: {
