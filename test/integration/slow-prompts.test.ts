@@ -40,45 +40,37 @@ describe('slow prompts', () => {
     timed(() => fed.call('inference.complete', chat(`by-${n++}`, { max_tokens: 8 }), bystanderToken));
 
   it("does not move another tenant's /health or request latency", async () => {
-    // warm up (first requests compile paths), then a baseline
+    // warm up (first requests compile paths)
     for (let i = 0; i < 3; i++) await bystanderRequest();
-    const baseHealth: number[] = [];
-    const baseRequest: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      // measured as below, concurrently, so the two phases compare like with like
+    // Baseline and attacked samples alternate, so both see the same (noisy, shared) machine. Each
+    // attacked sample races a prompt of 48,000 identical letters (one pre-token) for a model no
+    // site serves: before the fix, each held the API's event loop for a second or more.
+    const base = { health: [] as number[], request: [] as number[] };
+    const attacked = { health: [] as number[], request: [] as number[] };
+    const sample = async (into: typeof base) => {
       const [h, r] = await Promise.all([health(), bystanderRequest()]);
-      baseHealth.push(h.ms);
-      baseRequest.push(r.ms);
-    }
-
-    // Each measurement races a prompt of 48,000 'a' (one pre-token) for a model no site serves:
-    // before the fix, each held the event loop for a second or more while the BPE ran.
-    const underHealth: number[] = [];
-    const underRequest: number[] = [];
-    const slow: Promise<{ body: any }>[] = [];
+      into.health.push(h.ms);
+      into.request.push(r.ms);
+    };
     for (let i = 0; i < 10; i++) {
-      slow.push(
-        fed.call(
-          'inference.complete',
-          chat(`slow-${i}`, {
-            model: 'no-such-model',
-            // a different letter each time: the BPE's cache must not answer for it
-            messages: [{ role: 'user', content: 'abcdefghij'[i]!.repeat(48_000) }],
-          }),
-          attackerToken,
-        ),
+      await sample(base);
+      const slow = fed.call(
+        'inference.complete',
+        chat(`slow-${i}`, {
+          model: 'no-such-model',
+          // a different letter each time: the BPE's cache must not answer for it
+          messages: [{ role: 'user', content: 'abcdefghij'[i]!.repeat(48_000) }],
+        }),
+        attackerToken,
       );
       // let the slow request's body arrive and its counting start
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const [h, r] = await Promise.all([health(), bystanderRequest()]);
-      underHealth.push(h.ms);
-      underRequest.push(r.ms);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sample(attacked);
+      expect((await slow).body.error.data.federaCode).toBe('UNKNOWN_MODEL');
     }
-    for (const r of await Promise.all(slow)) expect(r.body.error.data.federaCode).toBe('UNKNOWN_MODEL');
-
-    // a few ms is the target; the margin absorbs a noisy shared 2-core machine, not a stall
-    expect(median(underHealth)).toBeLessThan(median(baseHealth) + 50);
-    expect(median(underRequest)).toBeLessThan(median(baseRequest) + 100);
+    // a few ms is the target; the margins absorb a loaded shared 2-core machine, not a stall
+    expect(median(attacked.health)).toBeLessThan(median(base.health) + 150);
+    expect(median(attacked.request)).toBeLessThan(median(base.request) + 250);
   });
 
   it('refuses a 900 KiB prompt without spaces with PROMPT_TOO_LARGE, changing nothing', async () => {

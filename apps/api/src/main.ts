@@ -39,7 +39,12 @@ const api = await startApiServer(
     observations: new Observations(redis),
     health: new SiteHealth(redis),
     controlTaskQueue: config.controlTaskQueue,
-    verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
+    verify: createVerifier({
+      jwks: config.jwks,
+      issuer: config.issuer,
+      audience: config.audience,
+      maxLifetimeSec: config.jwtMaxLifetimeSec,
+    }),
     log,
     admission: new Admission(config.maxInFlight, config.maxQueued, config.admission),
     requestLimits: config.requestLimits,
