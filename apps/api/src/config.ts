@@ -28,10 +28,18 @@ const env = z.object({
   FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(1_000),
   /** a short, fair queue: per tenant, bounded in memory and in waiting time */
   FEDERA_API_MAX_QUEUED_PER_TENANT: z.coerce.number().int().min(0).default(100),
-  FEDERA_API_MAX_QUEUED_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  FEDERA_API_MAX_QUEUED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
   FEDERA_API_QUEUE_WAIT_MS: z.coerce.number().int().min(1).default(5_000),
   /** prompt characters the API counts (more: PROMPT_TOO_LARGE), and the counting deadline */
-  FEDERA_API_MAX_PROMPT_CHARS: z.coerce.number().int().min(1).default(256 * 1024),
+  FEDERA_API_MAX_PROMPT_CHARS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
   FEDERA_API_COUNT_DEADLINE_MS: z.coerce.number().int().min(1).default(2_000),
   FEDERA_API_COUNT_WORKERS: z.coerce.number().int().min(1).default(2),
   /** slow clients: headers and whole-request deadlines, and the open-connection cap */
@@ -39,7 +47,11 @@ const env = z.object({
   FEDERA_API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
   FEDERA_API_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(8_192),
   /** longest JWT lifetime (exp − iat) the API accepts */
-  FEDERA_JWT_MAX_LIFETIME_SEC: z.coerce.number().int().min(60).default(24 * 3600),
+  FEDERA_JWT_MAX_LIFETIME_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
 });
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {

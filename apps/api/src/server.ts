@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TokenCountPool } from '@federa/tokenizer/pool';
 import { createHttpContextFactory, type ApiDeps, type RequestLimits, type ServedDeps } from './context';
+import { correlationIdOf, isInternal } from './errors';
 import { appRouter } from './root';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -64,8 +65,11 @@ export async function startApiServer(
     // one procedure per HTTP request: a batch would let one request fan out into many
     allowBatching: false,
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        deps.log.error({ err: error.cause ?? error, path }, 'internal error');
+      if (isInternal(error))
+        deps.log.error(
+          { err: error.cause ?? error, path, correlationId: correlationIdOf(error) },
+          'internal error',
+        );
     },
   });
   const server = createServer(
