@@ -82,3 +82,49 @@ describe('admission queue', () => {
     await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 });
+
+describe('admission fairness', () => {
+  const s = uniqueSuffix();
+  const flooder = `${s}-any`;
+  const quiet = `${s}-eu`;
+  let fed: Federation;
+
+  beforeAll(async () => {
+    fed = await startFederation(testTopology(s), {
+      maxInFlight: 1,
+      maxQueued: 100,
+      admission: { maxQueuedPerTenant: 2, maxWaitMs: 60_000 },
+      behaviour: { ttftMs: 1_000 },
+    });
+  });
+  afterAll(async () => fed?.close());
+
+  it('one tenant flooding the queue cannot starve another', async () => {
+    const floodToken = await fed.token('tenant', flooder);
+    // the flood: one runs, two queue (the tenant's cap), the rest are refused at once
+    const finishedAt: number[] = [];
+    const flood = Array.from({ length: 8 }, (_, i) =>
+      fed.call('inference.complete', chat(`flood-${i}-${s}`, { max_tokens: 8 }), floodToken).then((r) => {
+        if (r.status === 200) finishedAt.push(performance.now());
+        return r;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const mine = await fed.call(
+      'inference.complete',
+      chat(`quiet-${s}`, { max_tokens: 8 }),
+      await fed.token('tenant', quiet),
+    );
+    const mineAt = performance.now();
+    expect(mine.status).toBe(200);
+    const codes = (await Promise.all(flood)).map((r) =>
+      r.status === 200 ? 'OK' : r.body.error.data.federaCode,
+    );
+    expect(codes.filter((c) => c === 'OK')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'OVERLOADED')).toHaveLength(5);
+    // round-robin: the quiet tenant waited for at most the running flood request and one queued
+    // before it, not for the whole flood
+    expect(finishedAt.filter((t) => t < mineAt).length).toBeLessThanOrEqual(2);
+    expect(fed.totalCompletions()).toBe(4);
+  }, 120_000);
+});
