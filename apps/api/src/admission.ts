@@ -22,8 +22,11 @@ export interface AdmissionLimits {
   readonly maxWaitMs: number;
 }
 
-/** Limits a caller does not set: as permissive as the old global queue (the API's config sets real ones). */
-const UNSET_LIMITS = { maxQueuedBytes: 256 * 1024 * 1024, maxWaitMs: 60_000 };
+/**
+ * Limits a caller does not set: nearly as permissive as the old global queue, for embedders and
+ * tests that size only the queue; the API's config (config.ts) sets the production ones.
+ */
+const UNSET_LIMITS = { maxQueuedBytes: 256 * 1024 * 1024, maxWaitMs: 120_000 };
 
 export interface AdmissionTicket {
   readonly tenantId: string;

@@ -54,7 +54,8 @@ export async function startApiServer(
     : new TokenCountPool({
         size: limits.countWorkers,
         deadlineMs: requestLimits.countDeadlineMs,
-        maxQueued: 1_000,
+        // a burst of requests waits here (their bodies are in memory already); admission bounds the rest
+        maxQueued: 10_000,
       });
   const served: ServedDeps = { ...deps, tokenCounter: deps.tokenCounter ?? ownCounter!, requestLimits };
   const trpc = createHTTPHandler({
