@@ -24,9 +24,10 @@ export interface AdmissionLimits {
 
 /**
  * Limits a caller does not set: nearly as permissive as the old global queue, for embedders and
- * tests that size only the queue; the API's config (config.ts) sets the production ones.
+ * tests that size only the queue (a wait as long as a request workflow may run); the API's config
+ * (config.ts) sets the production ones.
  */
-const UNSET_LIMITS = { maxQueuedBytes: 256 * 1024 * 1024, maxWaitMs: 120_000 };
+const UNSET_LIMITS = { maxQueuedBytes: 256 * 1024 * 1024, maxWaitMs: 10 * 60_000 };
 
 export interface AdmissionTicket {
   readonly tenantId: string;
