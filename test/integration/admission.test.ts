@@ -11,6 +11,11 @@ import { testTopology } from '../support/topology';
 
 const WAIT_DEADLINE_MS = 1_500;
 
+/** Polls until `check` holds (a state to reach, not a timing). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 describe('admission queue', () => {
   const s = uniqueSuffix();
   const busy = `${s}-any`;
@@ -80,6 +85,33 @@ describe('admission queue', () => {
     expect((await blocker.done).status).toBe(200);
     const handle = fed.temporal.workflow.getHandle(requestWorkflowId(waiting, requestId));
     await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('cancels the workflow of a request whose client left after dispatch: its hold is voided', async () => {
+    const tenant = `${s}-fr`;
+    const before = await fed.ledger.account(tenant);
+    const requestId = `left-${s}`;
+    const client = new AbortController();
+    const leaving = fetch(`${fed.api.url}/trpc/inference.complete`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await fed.token('tenant', tenant)}`,
+      },
+      body: JSON.stringify(chat(requestId, { max_tokens: 8 })),
+      signal: client.signal,
+    });
+    // its workflow holds the cost and waits on the (slow) site
+    await until(async () => (await fed.ledger.account(tenant)).pending > 0);
+    client.abort();
+    await expect(leaving).rejects.toThrow();
+
+    const handle = fed.temporal.workflow.getHandle(requestWorkflowId(tenant, requestId));
+    await until(async () => (await handle.describe()).status.name !== 'RUNNING');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const after = await fed.ledger.account(tenant);
+    expect(after.pending).toBe(0);
+    expect(after.posted).toBe(before.posted);
   });
 });
 
