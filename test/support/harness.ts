@@ -9,7 +9,15 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
-import { Admission, AuditLog, startApiServer, type ApiServer } from '@federa/api';
+import {
+  Admission,
+  AuditLog,
+  startApiServer,
+  type AdmissionLimits,
+  type ApiServer,
+  type RequestLimits,
+  type ServerLimits,
+} from '@federa/api';
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
@@ -95,6 +103,11 @@ export async function startFederation(
     siteMaxResponseBytes?: number;
     maxInFlight?: number;
     maxQueued?: number;
+    /** the admission queue's other limits (per-tenant cap, wait deadline, bytes) */
+    admission?: Partial<AdmissionLimits>;
+    /** the API's HTTP limits (header/request timeouts, connection cap) and per-request limits */
+    serverLimits?: Partial<ServerLimits>;
+    requestLimits?: Partial<RequestLimits>;
     /** another Redis than the shared one (e.g. one the test restarts) */
     redisUrl?: string;
     /** 'none' when the test runs the worker as its own process (to kill it) */
@@ -214,7 +227,9 @@ export async function startFederation(
     controlTaskQueue,
     verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
-    admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000),
+    admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000, opts.admission),
+    ...(opts.requestLimits ? { requestLimits: opts.requestLimits } : {}),
+    ...(opts.serverLimits ? { serverLimits: opts.serverLimits } : {}),
     audit: new AuditLog(redis),
     payloadKeys: {
       jurisdictions: Object.fromEntries(

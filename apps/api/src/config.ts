@@ -32,7 +32,33 @@ const env = z.object({
   FEDERA_CLEARING_JWKS_FILE: z.string().default('.data/dev/keys/clearing-jwks.json'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
-  FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(10_000),
+  FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(1_000),
+  /** a short, fair queue: per tenant, bounded in memory and in waiting time */
+  FEDERA_API_MAX_QUEUED_PER_TENANT: z.coerce.number().int().min(0).default(100),
+  FEDERA_API_MAX_QUEUED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
+  FEDERA_API_QUEUE_WAIT_MS: z.coerce.number().int().min(1).default(5_000),
+  /** prompt characters the API counts (more: PROMPT_TOO_LARGE), and the counting deadline */
+  FEDERA_API_MAX_PROMPT_CHARS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
+  FEDERA_API_COUNT_DEADLINE_MS: z.coerce.number().int().min(1).default(2_000),
+  FEDERA_API_COUNT_WORKERS: z.coerce.number().int().min(1).default(2),
+  /** slow clients: headers and whole-request deadlines, and the open-connection cap */
+  FEDERA_API_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  FEDERA_API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  FEDERA_API_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(8_192),
+  /** longest JWT lifetime (exp − iat) the API accepts */
+  FEDERA_JWT_MAX_LIFETIME_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
   /** audit entries older than this are trimmed from the audit stream (default 400 days) */
   FEDERA_AUDIT_RETENTION_MS: z.coerce
     .number()
@@ -75,6 +101,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     maxInFlight: e.FEDERA_API_MAX_INFLIGHT,
     maxQueued: e.FEDERA_API_MAX_QUEUED,
-    auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
+    admission: {
+      maxQueuedPerTenant: e.FEDERA_API_MAX_QUEUED_PER_TENANT,
+      maxQueuedBytes: e.FEDERA_API_MAX_QUEUED_BYTES,
+      maxWaitMs: e.FEDERA_API_QUEUE_WAIT_MS,
+    },
+    requestLimits: {
+      maxPromptChars: e.FEDERA_API_MAX_PROMPT_CHARS,
+      countDeadlineMs: e.FEDERA_API_COUNT_DEADLINE_MS,
+    },
+    serverLimits: {
+      headersTimeoutMs: e.FEDERA_API_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: Math.max(e.FEDERA_API_REQUEST_TIMEOUT_MS, e.FEDERA_API_HEADERS_TIMEOUT_MS),
+      maxConnections: e.FEDERA_API_MAX_CONNECTIONS,
+      countWorkers: e.FEDERA_API_COUNT_WORKERS,
+    },
+    jwtMaxLifetimeSec: e.FEDERA_JWT_MAX_LIFETIME_SEC,
   };
 }

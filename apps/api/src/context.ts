@@ -12,8 +12,10 @@ import type { Registry } from '@federa/registry';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { Observations, SiteHealth } from '@federa/workflows';
+import type { ChatMessageLike } from '@federa/tokenizer';
 import type { Admission } from './admission';
 import type { AuditLog } from './audit';
+import type { ServerLimits } from './server';
 
 export interface ApiDeps {
   readonly temporal: Client;
@@ -28,6 +30,11 @@ export interface ApiDeps {
   /** back-pressure on request workflows */
   readonly admission: Admission;
   readonly audit: AuditLog;
+  /** token counting off the event loop (default: a worker pool the server owns) */
+  readonly tokenCounter?: TokenCounter;
+  readonly requestLimits?: Partial<RequestLimits>;
+  /** HTTP limits against slow or greedy clients (defaults in server.ts) */
+  readonly serverLimits?: Partial<ServerLimits>;
   /** payload sealing: each jurisdiction's public key, and the API's private key (absent = clear payloads) */
   readonly payloadKeys?:
     { readonly jurisdictions: Readonly<Record<string, JWK>>; readonly apiPrivate: JWK } | undefined;
@@ -40,8 +47,28 @@ export interface ApiDeps {
   };
 }
 
+/** Counts a chat's tokens off the API's event loop (a worker-thread pool in production). */
+export interface TokenCounter {
+  count(messages: readonly ChatMessageLike[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Limits on what one request may make the API do; defaults in server.ts. */
+export interface RequestLimits {
+  /** characters (all messages' role + content) the API counts; more is PROMPT_TOO_LARGE before any work */
+  readonly maxPromptChars: number;
+  /** longest one token count may run on a worker */
+  readonly countDeadlineMs: number;
+}
+
+/** What the procedures see: the deps with the server's defaults filled in. */
+export interface ServedDeps extends ApiDeps {
+  readonly tokenCounter: TokenCounter;
+  readonly requestLimits: RequestLimits;
+}
+
 export interface Context {
-  readonly deps: ApiDeps;
+  readonly deps: ServedDeps;
   readonly principal: Principal | null;
   /** why authentication failed, when it did */
   readonly authError: FederaError | null;
@@ -50,7 +77,7 @@ export interface Context {
 }
 
 export function createContextInner(
-  deps: ApiDeps,
+  deps: ServedDeps,
   principal: Principal | null,
   authError: FederaError | null = null,
   setHeader: (name: string, value: string) => void = () => undefined,
@@ -58,7 +85,7 @@ export function createContextInner(
   return { deps, principal, authError, setHeader };
 }
 
-export function createHttpContextFactory(deps: ApiDeps) {
+export function createHttpContextFactory(deps: ServedDeps) {
   return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
     const setHeader = (name: string, value: string) => {
       if (!res.headersSent) res.setHeader(name, value);

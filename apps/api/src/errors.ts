@@ -68,6 +68,9 @@ export function federaCodeOf(error: TRPCError): string {
       return 'UNAUTHENTICATED';
     case 'FORBIDDEN':
       return 'FORBIDDEN';
+    case 'CLIENT_CLOSED_REQUEST':
+      // the client left; nobody reads this answer, and it is not an internal failure
+      return 'CLIENT_CLOSED_REQUEST';
     default:
       return 'INTERNAL';
   }
@@ -79,4 +82,24 @@ export function retryAfterSeconds(error: TRPCError): number | undefined {
   if (!(cause instanceof FederaError)) return undefined;
   const ms = cause.details?.retryAfterMs;
   return typeof ms === 'number' && ms >= 0 ? Math.max(1, Math.ceil(ms / 1000)) : undefined;
+}
+
+const correlationIds = new WeakMap<TRPCError, string>();
+
+/**
+ * The id that ties an internal error's (generic) response to its log line: the error formatter and
+ * the server's onError both ask for it, whichever runs first creates it.
+ */
+export function correlationIdOf(error: TRPCError): string {
+  let id = correlationIds.get(error);
+  if (!id) {
+    id = crypto.randomUUID();
+    correlationIds.set(error, id);
+  }
+  return id;
+}
+
+/** Internal failures (Redis, Temporal, bugs) say nothing about our internals to clients. */
+export function isInternal(error: TRPCError): boolean {
+  return federaCodeOf(error) === 'INTERNAL';
 }

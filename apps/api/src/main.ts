@@ -42,9 +42,16 @@ const api = await startApiServer(
     observations: new Observations(redis),
     health: new SiteHealth(redis),
     controlTaskQueue: config.controlTaskQueue,
-    verify: createVerifier({ jwks: config.jwks, issuer: config.issuer, audience: config.audience }),
+    verify: createVerifier({
+      jwks: config.jwks,
+      issuer: config.issuer,
+      audience: config.audience,
+      maxLifetimeSec: config.jwtMaxLifetimeSec,
+    }),
     log,
-    admission: new Admission(config.maxInFlight, config.maxQueued),
+    admission: new Admission(config.maxInFlight, config.maxQueued, config.admission),
+    requestLimits: config.requestLimits,
+    serverLimits: config.serverLimits,
     audit: new AuditLog(redis, { retentionMs: config.auditRetentionMs }),
     payloadKeys: existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined,
     settlement: {

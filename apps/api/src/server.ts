@@ -5,10 +5,37 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createHttpContextFactory, type ApiDeps } from './context';
+import { TokenCountPool } from '@federa/tokenizer/pool';
+import { createHttpContextFactory, type ApiDeps, type RequestLimits, type ServedDeps } from './context';
+import { correlationIdOf, isInternal } from './errors';
 import { appRouter } from './root';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Protection against slow or greedy clients; defaults below, the API's config sets them. */
+export interface ServerLimits {
+  /** a client must have sent its headers within this (slowloris) */
+  readonly headersTimeoutMs: number;
+  /** … and its whole request within this */
+  readonly requestTimeoutMs: number;
+  /** open connections beyond this are closed at once */
+  readonly maxConnections: number;
+  /** token-counting worker threads */
+  readonly countWorkers: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 8_192,
+  countWorkers: 2,
+};
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  // ~64k tokens of ordinary text; a body may be 1 MiB, but counting that much is not free
+  maxPromptChars: 256 * 1024,
+  countDeadlineMs: 2_000,
+};
 
 export interface ApiServer {
   readonly server: Server;
@@ -20,40 +47,65 @@ export async function startApiServer(
   deps: ApiDeps,
   opts: { host?: string; port?: number } = {},
 ): Promise<ApiServer> {
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...deps.serverLimits };
+  const requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...deps.requestLimits };
+  const ownCounter = deps.tokenCounter
+    ? undefined
+    : new TokenCountPool({
+        size: limits.countWorkers,
+        deadlineMs: requestLimits.countDeadlineMs,
+        // a burst of requests waits here (their bodies are in memory already); admission bounds the rest
+        maxQueued: 10_000,
+      });
+  const served: ServedDeps = { ...deps, tokenCounter: deps.tokenCounter ?? ownCounter!, requestLimits };
   const trpc = createHTTPHandler({
     router: appRouter,
-    createContext: createHttpContextFactory(deps),
+    createContext: createHttpContextFactory(served),
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
+    // one procedure per HTTP request: a batch would let one request fan out into many
+    allowBatching: false,
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        deps.log.error({ err: error.cause ?? error, path }, 'internal error');
+      if (isInternal(error))
+        deps.log.error(
+          { err: error.cause ?? error, path, correlationId: correlationIdOf(error) },
+          'internal error',
+        );
     },
   });
-  const server = createServer((req, res) => {
-    if (req.url === '/.well-known/federa-clearing-jwks.json') {
-      // public keys only: anyone may verify a statement offline
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
-      res.end(JSON.stringify(deps.settlement.jwks));
-      return;
-    }
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"status":"ok"}');
-      return;
-    }
-    if (req.url?.startsWith('/trpc/')) {
-      trpc(req, res);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        error: { message: 'not found; the API is under /trpc/', data: { federaCode: 'NOT_FOUND' } },
-      }),
-    );
-  });
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // how often Node checks those timeouts: often enough that a short limit holds
+      connectionsCheckingInterval: Math.max(100, Math.min(limits.headersTimeoutMs, 1_000)),
+    },
+    (req, res) => {
+      if (req.url === '/.well-known/federa-clearing-jwks.json') {
+        // public keys only: anyone may verify a statement offline
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+        res.end(JSON.stringify(deps.settlement.jwks));
+        return;
+      }
+      if (req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+        return;
+      }
+      if (req.url?.startsWith('/trpc/')) {
+        trpc(req, res);
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: { message: 'not found; the API is under /trpc/', data: { federaCode: 'NOT_FOUND' } },
+        }),
+      );
+    },
+  );
   server.keepAliveTimeout = 30_000;
+  server.maxConnections = limits.maxConnections;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -64,10 +116,12 @@ export async function startApiServer(
   return {
     server,
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await ownCounter?.close();
+    },
   };
 }

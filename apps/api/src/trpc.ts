@@ -3,11 +3,26 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Role } from '@federa/auth';
 import { FederaError } from '@federa/domain';
 import type { Context } from './context';
-import { federaCodeOf, retryAfterSeconds, toTRPCError } from './errors';
+import { correlationIdOf, federaCodeOf, isInternal, retryAfterSeconds, toTRPCError } from './errors';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const retryAfter = retryAfterSeconds(error);
+    if (isInternal(error)) {
+      // the cause (a Redis or Temporal message, a stack) goes to the log under this id, never out
+      const correlationId = correlationIdOf(error);
+      return {
+        ...shape,
+        message: `internal error (reference ${correlationId})`,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          federaCode: 'INTERNAL',
+          correlationId,
+        },
+      };
+    }
     return {
       ...shape,
       data: {

@@ -21,6 +21,10 @@ import { FederaError } from '@federa/domain';
 export const ALLOWED_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 export const DEFAULT_ISSUER = 'federa-dev';
 export const DEFAULT_AUDIENCE = 'federa-api';
+/** Longest lifetime (exp − iat) a token may have unless the verifier is told otherwise. */
+export const DEFAULT_MAX_LIFETIME_SEC = 24 * 3600;
+/** `typ` header values an access token may carry (or none); others are other kinds of JWT. */
+const ACCEPTED_TYPES = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt']);
 
 export const roleSchema = z.enum(['tenant', 'operator', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
@@ -44,6 +48,27 @@ export interface VerifierOptions {
   readonly issuer: string;
   readonly audience: string;
   readonly clockToleranceSec?: number;
+  /** refuse tokens whose lifetime (exp − iat) exceeds this; default DEFAULT_MAX_LIFETIME_SEC */
+  readonly maxLifetimeSec?: number;
+}
+
+/**
+ * Checks jose does not make: a stolen long-lived token is worth more than the short ones we issue;
+ * an `iat` in the future means a broken or forged clock; another `typ` is another kind of JWT
+ * (an ID token, a logout token…) that must not pass as an access token.
+ */
+function checkLifetimeAndType(
+  payload: { exp?: number; iat?: number },
+  typ: string | undefined,
+  opts: { maxLifetimeSec: number; toleranceSec: number; nowSec: number },
+): void {
+  if (typ !== undefined && !ACCEPTED_TYPES.has(typ.toLowerCase()))
+    throw new FederaError('UNAUTHENTICATED', 'invalid token: ERR_JWT_TYP_NOT_ALLOWED');
+  if (payload.iat !== undefined && payload.iat > opts.nowSec + opts.toleranceSec)
+    throw new FederaError('UNAUTHENTICATED', 'invalid token: ERR_JWT_ISSUED_IN_FUTURE');
+  const issuedAt = payload.iat ?? opts.nowSec;
+  if (payload.exp !== undefined && payload.exp - issuedAt > opts.maxLifetimeSec)
+    throw new FederaError('UNAUTHENTICATED', 'invalid token: ERR_JWT_LIFETIME_TOO_LONG');
 }
 
 export type VerifyToken = (token: string) => Promise<Principal>;
@@ -51,14 +76,21 @@ export type VerifyToken = (token: string) => Promise<Principal>;
 export function createVerifier(opts: VerifierOptions): VerifyToken {
   const keys: JWTVerifyGetKey =
     opts.jwks instanceof URL ? createRemoteJWKSet(opts.jwks) : createLocalJWKSet(opts.jwks);
+  const toleranceSec = opts.clockToleranceSec ?? 5;
+  const maxLifetimeSec = opts.maxLifetimeSec ?? DEFAULT_MAX_LIFETIME_SEC;
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: opts.issuer,
         audience: opts.audience,
         algorithms: [...ALLOWED_ALGORITHMS],
         requiredClaims: ['exp', 'sub'],
-        clockTolerance: opts.clockToleranceSec ?? 5,
+        clockTolerance: toleranceSec,
+      });
+      checkLifetimeAndType(payload, protectedHeader.typ, {
+        maxLifetimeSec,
+        toleranceSec,
+        nowSec: Math.floor(Date.now() / 1000),
       });
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success)

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   RATE_LIMITED: { http: 429, retryable: false },
   /** the API's admission queue is full: back-pressure, not failure */
   OVERLOADED: { http: 429, retryable: false },
+  /** the prompt has more characters than the API counts, or could not be counted in time */
+  PROMPT_TOO_LARGE: { http: 413, retryable: false },
   SITE_REJECTED: { http: 422, retryable: false },
   SITE_UNAVAILABLE: { http: 503, retryable: true },
   /** the site did not answer in time: it may still have done (unbilled) work */

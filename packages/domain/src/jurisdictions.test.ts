@@ -30,3 +30,21 @@ describe('jurisdictions', () => {
     );
   });
 });
+
+describe('jurisdiction names that are also Object.prototype members', () => {
+  const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+
+  it('are unknown jurisdictions, not prototype members', () => {
+    const custom = { ...BUILTIN_GROUPS, NORDICS: ['SE', 'NO'] };
+    for (const name of PROTO_NAMES) {
+      for (const groups of [BUILTIN_GROUPS, custom]) {
+        expect(() => expandJurisdictions([name], groups)).toThrow(
+          expect.objectContaining({ code: 'UNKNOWN_JURISDICTION' }),
+        );
+      }
+      expect(() => effectiveResidency(['EU'], [name])).toThrow(
+        expect.objectContaining({ code: 'UNKNOWN_JURISDICTION' }),
+      );
+    }
+  });
+});

@@ -28,6 +28,10 @@ export const BUILTIN_GROUPS: Readonly<Record<string, readonly string[]>> = {
 
 export type JurisdictionGroups = Readonly<Record<string, readonly string[]>>;
 
+function ownGroup(groups: JurisdictionGroups, name: string): readonly string[] | undefined {
+  return Object.hasOwn(groups, name) ? groups[name] : undefined;
+}
+
 export function isCountryCode(code: string): boolean {
   return ISO_COUNTRIES.has(code);
 }
@@ -46,7 +50,8 @@ export function expandJurisdictions(
       out.add(name);
       continue;
     }
-    const members = groups[name] ?? BUILTIN_GROUPS[name];
+    // own properties only: `constructor`, `__proto__` or `toString` are names, not groups
+    const members = ownGroup(groups, name) ?? ownGroup(BUILTIN_GROUPS, name);
     if (!members) {
       throw new FederaError('UNKNOWN_JURISDICTION', `unknown jurisdiction or group '${name}'`);
     }

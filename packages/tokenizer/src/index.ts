@@ -7,6 +7,9 @@
  * fixed overhead for role and separators, and every reply is primed with a few more.
  */
 import { countTokens, decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTextTokensBounded } from './bounded-count';
+
+export { MAX_PRETOKEN_CHARS, countTextTokensBounded } from './bounded-count';
 
 export const TOKENS_PER_MESSAGE = 3;
 export const TOKENS_PER_REPLY_PRIMING = 3;
@@ -16,13 +19,23 @@ export interface ChatMessageLike {
   readonly content: string;
 }
 
+/** Exact o200k count for ordinary text; near-linear and approximate for pathological runs (see bounded-count). */
 export function countTextTokens(text: string): number {
-  return countTokens(text);
+  return countTextTokensBounded(text);
 }
 
+/** The one chat count every side uses (API, control activity fallback, emulator). */
 export function countChatTokens(messages: readonly ChatMessageLike[]): number {
   let total = TOKENS_PER_REPLY_PRIMING;
-  for (const m of messages) total += TOKENS_PER_MESSAGE + countTokens(m.role) + countTokens(m.content);
+  for (const m of messages)
+    total += TOKENS_PER_MESSAGE + countTextTokens(m.role) + countTextTokens(m.content);
+  return total;
+}
+
+/** Characters a chat's counting has to read: checked against a cap before any counting. */
+export function chatChars(messages: readonly ChatMessageLike[]): number {
+  let total = 0;
+  for (const m of messages) total += m.role.length + m.content.length;
   return total;
 }
 

@@ -1,14 +1,18 @@
 import { openCompact, sealFor } from '@federa/sealing';
-import { countChatTokens } from '@federa/tokenizer';
+import { chatChars } from '@federa/tokenizer';
+import { TokenCountBusyError, TokenCountTimeoutError } from '@federa/tokenizer/pool';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { TRPCError } from '@trpc/server';
 import {
+  FederaError,
   completeInputSchema,
   effectiveResidency,
   type CompleteInput,
   type TopologyIndex,
 } from '@federa/domain';
 import { requestWorkflowId, type RequestWorkflowInput, type RequestWorkflowResult } from '@federa/workflows';
-import type { ApiDeps } from '../context';
+import { ClientGoneError } from '../admission';
+import type { ApiDeps, ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { claimRequestId } from '../request-fingerprint';
 import { router, tenantProcedure } from '../trpc';
@@ -20,13 +24,29 @@ export const inferenceRouter = router({
    * that failed (refused, nothing charged) runs again under its id; another body under a used id is
    * refused with IDEMPOTENCY_KEY_REUSED.
    */
-  complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input }) => {
+  complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input, signal }) => {
     const { deps, tenant } = ctx;
     // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
     const allowed = effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
+    // Refuse oversized prompts before spending any CPU on them.
+    const chars = chatChars(input.messages);
+    if (chars > deps.requestLimits.maxPromptChars) {
+      throw new FederaError(
+        'PROMPT_TOO_LARGE',
+        `the prompt has ${chars} characters; at most ${deps.requestLimits.maxPromptChars} are accepted`,
+      );
+    }
+    // the id is bound to this body only once the body is known to be acceptable
     await claimRequestId(deps.ledger.redis, tenant.id, input);
     const payload = await sealPayload(deps, ctx.topology, allowed, input);
-    const result = await deps.admission.run(() => runRequest(deps, tenant.id, input, payload));
+    const ticket = { tenantId: tenant.id, bytes: queuedBytes(chars, payload), signal };
+    const result = await deps.admission
+      .run(ticket, () => runUnlessClientLeaves(deps, tenant.id, input, payload, signal))
+      .catch((err: unknown) => {
+        if (err instanceof ClientGoneError || signal?.aborted)
+          throw new TRPCError({ code: 'CLIENT_CLOSED_REQUEST', message: 'the client disconnected' });
+        throw err;
+      });
     const { sealedContent, ...completion } = result.completion;
     return {
       requestId: result.requestId,
@@ -48,12 +68,58 @@ export const inferenceRouter = router({
 
 type Payload = Pick<RequestWorkflowInput, 'messages' | 'sealedMessages' | 'inputTokens'>;
 
+/** What a waiting request holds in memory: its prompt (UTF-16) and its sealed copy. */
+function queuedBytes(chars: number, payload: Payload): number {
+  const sealed = payload.sealedMessages;
+  // the JWE's ciphertext dominates its size (base64url of the prompt's UTF-8)
+  return chars * 2 + (sealed ? sealed.ciphertext.length + (sealed.protected?.length ?? 0) : chars);
+}
+
+/**
+ * Runs the request; if the client disconnects while its workflow runs, cancels the workflow: the
+ * workflow voids the hold when no site has served yet (and posts what a site did serve).
+ */
+async function runUnlessClientLeaves(
+  deps: ApiDeps,
+  tenantId: string,
+  input: CompleteInput,
+  payload: Payload,
+  signal: AbortSignal | undefined,
+): Promise<RequestWorkflowResult> {
+  if (signal?.aborted) throw new ClientGoneError();
+  const cancel = () => {
+    const handle = deps.temporal.workflow.getHandle(requestWorkflowId(tenantId, input.requestId));
+    handle.cancel().catch((err: unknown) => deps.log.warn({ err }, 'cancelling a deserted request failed'));
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    return await runRequest(deps, tenantId, input, payload);
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+  }
+}
+
+/** Counts on the worker pool; a count that overruns its deadline is refused, not waited for. */
+async function countTokens(deps: ServedDeps, input: CompleteInput): Promise<number> {
+  try {
+    return await deps.tokenCounter.count(input.messages);
+  } catch (err) {
+    if (err instanceof TokenCountTimeoutError)
+      throw new FederaError('PROMPT_TOO_LARGE', 'the prompt could not be counted in time; shorten it');
+    if (err instanceof TokenCountBusyError)
+      throw new FederaError('OVERLOADED', 'the federation is at capacity; retry shortly', {
+        retryAfterMs: 1000,
+      });
+    throw err;
+  }
+}
+
 /**
  * Seal the messages to the jurisdictions the request may be served in (those with sites), and count
  * their tokens here, so neither the workflow history nor the control plane ever holds the prompt.
  */
 async function sealPayload(
-  deps: ApiDeps,
+  deps: ServedDeps,
   topology: TopologyIndex,
   allowed: ReadonlySet<string>,
   input: CompleteInput,
@@ -64,10 +130,11 @@ async function sealPayload(
     .filter((c) => allowed.has(c))
     .sort();
   const recipients = countries.flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
-  return {
-    sealedMessages: await sealFor(JSON.stringify(input.messages), recipients),
-    inputTokens: countChatTokens(input.messages),
-  };
+  const [sealedMessages, inputTokens] = await Promise.all([
+    sealFor(JSON.stringify(input.messages), recipients),
+    countTokens(deps, input),
+  ]);
+  return { sealedMessages, inputTokens };
 }
 
 async function runRequest(
