@@ -117,5 +117,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       countWorkers: e.FEDERA_API_COUNT_WORKERS,
     },
     jwtMaxLifetimeSec: e.FEDERA_JWT_MAX_LIFETIME_SEC,
+    auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
   };
 }

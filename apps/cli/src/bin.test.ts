@@ -30,4 +30,16 @@ describe('the federa bin', () => {
     const { stdout } = await run('npx', ['--no-install', 'federa', '--help'], { cwd: ROOT });
     expect(stdout).toContain('federa statements verify');
   }, 60_000);
+
+  it('answers a command named like an Object.prototype member as unknown (exit 2), not a crash', async () => {
+    const bin = join(CLI_DIR, 'bin', 'federa.mjs');
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const failure = await run(process.execPath, [bin, name], { cwd: ROOT }).then(
+        () => null,
+        (err: { code?: number; stderr?: string }) => err,
+      );
+      expect(failure?.code).toBe(2);
+      expect(failure?.stderr).toContain(`unknown command '${name}'`);
+    }
+  }, 60_000);
 });

@@ -231,9 +231,14 @@ function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> 
   return parsed.data;
 }
 
+/** The command of that name; own keys only, so `federa constructor` is unknown, not a crash. */
+export function commandNamed(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** Exit code: 0 done, 1 the API refused or failed or a check failed (`failed`), 2 the command was mistyped. */
 export async function runApiCommand(name: string, argv: readonly string[]): Promise<number> {
-  const command = COMMANDS[name];
+  const command = commandNamed(name);
   if (!command) throw new UsageError(`unknown command '${name}'`);
   const { values, positionals } = parseArgs({
     args: [...argv],

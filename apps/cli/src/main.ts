@@ -14,7 +14,7 @@ import {
   roleSchema,
 } from '@federa/auth';
 import { DEFAULT_API, DEFAULT_KEY_FILE, UsageError } from './client';
-import { COMMANDS, runApiCommand } from './commands';
+import { COMMANDS, commandNamed, runApiCommand } from './commands';
 
 const USAGE = `usage:
   federa keygen [--dir .data/dev/keys]                 create a signing key and its JWKS (kept if present)
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
       return await runApiCommand(apiCommand.name, apiCommand.argv);
     } catch (err) {
       if (!(err instanceof UsageError) && !isParseArgsError(err)) throw err;
-      const usage = COMMANDS[apiCommand.name]?.usage ?? '';
+      const usage = commandNamed(apiCommand.name)?.usage ?? '';
       console.error(`federa ${apiCommand.name}: ${err.message}\nusage: federa ${usage}`);
       return 2;
     }
@@ -115,9 +115,9 @@ async function main(argv: string[]): Promise<number> {
 /** Two-word commands (`sites list`) first, so a group and its verb read like one command. */
 function resolveApiCommand(first: string, rest: string[]): { name: string; argv: string[] } | undefined {
   const [second, ...tail] = rest;
-  if (second !== undefined && COMMANDS[`${first} ${second}`])
+  if (second !== undefined && commandNamed(`${first} ${second}`))
     return { name: `${first} ${second}`, argv: tail };
-  if (COMMANDS[first]) return { name: first, argv: rest };
+  if (commandNamed(first)) return { name: first, argv: rest };
   return undefined;
 }
 

@@ -162,7 +162,7 @@ export const topologySchema = z
         continue;
       }
       for (const m of s.models) {
-        if (!op.rateCard[m.id] && !t.rateCards.some((c) => c.operator === op.id && c.model === m.id)) {
+        if (!Object.hasOwn(op.rateCard, m.id) && !t.rateCards.some((c) => c.operator === op.id && c.model === m.id)) {
           ctx.addIssue({
             code: 'custom',
             message: `site '${s.id}' serves '${m.id}' but '${op.id}' has no price for it`,
@@ -209,7 +209,8 @@ export interface EffectivePolicy {
 }
 
 export function effectivePolicy(policy: RoutingPolicy, tenantId: string): EffectivePolicy {
-  const o = policy.tenantOverrides[tenantId];
+  // own keys only: a tenant id such as 'constructor' must not find Object.prototype's members
+  const o = Object.hasOwn(policy.tenantOverrides, tenantId) ? policy.tenantOverrides[tenantId] : undefined;
   return {
     version: policy.version,
     weights: o?.weights ?? policy.weights,
