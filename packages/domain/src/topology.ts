@@ -162,7 +162,10 @@ export const topologySchema = z
         continue;
       }
       for (const m of s.models) {
-        if (!Object.hasOwn(op.rateCard, m.id) && !t.rateCards.some((c) => c.operator === op.id && c.model === m.id)) {
+        if (
+          !Object.hasOwn(op.rateCard, m.id) &&
+          !t.rateCards.some((c) => c.operator === op.id && c.model === m.id)
+        ) {
           ctx.addIssue({
             code: 'custom',
             message: `site '${s.id}' serves '${m.id}' but '${op.id}' has no price for it`,
