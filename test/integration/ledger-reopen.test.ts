@@ -5,9 +5,11 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UsageRecord } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
+import { sampleUsageRecord } from '../support/usage-record';
+
+const record = (t: string, r: string, c: number) => sampleUsageRecord(t, r, c);
 
 const backends: [string, () => Redis | Cluster][] = [
   ['a single Redis', () => new Redis(inject('redisUrl'))],
@@ -68,25 +70,3 @@ describe.each(backends)('re-opening a hold on %s', (_name, connect) => {
     expect(await ledger.usageCount(t)).toBe(1);
   });
 });
-
-function record(tenantId: string, requestId: string, charge: number): UsageRecord {
-  return {
-    requestId,
-    tenantId,
-    homeOperator: 'op',
-    servingOperator: 'op',
-    siteId: 's',
-    jurisdiction: 'FR',
-    model: 'm',
-    inputTokens: 1,
-    outputTokens: 1,
-    currency: 'EUR',
-    retailCharge: charge,
-    wholesaleCharge: 0,
-    policyVersion: 1,
-    startedAt: new Date(0).toISOString(),
-    completedAt: new Date(0).toISOString(),
-    failedAttempts: 0,
-    flags: [],
-  };
-}

@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UsageRecord } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import { redisServerPath } from '../../scripts/bootstrap.mjs';
 import { PROFILES, ROOT, ensureRedis, type Profile, type RunningService } from '../../scripts/infra';
 import { ensureRedisCredentials } from '../../scripts/redis-auth';
 import { secretsDir } from '../../scripts/secrets';
+import { sampleUsageRecord } from '../support/usage-record';
+
+const usage = (t: string, r: string, c: number) => sampleUsageRecord(t, r, c, new Date());
 
 const profile: Profile = {
   ...PROFILES.test,
@@ -28,29 +30,6 @@ function client(url: string): Redis {
   const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false });
   c.on('error', () => undefined);
   return c;
-}
-
-function usage(tenantId: string, requestId: string, charge: number): UsageRecord {
-  const at = new Date().toISOString();
-  return {
-    requestId,
-    tenantId,
-    homeOperator: 'op',
-    servingOperator: 'op',
-    siteId: 's',
-    jurisdiction: 'FR',
-    model: 'm',
-    inputTokens: 1,
-    outputTokens: 1,
-    currency: 'EUR',
-    retailCharge: charge,
-    wholesaleCharge: 0,
-    policyVersion: 1,
-    startedAt: at,
-    completedAt: at,
-    failedAttempts: 0,
-    flags: [],
-  };
 }
 
 describe('Redis started by the scripts', () => {
