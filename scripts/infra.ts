@@ -5,6 +5,7 @@
  * stop. Pid files let `infra:down` stop servers that `infra:up` left in the background.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -44,10 +45,30 @@ async function temporalReady(address: string): Promise<boolean> {
   }
 }
 
+/** Something accepts TCP connections on the port (a server, possibly still starting or busy). */
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.setTimeout(2000, () => done(false));
+  });
+}
+
 export async function ensureTemporal(profile: Profile, opts: StartOptions = {}): Promise<RunningService> {
   const address = `127.0.0.1:${profile.temporalPort}`;
   const noop = { name: 'temporal', address, owned: false, stop: () => Promise.resolve() };
   if (await temporalReady(address)) return noop;
+  // A server that holds the port but missed the quick probe (starting, or a loaded machine) is
+  // waited for, not raced by a second one that could only fail with "address already in use".
+  if (await portOpen(profile.temporalPort)) {
+    await waitFor(`the Temporal server already on ${address}`, () => temporalReady(address), 60_000);
+    return noop;
+  }
   const bin = temporalPath();
   if (!bin) throw new Error('the Temporal CLI is not installed: run `node scripts/bootstrap.mjs`');
   const dir = dataDir(profile);
