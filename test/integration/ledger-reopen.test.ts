@@ -3,29 +3,16 @@
  * voided or expired under another attempt is re-opened, through the budget check; the same attempt
  * replays; a posted hold stays posted.
  */
-import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
+import { REDIS_BACKENDS } from '../support/redis-backends';
 import { sampleUsageRecord } from '../support/usage-record';
 
 const record = (t: string, r: string, c: number) => sampleUsageRecord(t, r, c);
 
-const backends: [string, () => Redis | Cluster][] = [
-  ['a single Redis', () => new Redis(inject('redisUrl'))],
-  [
-    'a 3-master Redis Cluster',
-    () =>
-      new Cluster(
-        inject('redisClusterNodes').map((n) => {
-          const [host, port] = n.split(':');
-          return { host: host!, port: Number(port) };
-        }),
-      ),
-  ],
-];
-
-describe.each(backends)('re-opening a hold on %s', (_name, connect) => {
+describe.each(REDIS_BACKENDS)('re-opening a hold on %s', (_name, connect) => {
   let redis: Redis | Cluster;
   let now = Date.UTC(2026, 10, 15, 12);
   let ledger: Ledger;

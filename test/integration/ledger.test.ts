@@ -4,29 +4,16 @@
  * against a plain in-memory reference and checks the invariants after every step.
  */
 import fc from 'fast-check';
-import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, scriptKeys, tenantKeys } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
+import { REDIS_BACKENDS } from '../support/redis-backends';
 import { sampleUsageRecord } from '../support/usage-record';
 
 const record = (t: string, r: string, c: number) => sampleUsageRecord(t, r, c);
 
-const backends: [string, () => Redis | Cluster][] = [
-  ['a single Redis', () => new Redis(inject('redisUrl'))],
-  [
-    'a 3-master Redis Cluster',
-    () =>
-      new Cluster(
-        inject('redisClusterNodes').map((n) => {
-          const [host, port] = n.split(':');
-          return { host: host!, port: Number(port) };
-        }),
-      ),
-  ],
-];
-
-describe.each(backends)('ledger on %s', (_name, connect) => {
+describe.each(REDIS_BACKENDS)('ledger on %s', (_name, connect) => {
   let redis: Redis | Cluster;
   // 2026-11-30T23:59:00Z: close to a month boundary, so period tests can cross it
   let now = Date.UTC(2026, 10, 30, 23, 59);
