@@ -109,6 +109,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     requestLimits: {
       maxPromptChars: e.FEDERA_API_MAX_PROMPT_CHARS,
       countDeadlineMs: e.FEDERA_API_COUNT_DEADLINE_MS,
+      requestIdWindowMs: e.FEDERA_HOLD_REPLAY_WINDOW_MS,
     },
     serverLimits: {
       headersTimeoutMs: e.FEDERA_API_HEADERS_TIMEOUT_MS,

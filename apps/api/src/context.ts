@@ -59,6 +59,8 @@ export interface RequestLimits {
   readonly maxPromptChars: number;
   /** longest one token count may run on a worker */
   readonly countDeadlineMs: number;
+  /** how long a request id stays bound to its body (the ledger's replay window) */
+  readonly requestIdWindowMs: number;
 }
 
 /** What the procedures see: the deps with the server's defaults filled in. */

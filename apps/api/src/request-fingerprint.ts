@@ -8,9 +8,6 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type CompleteInput } from '@federa/domain';
 
-/** How long a request id stays bound to its body: a week, beyond any retry of a client. */
-export const REQUEST_FINGERPRINT_TTL_MS = 7 * 24 * 3_600_000;
-
 /** SHA-256 (hex) over a canonical form of what decides the answer: model, messages, max_tokens, residency. */
 export function requestFingerprint(input: CompleteInput): string {
   const canonical = JSON.stringify([
@@ -32,10 +29,12 @@ export async function claimRequestId(
   redis: Redis | Cluster,
   tenantId: string,
   input: CompleteInput,
+  /** the replay window (FEDERA_HOLD_REPLAY_WINDOW_MS): the resolved hold is kept as long */
+  ttlMs: number,
 ): Promise<void> {
   const key = fingerprintKey(tenantId, input.requestId);
   const fingerprint = requestFingerprint(input);
-  const set = await redis.set(key, fingerprint, 'PX', REQUEST_FINGERPRINT_TTL_MS, 'NX');
+  const set = await redis.set(key, fingerprint, 'PX', ttlMs, 'NX');
   if (set === 'OK') return;
   const first = await redis.get(key);
   // null: the binding expired between the two calls; the id is free again

@@ -35,6 +35,7 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
   // ~64k tokens of ordinary text; a body may be 1 MiB, but counting that much is not free
   maxPromptChars: 256 * 1024,
   countDeadlineMs: 2_000,
+  requestIdWindowMs: 7 * 24 * 3_600_000,
 };
 
 export interface ApiServer {

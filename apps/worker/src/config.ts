@@ -33,12 +33,6 @@ const env = z.object({
   FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
   FEDERA_SETTLEMENT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
-  /** resolved holds are kept this long (idempotent replays of a request id), then pruned: 7 days */
-  FEDERA_HOLD_REPLAY_WINDOW_MS: z.coerce
-    .number()
-    .int()
-    .min(60_000)
-    .default(7 * 24 * 3600 * 1000),
 });
 
 export interface WorkerConfig {

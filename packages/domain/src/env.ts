@@ -16,6 +16,15 @@ export const federationEnvShape = {
   /** payload keys (dev: one file with every jurisdiction's key); absent = clear payloads only */
   FEDERA_PAYLOAD_KEYS_FILE: z.string().default('.data/dev/keys/payload-keys.json'),
   FEDERA_BILLING_PERIOD: z.enum(['month', 'day', 'hour']).default('month'),
+  /**
+   * how long a request id is remembered: its resolved hold (idempotent replays, then pruned by the
+   * worker's sweep) and the fingerprint of its body at the API (IDEMPOTENCY_KEY_REUSED): 7 days
+   */
+  FEDERA_HOLD_REPLAY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(7 * 24 * 3600 * 1000),
   /** settled usage is archived here (gzip'd NDJSON) and trimmed from Redis; '' = never archive */
   FEDERA_USAGE_ARCHIVE_DIR: z.string().default('.data/dev/usage-archive'),
   /** how long a settled period's usage stays live in Redis after it closed */

@@ -37,7 +37,7 @@ export const inferenceRouter = router({
       );
     }
     // the id is bound to this body only once the body is known to be acceptable
-    await claimRequestId(deps.ledger.redis, tenant.id, input);
+    await claimRequestId(deps.ledger.redis, tenant.id, input, deps.requestLimits.requestIdWindowMs);
     const payload = await sealPayload(deps, ctx.topology, allowed, input);
     const ticket = { tenantId: tenant.id, bytes: queuedBytes(chars, payload), signal };
     const result = await deps.admission
