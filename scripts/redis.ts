@@ -75,6 +75,26 @@ async function redisAnswer(port: number, user?: RedisUser): Promise<RedisAnswer>
 }
 
 /**
+ * How every Redis that holds a ledger stores it, single node or cluster node alike: the ledger's
+ * durability rests on the append-only file, and it must never lose keys to eviction (when full,
+ * Redis refuses writes instead).
+ */
+function ledgerStorageArgs(profile: Profile): string[] {
+  return [
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory',
+    profile.redisMaxMemory,
+    '--maxmemory-policy',
+    'noeviction',
+  ];
+}
+
+/**
  * Redis for `profile`, with ACL users (see redis-auth.ts): the returned address carries the
  * services' user and password. A Redis already on the port is reused when it accepts that user; one
  * that accepts anonymous commands (started without ACLs, e.g. before this existed) is reused as is,
@@ -136,18 +156,7 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
       // users and password hashes (never passwords on the command line, where `ps` shows them)
       '--aclfile',
       writeAclFile(profile.name, creds),
-      // the ledger's durability rests on the append-only file
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '',
-      // a ledger must never lose keys to eviction: when full, refuse writes instead
-      '--maxmemory',
-      profile.redisMaxMemory,
-      '--maxmemory-policy',
-      'noeviction',
+      ...ledgerStorageArgs(profile),
       '--daemonize',
       'no',
     ],
@@ -218,10 +227,7 @@ export async function ensureRedisCluster(
         'nodes.conf',
         '--cluster-node-timeout',
         '5000',
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
+        ...ledgerStorageArgs(profile),
       ],
       logFile,
       pidFile,
