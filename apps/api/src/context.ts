@@ -15,6 +15,8 @@ import type { Observations, SiteHealth } from '@federa/workflows';
 import type { ChatMessageLike } from '@federa/tokenizer';
 import type { Admission } from './admission';
 import type { AuditLog } from './audit';
+import { authenticate } from './authenticate';
+import type { DataPlane } from './dataplane/types';
 import type { ServerLimits } from './server';
 
 export interface ApiDeps {
@@ -30,6 +32,8 @@ export interface ApiDeps {
   /** back-pressure on request workflows */
   readonly admission: Admission;
   readonly audit: AuditLog;
+  /** prompts and completions over HTTP streams (absent: the /v1 surface answers 503) */
+  readonly dataPlane?: DataPlane | undefined;
   /** token counting off the event loop (default: a worker pool the server owns) */
   readonly tokenCounter?: TokenCounter;
   readonly requestLimits?: Partial<RequestLimits>;
@@ -92,25 +96,8 @@ export function createHttpContextFactory(deps: ServedDeps) {
     const setHeader = (name: string, value: string) => {
       if (!res.headersSent) res.setHeader(name, value);
     };
-    const header = req.headers.authorization;
-    if (!header)
-      return createContextInner(
-        deps,
-        null,
-        new FederaError('UNAUTHENTICATED', 'missing Authorization header'),
-        setHeader,
-      );
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    if (!match?.[1]) {
-      return createContextInner(
-        deps,
-        null,
-        new FederaError('UNAUTHENTICATED', 'Authorization must be "Bearer <jwt>"'),
-        setHeader,
-      );
-    }
     try {
-      return createContextInner(deps, await deps.verify(match[1]), null, setHeader);
+      return createContextInner(deps, await authenticate(deps, req.headers.authorization), null, setHeader);
     } catch (err) {
       const authError =
         err instanceof FederaError ? err : new FederaError('UNAUTHENTICATED', 'invalid token');

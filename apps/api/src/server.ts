@@ -8,6 +8,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { TokenCountPool } from '@federa/tokenizer/pool';
 import { createHttpContextFactory, type ApiDeps, type RequestLimits, type ServedDeps } from './context';
 import { correlationIdOf, isInternal } from './errors';
+import { createOpenAiHandler } from './openai';
 import { appRouter } from './root';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -74,6 +75,7 @@ export async function startApiServer(
         );
     },
   });
+  const openai = createOpenAiHandler(served);
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -91,6 +93,10 @@ export async function startApiServer(
       if (req.url === '/health') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"status":"ok"}');
+        return;
+      }
+      if (req.url?.startsWith('/v1/')) {
+        openai(req, res);
         return;
       }
       if (req.url?.startsWith('/trpc/')) {
