@@ -12,10 +12,13 @@ import { inject } from 'vitest';
 import {
   Admission,
   AuditLog,
+  DEFAULT_REQUEST_LIMITS,
   startApiServer,
+  startDataPlane,
   type AdmissionLimits,
   type ApiServer,
   type RequestLimits,
+  type DataPlane,
   type ServerLimits,
 } from '@federa/api';
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
@@ -32,6 +35,7 @@ import {
   settlePeriod,
 } from '@federa/settlement';
 import { generatePayloadKeys, type PayloadKeys } from '@federa/sealing';
+import { TokenCountPool } from '@federa/tokenizer/pool';
 import { startSiteEmulator, type EmulatorBehaviour, type SiteEmulator } from '@federa/site-emulator';
 import {
   SiteAgents,
@@ -72,6 +76,8 @@ export interface Federation {
   readonly temporal: Client;
   readonly api: ApiServer;
   readonly controlTaskQueue: string;
+  /** the data plane behind the API's /v1 surface */
+  readonly dataPlane: DataPlane;
   readonly signingKey: SigningKey;
   token(role: Role, subject: string, opts?: { expiresIn?: string | number }): Promise<string>;
   call(
@@ -165,6 +171,8 @@ export async function startFederation(
     ...(opts.settlement?.archive ? { archive: opts.settlement.archive } : {}),
   };
   const nativeConnection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  // the shared secret between the API and the site agents' data-plane endpoints
+  const agentToken = randomBytes(24).toString('base64url');
   const workers: Worker[] =
     opts.workers === 'none'
       ? []
@@ -175,6 +183,8 @@ export async function startFederation(
           topology: () => registry.snapshot(),
           controlTaskQueue,
           workflowBundle: { codePath: inject('workflowBundlePath') },
+          // the API's data plane below polls the served-request queue in this process
+          servedWorker: false,
           settlement: {
             store: settlementStore,
             clearingKey: clearingKey.privateJwk,
@@ -196,6 +206,7 @@ export async function startFederation(
           siteMinTokensPerSecond: opts.siteMinTokensPerSecond,
           siteMaxResponseBytes: opts.siteMaxResponseBytes,
           syncIntervalMs: 200,
+          dataPlane: { token: agentToken },
         });
   const stopProbes =
     opts.probeIntervalMs && opts.workers !== 'none'
@@ -217,7 +228,36 @@ export async function startFederation(
     });
   }
   const signingKey = await generateSigningKey(`test-${topology.topology.name}`);
+  const apiPayloadKeys = {
+    jurisdictions: Object.fromEntries(
+      Object.entries(payloadKeys.jurisdictions).map(([c, k]) => [c, k.publicJwk]),
+    ),
+    apiPrivate: payloadKeys.api.privateJwk,
+  };
+  const tokenCounter = new TokenCountPool({
+    size: 2,
+    deadlineMs: opts.requestLimits?.countDeadlineMs ?? DEFAULT_REQUEST_LIMITS.countDeadlineMs,
+    maxQueued: 10_000,
+  });
+  const dataPlane = await startDataPlane({
+    connection: nativeConnection,
+    namespace: 'default',
+    controlTaskQueue,
+    redis,
+    control: {
+      topology: () => registry.snapshot(),
+      ledger,
+      observations: new Observations(redis),
+      health: new SiteHealth(redis),
+    },
+    served: { tokenCounter, payloadKeys: apiPayloadKeys, topology: () => registry.snapshot() },
+    agentToken,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    log: pino({ level: 'silent' }),
+  });
   const api = await startApiServer({
+    dataPlane: dataPlane.dataPlane,
+    tokenCounter,
     temporal,
     ledger,
     topology: () => registry.snapshot(),
@@ -231,12 +271,7 @@ export async function startFederation(
     ...(opts.requestLimits ? { requestLimits: opts.requestLimits } : {}),
     ...(opts.serverLimits ? { serverLimits: opts.serverLimits } : {}),
     audit: new AuditLog(redis),
-    payloadKeys: {
-      jurisdictions: Object.fromEntries(
-        Object.entries(payloadKeys.jurisdictions).map(([c, k]) => [c, k.publicJwk]),
-      ),
-      apiPrivate: payloadKeys.api.privateJwk,
-    },
+    payloadKeys: apiPayloadKeys,
     settlement: {
       store: settlementStore,
       jwks: { keys: [clearingKey.publicJwk] },
@@ -270,6 +305,7 @@ export async function startFederation(
     temporal,
     api,
     controlTaskQueue,
+    dataPlane: dataPlane.dataPlane,
     signingKey,
     token: (role, subject, o) =>
       mintToken({
@@ -310,6 +346,8 @@ export async function startFederation(
           .catch(() => undefined);
       }
       await api.close();
+      await dataPlane.close();
+      await tokenCounter.close();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled([...running, agents?.close()]);
       await nativeConnection.close();

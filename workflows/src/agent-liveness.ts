@@ -7,6 +7,8 @@
 import type { Cluster, Redis } from 'ioredis';
 
 export const AGENTS_KEY = 'federa:agents';
+/** site → the data-plane URL of the agent process that hosts it (the API streams to it) */
+export const AGENT_ENDPOINTS_KEY = 'federa:agent-endpoints';
 /** an agent that has not beaten for this long is gone (a few missed beats, so a busy event loop does not flap it) */
 export const AGENT_TTL_MS = 5_000;
 export const AGENT_HEARTBEAT_MS = 1_000;
@@ -58,6 +60,25 @@ export class AgentLiveness {
   /** An agent stopped on purpose: its site stops being routed to at once, not after the TTL. */
   async forget(siteIds: readonly string[]): Promise<void> {
     if (siteIds.length > 0) await this.redis.zrem(AGENTS_KEY, ...siteIds);
+  }
+
+  /** Where these sites' agent takes data-plane requests. */
+  async publishEndpoint(siteIds: readonly string[], url: string): Promise<void> {
+    if (siteIds.length > 0) await this.redis.hset(AGENT_ENDPOINTS_KEY, ...siteIds.flatMap((id) => [id, url]));
+  }
+
+  /** Stop advertising these sites, unless another process advertises them by now. */
+  async withdrawEndpoint(siteIds: readonly string[], url: string): Promise<void> {
+    const current = siteIds.length ? await this.redis.hmget(AGENT_ENDPOINTS_KEY, ...siteIds) : [];
+    const mine = siteIds.filter((_, i) => current[i] === url);
+    if (mine.length > 0) await this.redis.hdel(AGENT_ENDPOINTS_KEY, ...mine);
+  }
+
+  /** The data-plane URL of each site's agent (absent: none advertised). */
+  async endpoints(siteIds: readonly string[]): Promise<Map<string, string>> {
+    if (siteIds.length === 0) return new Map();
+    const urls = await this.redis.hmget(AGENT_ENDPOINTS_KEY, ...siteIds);
+    return new Map(siteIds.flatMap((id, i) => (urls[i] ? [[id, urls[i]] as [string, string]] : [])));
   }
 
   /** The sites among `siteIds` that have no live agent. */

@@ -131,6 +131,7 @@ export function createControlActivities(deps: ControlDeps) {
         ...(input.failedAttempts > 0 ? ['FAILOVER'] : []),
         ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
         ...metered.flags,
+        ...(input.extraFlags ?? []),
       ],
       ...(metered.siteReported ? { siteReported: metered.siteReported } : {}),
     };

@@ -11,6 +11,11 @@ export * from './site.activities';
 export * from './site-http';
 export * from './task-queues';
 export * from './types';
+export * from './served/agent-protocol';
+export * from './served/handoff';
+export * from './served/served.activities';
+export * from './served/types';
+export * from './served/signals';
 
 export * from './settlement.activities';
 export type { SettlementRunInput } from './settlement.workflow';

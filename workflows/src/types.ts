@@ -44,6 +44,8 @@ export interface ReserveHoldInput {
   readonly ttlMs: number;
   /** the workflow run: a hold voided or expired under another run is re-opened (absent in old histories) */
   readonly attempt?: string | undefined;
+  /** the API key the request came with: its own limits apply in the same reserve */
+  readonly apiKeyId?: string | undefined;
 }
 
 export interface HoldSummary {
@@ -99,6 +101,8 @@ export interface ReconcileInput {
   readonly edgeInputTokens: number;
   /** the request's max_tokens: billed output never exceeds it */
   readonly maxTokens: number;
+  /** flags the caller already knows (e.g. CLIENT_DISCONNECT from the site agent's report) */
+  readonly extraFlags?: readonly string[] | undefined;
 }
 
 export interface ReconcileResult {

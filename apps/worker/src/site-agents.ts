@@ -5,6 +5,7 @@
  * agent whose endpoint or jurisdiction changed (both are fixed for an agent's lifetime). Every
  * running agent beats in Redis about once a second; routing skips sites without a live agent.
  */
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Cluster, Redis } from 'ioredis';
 import type { Site, TopologyIndex } from '@federa/domain';
@@ -18,6 +19,8 @@ import {
   siteTaskQueue,
 } from '@federa/workflows';
 import { isAssigned, type AgentAssignment } from './agent-assignment';
+import { UsageReporter } from './agent/reporter';
+import { startAgentServer, type AgentServer, type HostedSite } from './agent/server';
 
 export interface SiteAgentsOptions {
   readonly connection: NativeConnection;
@@ -35,9 +38,20 @@ export interface SiteAgentsOptions {
   /** how often the registry is checked for added, removed or changed sites */
   readonly syncIntervalMs?: number;
   readonly onError?: (err: unknown, siteId?: string) => void;
+  /**
+   * the data plane: an HTTP endpoint the API streams requests through (issue 9's split plane);
+   * absent, the agents serve only the Temporal-dispatched path
+   */
+  readonly dataPlane?: {
+    /** the bearer token the API presents */
+    readonly token: string;
+    readonly host?: string;
+    readonly port?: number;
+  };
 }
 
 interface RunningAgent {
+  readonly site: Site;
   readonly worker: Worker;
   readonly running: Promise<void>;
   /** what the agent was built with; a change means a restart */
@@ -54,6 +68,7 @@ export class SiteAgents {
   private timers: NodeJS.Timeout[] = [];
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
+  private server: AgentServer | undefined;
 
   private constructor(private readonly opts: SiteAgentsOptions) {
     this.liveness = new AgentLiveness(opts.redis);
@@ -64,6 +79,19 @@ export class SiteAgents {
   /** Start the agents assigned now, then follow the registry until `close`. */
   static async start(opts: SiteAgentsOptions): Promise<SiteAgents> {
     const agents = new SiteAgents(opts);
+    if (opts.dataPlane) {
+      agents.server = await startAgentServer({
+        hosted: (siteId) => agents.hostedSite(siteId),
+        token: opts.dataPlane.token,
+        reporter: new UsageReporter(
+          new Client({ connection: opts.connection, namespace: opts.namespace }),
+          (err) => opts.onError?.(err),
+        ),
+        ...(opts.dataPlane.host ? { host: opts.dataPlane.host } : {}),
+        ...(opts.dataPlane.port ? { port: opts.dataPlane.port } : {}),
+        onError: (err) => opts.onError?.(err),
+      });
+    }
     await agents.sync();
     const syncMs = opts.syncIntervalMs ?? 1_000;
     agents.timers = [
@@ -79,6 +107,23 @@ export class SiteAgents {
     return [...this.agents.keys()].sort();
   }
 
+  /** the data-plane URL of this process's agents, if they serve the data plane */
+  get dataPlaneUrl(): string | undefined {
+    return this.server?.url;
+  }
+
+  private hostedSite(siteId: string): HostedSite | undefined {
+    const agent = this.agents.get(siteId);
+    if (!agent || agent.worker.getState() !== 'RUNNING') return undefined;
+    const key = this.opts.payloadKeys?.jurisdictions[agent.site.jurisdiction];
+    return {
+      siteId,
+      jurisdiction: agent.site.jurisdiction,
+      endpoint: agent.site.endpoint,
+      ...(key ? { openingKey: key.privateJwk } : {}),
+    };
+  }
+
   /** Reconcile the running agents with the registry (never two reconciliations at once). */
   sync(): Promise<void> {
     // a failed round (e.g. Redis unreachable) must not stop the next ones
@@ -92,6 +137,7 @@ export class SiteAgents {
     for (const t of this.timers) clearInterval(t);
     await this.syncing.catch(() => undefined);
     await Promise.all([...this.agents.keys()].map((id) => this.stop(id)));
+    await this.server?.close();
   }
 
   private async reconcile(): Promise<void> {
@@ -148,7 +194,8 @@ export class SiteAgents {
       maxConcurrentActivityTaskExecutions: 500,
     });
     const running = worker.run().catch((err) => this.opts.onError?.(err, site.id));
-    this.agents.set(site.id, { worker, running, fingerprint: fingerprint(site) });
+    this.agents.set(site.id, { site, worker, running, fingerprint: fingerprint(site) });
+    if (this.server) await this.liveness.publishEndpoint([site.id], this.server.url);
     await this.liveness.beat([site.id]);
   }
 
@@ -158,6 +205,10 @@ export class SiteAgents {
     this.agents.delete(siteId);
     // out of routing first, so no new work is sent to a queue nobody will poll
     await this.liveness.forget([siteId]).catch((err) => this.opts.onError?.(err, siteId));
+    if (this.server)
+      await this.liveness
+        .withdrawEndpoint([siteId], this.server.url)
+        .catch((err) => this.opts.onError?.(err, siteId));
     if (agent.worker.getState() === 'RUNNING') agent.worker.shutdown();
     await agent.running;
   }
@@ -165,5 +216,8 @@ export class SiteAgents {
   private async beat(): Promise<void> {
     const live = [...this.agents].filter(([, a]) => a.worker.getState() === 'RUNNING').map(([id]) => id);
     await this.liveness.beat(live);
+    // re-advertised with each beat: another process that took a site over and let go of it must not
+    // leave the site without an address
+    if (this.server) await this.liveness.publishEndpoint(live, this.server.url);
   }
 }

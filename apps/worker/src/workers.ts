@@ -4,7 +4,12 @@
  * Clients are built once by the caller and passed in; tests pass the same real ones.
  */
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  Worker,
+  bundleWorkflowCode,
+  type NativeConnection,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import type { Cluster, Redis } from 'ioredis';
 import type { TopologyIndex } from '@federa/domain';
 import type { JWK } from 'jose';
@@ -17,7 +22,9 @@ import {
   probeSite,
   WORKFLOWS_URL,
   createControlActivities,
+  createServedActivities,
   createSettlementActivities,
+  servedTaskQueue,
   settlementScheduleId,
 } from '@federa/workflows';
 
@@ -31,6 +38,11 @@ export interface FederaWorkersOptions {
   readonly workflowBundle?: WorkflowBundleOption;
   /** the ledger the control activities post to (built by the caller, e.g. with its billing period) */
   readonly ledger?: Ledger;
+  /**
+   * also poll the served-request queue (default true); false where an API's data plane in the same
+   * process polls it already (one worker per queue and process)
+   */
+  readonly servedWorker?: boolean;
   /** settlement activities on the control worker (omit to run no settlement here) */
   readonly settlement?: {
     readonly store: SettlementStore;
@@ -41,15 +53,29 @@ export interface FederaWorkersOptions {
 
 export const WORKFLOWS_PATH = fileURLToPath(WORKFLOWS_URL);
 
+/** webpack's progress lines are noise in a worker's log; its errors are not */
+const quietBundler = {
+  info() {},
+  warn() {},
+  debug() {},
+  trace() {},
+  log() {},
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};
+
 export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<Worker[]> {
   const ledger = opts.ledger ?? new Ledger(opts.redis);
   const observations = new Observations(opts.redis);
   const health = new SiteHealth(opts.redis);
+  // bundled once for both workers (webpack is the slow part of a worker's start)
+  const workflows =
+    opts.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler }));
   const control = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.controlTaskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: workflows,
     activities: {
       ...createControlActivities({ topology: opts.topology, ledger, observations, health }),
       ...(opts.settlement
@@ -59,8 +85,20 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
   });
+  // Served (data-plane) requests start on the API's own control worker; this one finishes those of an
+  // API process that died (their usage reports still arrive from the site agents).
+  if (opts.servedWorker === false) return [control];
+  const served = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: servedTaskQueue(opts.controlTaskQueue),
+    workflowBundle: workflows,
+    activities: createServedActivities({ topology: opts.topology, ledger, observations, health }),
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentLocalActivityExecutions: 200,
+  });
 
-  return [control];
+  return [control, served];
 }
 
 /** Run workers until one fails or all are shut down. */

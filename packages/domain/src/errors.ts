@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   HOLD_ALREADY_RESOLVED: { http: 409, retryable: false },
   /** a request id sent again with a different body (model, messages, max_tokens, residency) */
   IDEMPOTENCY_KEY_REUSED: { http: 409, retryable: false },
+  /** a streamed request id sent again while it is being served (a stream cannot be joined) */
+  REQUEST_IN_PROGRESS: { http: 409, retryable: false },
+  /** a streamed request id sent again after it was served (its completion is not kept anywhere) */
+  REQUEST_ALREADY_SERVED: { http: 409, retryable: false },
   NOT_FOUND: { http: 404, retryable: false },
   SIGNATURE_INVALID: { http: 422, retryable: false },
   STATEMENT_STATE: { http: 409, retryable: false },

@@ -1,19 +1,13 @@
-import { openCompact, sealFor } from '@federa/sealing';
+import { openCompact } from '@federa/sealing';
 import { chatChars } from '@federa/tokenizer';
-import { TokenCountBusyError, TokenCountTimeoutError } from '@federa/tokenizer/pool';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TRPCError } from '@trpc/server';
-import {
-  FederaError,
-  completeInputSchema,
-  effectiveResidency,
-  type CompleteInput,
-  type TopologyIndex,
-} from '@federa/domain';
+import { FederaError, completeInputSchema, effectiveResidency, type CompleteInput } from '@federa/domain';
 import { requestWorkflowId, type RequestWorkflowInput, type RequestWorkflowResult } from '@federa/workflows';
 import { ClientGoneError } from '../admission';
-import type { ApiDeps, ServedDeps } from '../context';
+import type { ApiDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
+import { sealPayload, type SealedPayload as Payload } from '../dataplane/payload';
 import { claimRequestId } from '../request-fingerprint';
 import { router, tenantProcedure } from '../trpc';
 
@@ -38,7 +32,7 @@ export const inferenceRouter = router({
     }
     // the id is bound to this body only once the body is known to be acceptable
     await claimRequestId(deps.ledger.redis, tenant.id, input, deps.requestLimits.requestIdWindowMs);
-    const payload = await sealPayload(deps, ctx.topology, allowed, input);
+    const payload = await sealPayload(deps, ctx.topology, allowed, input.messages);
     const ticket = { tenantId: tenant.id, bytes: queuedBytes(chars, payload), signal };
     const result = await deps.admission
       .run(ticket, () => runUnlessClientLeaves(deps, tenant.id, input, payload, signal))
@@ -65,8 +59,6 @@ export const inferenceRouter = router({
     };
   }),
 });
-
-type Payload = Pick<RequestWorkflowInput, 'messages' | 'sealedMessages' | 'inputTokens'>;
 
 /** What a waiting request holds in memory: its prompt (UTF-16) and its sealed copy. */
 function queuedBytes(chars: number, payload: Payload): number {
@@ -97,44 +89,6 @@ async function runUnlessClientLeaves(
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
-}
-
-/** Counts on the worker pool; a count that overruns its deadline is refused, not waited for. */
-async function countTokens(deps: ServedDeps, input: CompleteInput): Promise<number> {
-  try {
-    return await deps.tokenCounter.count(input.messages);
-  } catch (err) {
-    if (err instanceof TokenCountTimeoutError)
-      throw new FederaError('PROMPT_TOO_LARGE', 'the prompt could not be counted in time; shorten it');
-    if (err instanceof TokenCountBusyError)
-      throw new FederaError('OVERLOADED', 'the federation is at capacity; retry shortly', {
-        retryAfterMs: 1000,
-      });
-    throw err;
-  }
-}
-
-/**
- * Seal the messages to the jurisdictions the request may be served in (those with sites), and count
- * their tokens here, so neither the workflow history nor the control plane ever holds the prompt.
- */
-async function sealPayload(
-  deps: ServedDeps,
-  topology: TopologyIndex,
-  allowed: ReadonlySet<string>,
-  input: CompleteInput,
-): Promise<Payload> {
-  if (!deps.payloadKeys) return { messages: input.messages };
-  const keys = deps.payloadKeys;
-  const countries = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
-    .filter((c) => allowed.has(c))
-    .sort();
-  const recipients = countries.flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
-  const [sealedMessages, inputTokens] = await Promise.all([
-    sealFor(JSON.stringify(input.messages), recipients),
-    countTokens(deps, input),
-  ]);
-  return { sealedMessages, inputTokens };
 }
 
 async function runRequest(

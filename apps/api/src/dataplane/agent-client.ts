@@ -1,0 +1,74 @@
+/**
+ * The API's side of the agent protocol (apps/worker/src/agent/protocol.ts): post one attempt to a
+ * site agent, and read its NDJSON frames. A refusal before the first byte comes back as an
+ * AgentRefusedError, so the caller can fail over; after it, frames until the end frame.
+ */
+import {
+  AGENT_CHAT_PATH,
+  type AgentChatRequest,
+  type AgentFrame,
+  type AgentRefusal,
+} from '@federa/workflows';
+
+export class AgentRefusedError extends Error {
+  constructor(readonly refusal: AgentRefusal) {
+    super(refusal.message);
+  }
+}
+
+/** Open an attempt; resolves once the agent has the site's first token (HTTP 200). */
+export async function openAgentChat(
+  agentUrl: string,
+  token: string,
+  body: AgentChatRequest,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<AgentFrame>> {
+  let res: Response;
+  try {
+    res = await fetch(`${agentUrl}${AGENT_CHAT_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (err) {
+    throw new AgentRefusedError({
+      code: 'NO_AGENT',
+      message: `the agent of '${body.siteId}' is unreachable: ${describeCause(err)}`,
+      final: signal.aborted,
+      mayHaveServed: false,
+    });
+  }
+  if (res.status !== 200 || !res.body) {
+    const refusal = (await res.json().catch(() => null)) as AgentRefusal | null;
+    throw new AgentRefusedError(
+      refusal && typeof refusal.code === 'string'
+        ? refusal
+        : {
+            code: 'NO_AGENT',
+            message: `agent answered HTTP ${res.status}`,
+            final: false,
+            mayHaveServed: true,
+          },
+    );
+  }
+  return readFrames(res.body);
+}
+
+async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<AgentFrame> {
+  let buffered = '';
+  for await (const text of body.pipeThrough(new TextDecoderStream())) {
+    buffered += text;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line) yield JSON.parse(line) as AgentFrame;
+    }
+  }
+}
+
+function describeCause(err: unknown): string {
+  const cause = (err as Error).cause;
+  return cause instanceof Error ? cause.message : (err as Error).message;
+}

@@ -1,0 +1,91 @@
+/**
+ * The API's data plane: a control worker inside the API process (so the eagerly started first task
+ * of each request runs here and hands its admission over in memory), and the chat path over the site
+ * agents' HTTP endpoints. `startDataPlane` builds both; `close` stops the worker after the server.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  AgentLiveness,
+  RequestHandoff,
+  WORKFLOWS_URL,
+  createControlActivities,
+  createServedActivities,
+  servedTaskQueue,
+  type ControlDeps,
+  type ServedHandoff,
+} from '@federa/workflows';
+import { FederaError } from '@federa/domain';
+import type { ServedDeps } from '../context';
+import { serveChat } from './serve-chat';
+import type { DataPlane } from './types';
+
+export interface DataPlaneOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly controlTaskQueue: string;
+  readonly redis: Redis | Cluster;
+  readonly control: ControlDeps;
+  readonly served: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys' | 'topology'>;
+  /** the bearer token the site agents expect */
+  readonly agentToken: string;
+  /** output tokens granted when a request sets no max_tokens */
+  readonly defaultMaxTokens?: number;
+  /** a pre-built workflow bundle (tests); otherwise bundled from source at start */
+  readonly workflowBundle?: WorkflowBundleOption;
+  readonly log: Logger;
+}
+
+export interface RunningDataPlane {
+  readonly dataPlane: DataPlane;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_TOKENS = 4_096;
+
+export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
+  const handoff: ServedHandoff = new RequestHandoff();
+  const taskQueue = servedTaskQueue(opts.controlTaskQueue);
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue,
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath: fileURLToPath(WORKFLOWS_URL) }),
+    activities: {
+      ...createControlActivities(opts.control),
+      ...createServedActivities({ ...opts.control, handoff }),
+    },
+    maxConcurrentWorkflowTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 400,
+  });
+  const running = worker
+    .run()
+    .catch((err: unknown) => opts.log.error({ err }, 'data-plane control worker failed'));
+  const deps = {
+    served: opts.served,
+    // eager start needs the client on the very connection the worker polls with
+    client: new Client({ connection: opts.connection, namespace: opts.namespace }),
+    handoff,
+    controlTaskQueue: taskQueue,
+    agents: new AgentLiveness(opts.redis),
+    agentToken: opts.agentToken,
+    defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+    log: opts.log,
+  };
+  return {
+    dataPlane: {
+      serveChat: (req) => serveChat(deps, req),
+      serveEmbeddings: () =>
+        Promise.reject(new FederaError('NOT_FOUND', 'embeddings are not served by this data plane yet')),
+    },
+    async close() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}

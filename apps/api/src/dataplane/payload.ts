@@ -1,0 +1,55 @@
+/**
+ * What the API does with a prompt before anything else sees it: count its tokens (off the event loop,
+ * with a deadline) and seal it to the keys of the jurisdictions the request may be served in, so
+ * only a site agent there can open it. Neither the workflow nor the control plane ever holds it.
+ */
+import type { GeneralJWE } from 'jose';
+import { FederaError, type ChatMessage, type TopologyIndex } from '@federa/domain';
+import { sealFor } from '@federa/sealing';
+import { TokenCountBusyError, TokenCountTimeoutError } from '@federa/tokenizer/pool';
+import type { ServedDeps } from '../context';
+
+export interface SealedPayload {
+  /** clear messages only where payload sealing is off */
+  readonly messages?: readonly ChatMessage[] | undefined;
+  readonly sealedMessages?: GeneralJWE | undefined;
+  readonly inputTokens: number;
+}
+
+/** Counts on the worker pool; a count that overruns its deadline is refused, not waited for. */
+export async function countTokens(
+  deps: Pick<ServedDeps, 'tokenCounter'>,
+  messages: readonly ChatMessage[],
+): Promise<number> {
+  try {
+    return await deps.tokenCounter.count(messages);
+  } catch (err) {
+    if (err instanceof TokenCountTimeoutError)
+      throw new FederaError('PROMPT_TOO_LARGE', 'the prompt could not be counted in time; shorten it');
+    if (err instanceof TokenCountBusyError)
+      throw new FederaError('OVERLOADED', 'the federation is at capacity; retry shortly', {
+        retryAfterMs: 1000,
+      });
+    throw err;
+  }
+}
+
+/** Seal the messages to the allowed jurisdictions that have sites, and count their tokens. */
+export async function sealPayload(
+  deps: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys'>,
+  topology: TopologyIndex,
+  allowed: ReadonlySet<string>,
+  messages: readonly ChatMessage[],
+): Promise<SealedPayload> {
+  if (!deps.payloadKeys) return { messages, inputTokens: await countTokens(deps, messages) };
+  const keys = deps.payloadKeys;
+  const countries = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
+    .filter((c) => allowed.has(c))
+    .sort();
+  const recipients = countries.flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
+  const [sealedMessages, inputTokens] = await Promise.all([
+    sealFor(JSON.stringify(messages), recipients),
+    countTokens(deps, messages),
+  ]);
+  return { sealedMessages, inputTokens };
+}

@@ -1,0 +1,249 @@
+/**
+ * The data plane's chat path: admit through the control plane (one eager workflow start, answered
+ * in process), then stream from the chosen site's agent, failing over to the next site only before
+ * the first byte. The usage record comes after the last token.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { FederaError, effectiveResidency } from '@federa/domain';
+import {
+  SERVED_WORKFLOW_TYPE,
+  dispatchAbandonedSignal,
+  requestWorkflowId,
+  type AgentFrame,
+  type AgentLiveness,
+  type AttemptSummary,
+  type ReconcileResult,
+  type ServedHandoff,
+  type ServedRequestInput,
+  type ServedRequestResult,
+} from '@federa/workflows';
+import type { Logger } from 'pino';
+import type { ServedDeps } from '../context';
+import { domainErrorOfWorkflow } from '../errors';
+import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
+import { AgentRefusedError, openAgentChat } from './agent-client';
+import { sealPayload } from './payload';
+import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
+
+export interface ChatPathDeps {
+  readonly served: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys' | 'topology'>;
+  /** a client on the same connection as the in-process control worker (eager start needs both) */
+  readonly client: Client;
+  readonly handoff: ServedHandoff;
+  readonly controlTaskQueue: string;
+  readonly agents: AgentLiveness;
+  readonly agentToken: string;
+  /** output tokens granted when the client sets no max_tokens */
+  readonly defaultMaxTokens: number;
+  readonly log: Logger;
+}
+
+type Settled = Pick<ReconcileResult, 'recordId' | 'usage' | 'retailCharge' | 'currency' | 'flags'>;
+
+export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Promise<ChatStream> {
+  const topology = await deps.served.topology();
+  const tenant = topology.tenant(req.tenantId);
+  // refused here, before any workflow exists: nothing changes on a refusal
+  const allowed = effectiveResidency(tenant.residency, req.residency, topology.groups);
+  const payload = await sealPayload(deps.served, topology, allowed, req.messages);
+  const input: ServedRequestInput = {
+    tenantId: req.tenantId,
+    requestId: req.requestId,
+    model: req.model,
+    kind: 'chat',
+    inputTokens: payload.inputTokens,
+    maxTokens: req.maxTokens ?? deps.defaultMaxTokens,
+    residency: req.residency,
+    ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
+  };
+  const workflowId = requestWorkflowId(req.tenantId, req.requestId);
+  const waiter = deps.handoff.expect(workflowId);
+  try {
+    const handle = await start(deps, workflowId, input);
+    const admitted = await awaitAdmission(handle, waiter, 30_000);
+    const attempts: AttemptSummary[] = [];
+    for (const target of admitted.route.slice(0, admitted.maxAttempts)) {
+      if (req.signal.aborted) break;
+      const url = (await deps.agents.endpoints([target.siteId])).get(target.siteId);
+      if (!url) {
+        attempts.push({
+          ...failed(target),
+          error: 'NO_AGENT: no agent advertises this site',
+          mayHaveServed: false,
+        });
+        continue;
+      }
+      try {
+        const frames = await openAgentChat(
+          url,
+          deps.agentToken,
+          {
+            siteId: target.siteId,
+            workflowId,
+            tenantId: req.tenantId,
+            requestId: req.requestId,
+            model: req.model,
+            ...(payload.sealedMessages
+              ? { sealedMessages: payload.sealedMessages }
+              : { messages: payload.messages }),
+            grantTokens: admitted.grantTokens,
+            allowedJurisdictions: admitted.allowedJurisdictions,
+            sampling: samplingOf(req),
+            failedAttempts: attempts,
+            timeoutMs: admitted.dispatchTimeoutMs,
+          },
+          req.signal,
+        );
+        const admission: Admission = {
+          requestId: req.requestId,
+          siteId: target.siteId,
+          operatorId: target.operatorId,
+          jurisdiction: target.jurisdiction,
+          policyVersion: admitted.policyVersion,
+        };
+        return streamOf(deps, handle, waiter, admission, frames);
+      } catch (err) {
+        if (!(err instanceof AgentRefusedError)) throw err;
+        attempts.push({
+          ...failed(target),
+          error: `${err.refusal.code}: ${err.refusal.message}`,
+          mayHaveServed: err.refusal.mayHaveServed,
+        });
+        if (err.refusal.final) {
+          await abandon(handle, err.refusal.code, err.refusal.message, attempts, deps.log);
+          throw new FederaError(
+            err.refusal.code === 'RESIDENCY_VIOLATION' ? 'RESIDENCY_VIOLATION' : 'SITE_REJECTED',
+            err.refusal.message,
+          );
+        }
+      }
+    }
+    const message = req.signal.aborted
+      ? 'the client left before any site answered'
+      : `every eligible site failed: ${attempts.map((a) => `${a.siteId} (${a.error})`).join('; ')}`;
+    await abandon(handle, 'ALL_SITES_FAILED', message, attempts, deps.log);
+    throw new FederaError('ALL_SITES_FAILED', message, { attempts });
+  } catch (err) {
+    deps.handoff.forget(workflowId);
+    throw err;
+  }
+}
+
+const failed = (t: { siteId: string; jurisdiction: string }): AttemptSummary => ({
+  siteId: t.siteId,
+  jurisdiction: t.jurisdiction,
+  outcome: 'failed',
+});
+
+function samplingOf(req: ChatServeRequest): Record<string, unknown> {
+  const { temperature, top_p, stop, seed, user } = req.sampling;
+  return Object.fromEntries(
+    Object.entries({ temperature, top_p, stop, seed, user }).filter(([, v]) => v !== undefined),
+  );
+}
+
+async function start(
+  deps: ChatPathDeps,
+  workflowId: string,
+  input: ServedRequestInput,
+): Promise<WorkflowHandle & { eagerlyStarted?: boolean }> {
+  try {
+    return await deps.client.workflow.start(SERVED_WORKFLOW_TYPE, {
+      taskQueue: deps.controlTaskQueue,
+      workflowId,
+      args: [input],
+      // the first task (route + reserve) runs on this process's control worker: no extra round trip
+      requestEagerStart: true,
+      // the stream cannot be joined or replayed: a second start under a live or served id is refused;
+      // a request that failed (nothing charged) runs again, its hold re-opened by the ledger
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const described = await deps.client.workflow.getHandle(workflowId).describe();
+    if (described.status.name === 'RUNNING')
+      throw new FederaError('REQUEST_IN_PROGRESS', `request '${input.requestId}' is being served right now`);
+    throw new FederaError(
+      'REQUEST_ALREADY_SERVED',
+      `request '${input.requestId}' was served already; its usage is in the records (send a new request id for a new completion)`,
+    );
+  }
+}
+
+/** Nothing was served: the workflow voids the hold and fails, so the id may be used again. */
+async function abandon(
+  handle: WorkflowHandle,
+  code: string,
+  message: string,
+  attempts: readonly AttemptSummary[],
+  log: Logger,
+): Promise<void> {
+  await handle
+    .signal(dispatchAbandonedSignal, { code, message, attempts })
+    .catch((err: unknown) => log.warn({ err, workflowId: handle.workflowId }, 'abandoning a request failed'));
+}
+
+function streamOf(
+  deps: ChatPathDeps,
+  handle: WorkflowHandle,
+  waiter: { readonly settled: Promise<ReconcileResult> },
+  admission: Admission,
+  frames: AsyncGenerator<AgentFrame>,
+): ChatStream {
+  let end: { finishReason: string; code?: string | undefined } | undefined;
+  let ended!: () => void;
+  const streamDone = new Promise<void>((r) => (ended = r));
+  async function* deltas(): AsyncGenerator<string> {
+    try {
+      for await (const frame of frames) {
+        if (frame.t === 'delta') yield frame.c;
+        else if (frame.t === 'end') end = { finishReason: frame.report.finishReason, code: frame.code };
+      }
+    } finally {
+      ended();
+    }
+  }
+  const outcome = streamDone.then(async (): Promise<ChatOutcome> => {
+    if (!end) {
+      // the agent went away mid-stream: its workflow bills from the site's meter later
+      throw new FederaError('SITE_UNAVAILABLE', `the agent of '${admission.siteId}' stopped mid-stream`);
+    }
+    const settled = await settlementOf(handle, waiter);
+    return {
+      usage: settled.usage,
+      finishReason: end.finishReason,
+      federa: {
+        charge: settled.retailCharge,
+        currency: settled.currency,
+        site: admission.siteId,
+        jurisdiction: admission.jurisdiction,
+        recordId: settled.recordId,
+        flags: settled.flags,
+        ...(end.code ? { code: end.code } : {}),
+      },
+    };
+  });
+  outcome.catch(() => undefined); // a client that left never reads it
+  return { admission, deltas: deltas(), outcome };
+}
+
+async function settlementOf(
+  handle: WorkflowHandle,
+  waiter: { readonly settled: Promise<ReconcileResult> },
+): Promise<Settled> {
+  const handedOver = await Promise.race([waiter.settled, delay(HANDOFF_DEADLINE_MS).then(() => null)]);
+  if (handedOver) return handedOver;
+  try {
+    const r = (await handle.result()) as ServedRequestResult;
+    return {
+      recordId: r.recordId,
+      usage: r.usage,
+      retailCharge: r.charge.amount,
+      currency: r.charge.currency,
+      flags: r.flags,
+    };
+  } catch (err) {
+    throw domainErrorOfWorkflow(err) ?? err;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A site agent's data-plane endpoint: the API posts a sealed prompt here, the agent (the only holder
+ * of its jurisdiction's key) opens it, streams the completion from its site and relays it back as
+ * NDJSON frames (protocol.ts), then reports the usage to the request's workflow. One server per
+ * agent process serves every site the process hosts.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JWK } from 'jose';
+import { openWith } from '@federa/sealing';
+import { relayChat, RelayRefused } from './chat-relay';
+import {
+  AGENT_CHAT_PATH,
+  type AgentChatRequest,
+  type AgentFrame,
+  type AgentRefusal,
+} from '@federa/workflows';
+import type { UsageReporter } from './reporter';
+
+export interface HostedSite {
+  readonly siteId: string;
+  readonly jurisdiction: string;
+  readonly endpoint: string;
+  /** this jurisdiction's private payload key; absent where sealing is off */
+  readonly openingKey?: JWK | undefined;
+}
+
+export interface AgentServerOptions {
+  /** the site this process hosts an agent for, or undefined */
+  readonly hosted: (siteId: string) => HostedSite | undefined;
+  /** the bearer token the API presents (a shared secret of the federation's own processes) */
+  readonly token: string;
+  readonly reporter: UsageReporter;
+  readonly host?: string;
+  readonly port?: number;
+  /** largest request body (a sealed prompt), bytes */
+  readonly maxBodyBytes?: number;
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface AgentServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+function refuse(res: ServerResponse, status: number, refusal: AgentRefusal): void {
+  const body = JSON.stringify(refusal);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readJson(req, maxBody)) as AgentChatRequest;
+    const site = opts.hosted(body.siteId);
+    if (!site) {
+      return refuse(res, 404, {
+        code: 'NO_AGENT',
+        message: `no agent for site '${String(body.siteId)}' here`,
+        final: false,
+        mayHaveServed: false,
+      });
+    }
+    // the last line of defence behind the router's hard filter
+    if (!Array.isArray(body.allowedJurisdictions) || !body.allowedJurisdictions.includes(site.jurisdiction)) {
+      return refuse(res, 403, {
+        code: 'RESIDENCY_VIOLATION',
+        message: `site '${site.siteId}' (${site.jurisdiction}) is outside the request's residency`,
+        final: true,
+        mayHaveServed: false,
+      });
+    }
+    let messages: { role: string; content: string }[];
+    try {
+      messages = body.sealedMessages
+        ? (JSON.parse(await openWith(body.sealedMessages, requireKey(site))) as typeof messages)
+        : [...(body.messages ?? [])];
+    } catch {
+      return refuse(res, 400, {
+        code: 'SITE_REJECTED',
+        message: `agent of '${site.siteId}' cannot open the request`,
+        final: true,
+        mayHaveServed: false,
+      });
+    }
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    const write = (frame: AgentFrame) => res.write(`${JSON.stringify(frame)}\n`);
+    let outcome;
+    try {
+      outcome = await relayChat(
+        site,
+        body,
+        messages,
+        {
+          open: () =>
+            res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' }),
+          delta: (c) => void write({ t: 'delta', c }),
+        },
+        clientGone.signal,
+      );
+    } catch (err) {
+      if (err instanceof RelayRefused) return refuse(res, 502, err.refusal);
+      throw err;
+    }
+    // the report goes to the workflow whether or not the API still listens
+    const reported = opts.reporter.report(body.workflowId, outcome.report);
+    if (!res.destroyed) {
+      write({ t: 'end', report: outcome.report, ...(outcome.code ? { code: outcome.code } : {}) });
+      res.end();
+    }
+    await reported;
+  }
+
+  function requireKey(site: HostedSite): JWK {
+    if (!site.openingKey) throw new Error('no payload key');
+    return site.openingKey;
+  }
+
+  const server: Server = createServer((req, res) => {
+    if (!bearerMatches(req.headers.authorization, opts.token)) {
+      return refuse(res, 401, {
+        code: 'UNAUTHENTICATED',
+        message: 'agent token required',
+        final: true,
+        mayHaveServed: false,
+      });
+    }
+    if (req.method === 'POST' && req.url === AGENT_CHAT_PATH) {
+      chat(req, res).catch((err: unknown) => {
+        opts.onError?.(err);
+        if (!res.headersSent)
+          refuse(res, 500, { code: 'INTERNAL', message: 'agent error', final: false, mayHaveServed: true });
+        else res.destroy();
+      });
+      return;
+    }
+    refuse(res, 404, {
+      code: 'NOT_FOUND',
+      message: 'no such agent endpoint',
+      final: true,
+      mayHaveServed: false,
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1', backlog: 4096 }, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * One workflow per request served over the data plane: the control plane's half of the request.
+ *
+ * 1. admit (one local activity: route + reserve), handed straight back to the API that started it
+ *    eagerly; the API then streams the prompt to the chosen site's agent and the tokens back, with
+ *    no Temporal round trip on the way;
+ * 2. wait for the agent's usage report (or the API's "nothing served" notice);
+ * 3. reconcile and write the usage record, after the last token.
+ *
+ * If the agent never reports (it died), the wait times out and the request is billed from the
+ * site's own usage meter, or the hold is posted flagged UNRECONCILED when the meter cannot be read:
+ * never lost, and never counted twice (the post is idempotent by request id).
+ * History holds metadata only; the prompt and completion never pass through here.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  log,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReconcileInput, ReconcileResult } from '../types';
+import type { ServedActivities } from './served.activities';
+import { admissionQuery, dispatchAbandonedSignal, usageReportedSignal } from './signals';
+import type {
+  Admitted,
+  DispatchAbandoned,
+  ServedRequestInput,
+  ServedRequestResult,
+  SiteMeterReading,
+  UsageReport,
+} from './types';
+
+/** Beyond the agent's own dispatch budget, how long the report may take to arrive. */
+const REPORT_GRACE_MS = 30_000;
+
+const control = proxyLocalActivities<ServedActivities>({
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+});
+
+// Posting the usage of work a site did never gives up (see request.workflow.ts's postServedWork).
+const { settleServed } = proxyLocalActivities<ServedActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const PARKED_RETRY_MS = { first: 10_000, max: 3_600_000 };
+
+async function postUntilPosted(workflowId: string, reconcile: ReconcileInput): Promise<ReconcileResult> {
+  for (let round = 0; ; round++) {
+    try {
+      return await settleServed({ workflowId, reconcile });
+    } catch (err) {
+      const waitMs = Math.min(PARKED_RETRY_MS.first * 2 ** Math.min(round, 10), PARKED_RETRY_MS.max);
+      log.error('posting served work failed; parked, retrying', {
+        requestId: reconcile.requestId,
+        round,
+        waitMs,
+        error: String(err),
+      });
+      await sleep(waitMs);
+    }
+  }
+}
+
+/** The report the workflow bills from when the agent never sent one. */
+function reportFromMeter(reading: SiteMeterReading, admitted: Admitted): UsageReport {
+  return {
+    siteId: reading.siteId,
+    siteInputTokens: reading.promptTokens,
+    siteOutputTokens: reading.completionTokens,
+    relayedTokens: Math.max(0, reading.completionTokens),
+    finishReason: 'unknown',
+    flags: ['AGENT_LOST', 'SITE_METERED'],
+    failedAttempts: [],
+    totalMs: admitted.dispatchTimeoutMs,
+    networkMs: 0,
+  };
+}
+
+export async function servedRequestWorkflow(input: ServedRequestInput): Promise<ServedRequestResult> {
+  const { workflowId, runId } = workflowInfo();
+  let admitted: Admitted | null = null;
+  let report: UsageReport | undefined;
+  let abandoned: DispatchAbandoned | undefined;
+  // the first report counts; a second one (a retried signal) changes nothing
+  setHandler(usageReportedSignal, (r) => void (report ??= r));
+  setHandler(dispatchAbandonedSignal, (a) => void (abandoned ??= a));
+  setHandler(admissionQuery, () => admitted);
+
+  admitted = await control.admitRequest({ ...input, workflowId, attempt: runId });
+  const plan = admitted;
+
+  const arrived = await condition(
+    () => report !== undefined || abandoned !== undefined,
+    plan.dispatchTimeoutMs + REPORT_GRACE_MS,
+  );
+
+  if (!report && !arrived) {
+    // the agent died or the API died before dispatching: the sites' own meters say what happened
+    const readings = await Promise.all(
+      plan.route
+        .slice(0, plan.maxAttempts)
+        .map((t) =>
+          control.readSiteMeter({ siteId: t.siteId, tenantId: input.tenantId, requestId: input.requestId }),
+        ),
+    );
+    const served = readings.find((r) => r.state !== 'unknown' && r.state !== 'unreachable');
+    if (served) report = reportFromMeter(served, plan);
+    else if (readings.some((r) => r.state === 'unreachable')) {
+      // a site that cannot be asked may have served: bill the hold as held, flagged for review
+      const first = plan.route[0]!;
+      report = {
+        siteId: first.siteId,
+        siteInputTokens: input.inputTokens,
+        siteOutputTokens: plan.grantTokens,
+        relayedTokens: plan.grantTokens,
+        finishReason: 'unknown',
+        flags: ['AGENT_LOST', 'UNRECONCILED'],
+        failedAttempts: [],
+        totalMs: plan.dispatchTimeoutMs,
+        networkMs: 0,
+      };
+    } else {
+      abandoned = { code: 'ALL_SITES_FAILED', message: 'no site saw the request', attempts: [] };
+    }
+  }
+
+  if (!report) {
+    await CancellationScope.nonCancellable(() =>
+      control.voidHold({ tenantId: input.tenantId, requestId: input.requestId }),
+    );
+    const why = abandoned ?? { code: 'ALL_SITES_FAILED', message: 'nothing was served', attempts: [] };
+    throw ApplicationFailure.nonRetryable(why.message, why.code, { attempts: why.attempts });
+  }
+
+  const served = plan.route.find((t) => t.siteId === report!.siteId);
+  if (!served) {
+    // an agent reporting for a site outside the route is not believed; the hold is posted for review
+    log.error('usage report from a site outside the route', {
+      requestId: input.requestId,
+      site: report.siteId,
+    });
+  }
+  const target = served ?? plan.route[0]!;
+  const posted = await CancellationScope.nonCancellable(() =>
+    postUntilPosted(workflowId, {
+      tenantId: input.tenantId,
+      requestId: input.requestId,
+      model: input.model,
+      served: target,
+      dispatch: {
+        siteId: target.siteId,
+        inputTokens: report!.siteInputTokens,
+        outputTokens: served ? report!.relayedTokens : plan.grantTokens,
+        startedAt: '',
+        completedAt: '',
+        totalMs: report!.totalMs,
+        networkMs: report!.networkMs,
+      },
+      policyVersion: plan.policyVersion,
+      failedAttempts: report!.failedAttempts.length,
+      candidates: plan.route.map((r) => r.siteId),
+      priorAttemptMayHaveServed: report!.failedAttempts.some((a) => a.mayHaveServed === true),
+      edgeInputTokens: input.inputTokens,
+      maxTokens: plan.grantTokens,
+      extraFlags: served ? report!.flags : [...report!.flags, 'UNRECONCILED'],
+    }),
+  );
+  return {
+    requestId: input.requestId,
+    recordId: posted.recordId,
+    siteId: target.siteId,
+    operatorId: target.operatorId,
+    jurisdiction: target.jurisdiction,
+    policyVersion: plan.policyVersion,
+    usage: posted.usage,
+    charge: { amount: posted.retailCharge, held: plan.holdAmount, currency: posted.currency },
+    flags: posted.flags,
+  };
+}

@@ -1,0 +1,12 @@
+/** The served-request workflow's messages, shared by the workflow, the API and the site agents. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Admitted, DispatchAbandoned, UsageReport } from './types';
+
+/** the site agent's account of what it relayed (first one wins) */
+export const usageReportedSignal = defineSignal<[UsageReport]>('usageReported');
+/** the API gave up before any site produced a byte */
+export const dispatchAbandonedSignal = defineSignal<[DispatchAbandoned]>('dispatchAbandoned');
+/** the admission, for an API whose hand-off did not come (eager start refused, task retried) */
+export const admissionQuery = defineQuery<Admitted | null>('admission');
+
+export const SERVED_WORKFLOW_TYPE = 'servedRequestWorkflow';

@@ -1,0 +1,85 @@
+/**
+ * Inputs and outputs of the served-request workflow: metadata only. The prompt and the completion
+ * never enter the workflow (they stream API ↔ site agent ↔ site), so Temporal's history holds no
+ * payload at all, sealed or not.
+ */
+import type { AttemptSummary, SiteTarget } from '../types';
+
+export type ServedKind = 'chat' | 'embeddings';
+
+export interface ServedRequestInput {
+  readonly tenantId: string;
+  readonly requestId: string;
+  readonly model: string;
+  readonly kind: ServedKind;
+  /** counted at the API edge from the prompt, which the workflow never sees */
+  readonly inputTokens: number;
+  /** the output tokens granted for the whole request (max_tokens; 0 for embeddings) */
+  readonly maxTokens: number;
+  readonly residency?: readonly string[] | undefined;
+  /** the API key the request came with (its own limits apply in the reserve) */
+  readonly apiKeyId?: string | undefined;
+}
+
+/** What the first workflow task decides, handed back to the API before any byte is sent. */
+export interface Admitted {
+  readonly route: readonly SiteTarget[];
+  readonly allowedJurisdictions: readonly string[];
+  readonly policyVersion: number;
+  readonly maxAttempts: number;
+  readonly holdAmount: number;
+  readonly currency: string;
+  /** the output tokens the site may generate */
+  readonly grantTokens: number;
+  /** how long the agent may take (sized from the grant), ms */
+  readonly dispatchTimeoutMs: number;
+}
+
+/**
+ * The site agent's account of what it relayed, sent to the workflow when the stream ends (also when
+ * the API or the client went away mid-stream). The agent counted the relayed text itself.
+ */
+export interface UsageReport {
+  readonly siteId: string;
+  /** what the site says it used (-1: it did not say) */
+  readonly siteInputTokens: number;
+  readonly siteOutputTokens: number;
+  /** output tokens the agent relayed, by its own count (the billing basis, clamped to the grant) */
+  readonly relayedTokens: number;
+  readonly finishReason: string;
+  /** CLIENT_DISCONNECT, SITE_FAILED_MID_STREAM, AGENT_LOST, … */
+  readonly flags: readonly string[];
+  /** sites tried before this one, before any byte (failover) */
+  readonly failedAttempts: readonly AttemptSummary[];
+  /** wall time of the site exchange, and the agent's own first-token latency (routing's sample) */
+  readonly totalMs: number;
+  readonly networkMs: number;
+}
+
+/** The API gave up before any site produced a byte: nothing served, the hold is voided. */
+export interface DispatchAbandoned {
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: readonly AttemptSummary[];
+}
+
+export interface ServedRequestResult {
+  readonly requestId: string;
+  readonly recordId: string;
+  readonly siteId: string;
+  readonly operatorId: string;
+  readonly jurisdiction: string;
+  readonly policyVersion: number;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly charge: { readonly amount: number; readonly held: number; readonly currency: string };
+  readonly flags: readonly string[];
+}
+
+/** A site's own usage meter for one request key, read when the agent never reported. */
+export interface SiteMeterReading {
+  readonly siteId: string;
+  /** 'unknown': the site never saw the key; 'unreachable': the meter could not be read */
+  readonly state: 'generating' | 'completed' | 'cancelled' | 'unknown' | 'unreachable';
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
