@@ -57,6 +57,8 @@ try {
     FEDERA_API_PORT: String(API_PORT),
     // secrets reach the children through their environment only; nothing here prints them
     FEDERA_EMULATOR_CONTROL_TOKEN: ensureSecret(profile.name, 'emulator-control-token'),
+    // the API streams prompts to the site agents' data-plane endpoint with this shared secret
+    FEDERA_AGENT_TOKEN: ensureSecret(profile.name, 'agent-token'),
   };
   group.launch('sites', 'apps/site-emulator/src/main.ts', env);
   group.launch('worker', 'apps/worker/src/main.ts', env, { nodeArgs: WORKER_NODE_ARGS });

@@ -59,6 +59,13 @@ const env = z.object({
     .int()
     .min(60)
     .default(24 * 3600),
+  /**
+   * the shared secret the site agents' data-plane endpoints require (at least 32 characters);
+   * without it the API serves no data plane and /v1 answers 503
+   */
+  FEDERA_AGENT_TOKEN: z.string().min(32).optional(),
+  /** output tokens granted to a request that sets no max_tokens */
+  FEDERA_DEFAULT_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).default(4_096),
   /** audit entries older than this are trimmed from the audit stream (default 400 days) */
   FEDERA_AUDIT_RETENTION_MS: z.coerce
     .number()
@@ -118,6 +125,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       countWorkers: e.FEDERA_API_COUNT_WORKERS,
     },
     jwtMaxLifetimeSec: e.FEDERA_JWT_MAX_LIFETIME_SEC,
+    agentToken: e.FEDERA_AGENT_TOKEN,
+    defaultMaxTokens: e.FEDERA_DEFAULT_MAX_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
   };
 }

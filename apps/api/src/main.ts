@@ -1,5 +1,6 @@
 /** The Federa API process. */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
@@ -9,10 +10,12 @@ import { SettlementStore, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
+import { TokenCountPool } from '@federa/tokenizer/pool';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
-import { startApiServer } from './server';
+import { startDataPlane } from './dataplane';
+import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
 const config = loadConfig();
 
@@ -29,14 +32,44 @@ const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
 await registry.seed(config.topology);
-const connection = await Connection.connect({
+// one native connection for the client and the in-process control worker: eager workflow start
+// hands a request's first task to a worker on the very connection that started it
+const connection = await NativeConnection.connect({
   address: config.temporalAddress,
   ...(config.temporalTls ? { tls: config.temporalTls } : {}),
 });
+const ledger = new Ledger(redis, { period: config.billingPeriod });
+const payloadKeys = existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined;
+const tokenCounter = new TokenCountPool({
+  size: config.serverLimits.countWorkers,
+  deadlineMs: config.requestLimits.countDeadlineMs ?? DEFAULT_REQUEST_LIMITS.countDeadlineMs,
+  maxQueued: 10_000,
+});
+const dataPlane = config.agentToken
+  ? await startDataPlane({
+      connection,
+      namespace: config.namespace,
+      controlTaskQueue: config.controlTaskQueue,
+      redis,
+      control: {
+        topology: () => registry.snapshot(),
+        ledger,
+        observations: new Observations(redis),
+        health: new SiteHealth(redis),
+      },
+      served: { tokenCounter, payloadKeys, topology: () => registry.snapshot() },
+      agentToken: config.agentToken,
+      defaultMaxTokens: config.defaultMaxTokens,
+      log,
+    })
+  : undefined;
+if (!dataPlane) log.warn('no FEDERA_AGENT_TOKEN: the data plane is off and /v1 answers 503');
 const api = await startApiServer(
   {
     temporal: new Client({ connection, namespace: config.namespace }),
-    ledger: new Ledger(redis, { period: config.billingPeriod }),
+    ledger,
+    tokenCounter,
+    ...(dataPlane ? { dataPlane: dataPlane.dataPlane } : {}),
     topology: () => registry.snapshot(),
     registry,
     observations: new Observations(redis),
@@ -53,7 +86,7 @@ const api = await startApiServer(
     requestLimits: config.requestLimits,
     serverLimits: config.serverLimits,
     audit: new AuditLog(redis, { retentionMs: config.auditRetentionMs }),
-    payloadKeys: existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined,
+    payloadKeys,
     settlement: {
       store: new SettlementStore(redis, config.registryNamespace),
       jwks: readJwks(config.clearingJwksFile),
@@ -67,6 +100,8 @@ log.info({ url: api.url }, 'federa api listening');
 
 const stop = async () => {
   await api.close();
+  await dataPlane?.close();
+  await tokenCounter.close();
   await connection.close();
   redis.disconnect();
   process.exit(0);

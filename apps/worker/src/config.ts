@@ -33,6 +33,14 @@ const env = z.object({
   FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
   FEDERA_SETTLEMENT_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
   FEDERA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * the data plane: the shared secret the API presents to this process's site agents (at least 32
+   * characters); without it the agents serve only the Temporal-dispatched path
+   */
+  FEDERA_AGENT_TOKEN: z.string().min(32).optional(),
+  /** where the agents' data-plane endpoint listens (port 0: any free port, advertised in Redis) */
+  FEDERA_AGENT_HOST: z.string().default('127.0.0.1'),
+  FEDERA_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
 export interface WorkerConfig {
@@ -61,6 +69,7 @@ export interface WorkerConfig {
   readonly probeIntervalMs: number;
   readonly sweepIntervalMs: number;
   readonly holdReplayWindowMs: number;
+  readonly agentDataPlane?: { readonly token: string; readonly host: string; readonly port: number };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -92,5 +101,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
     holdReplayWindowMs: e.FEDERA_HOLD_REPLAY_WINDOW_MS,
+    ...(e.FEDERA_AGENT_TOKEN
+      ? {
+          agentDataPlane: {
+            token: e.FEDERA_AGENT_TOKEN,
+            host: e.FEDERA_AGENT_HOST,
+            port: e.FEDERA_AGENT_PORT,
+          },
+        }
+      : {}),
   };
 }

@@ -102,6 +102,7 @@ const agents = await SiteAgents.start({
   payloadKeys: existsSync(config.payloadKeysFile) ? readPayloadKeys(config.payloadKeysFile) : undefined,
   syncIntervalMs: config.agentSyncMs,
   onError: (err, siteId) => log.warn({ err, siteId }, 'site agent error'),
+  ...(config.agentDataPlane ? { dataPlane: config.agentDataPlane } : {}),
 });
 if (!existsSync(config.payloadKeysFile))
   log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
@@ -127,7 +128,12 @@ const stopProbes = startHealthProbes(
   (err) => log.warn({ err }, 'health probes failed'),
 );
 log.info(
-  { taskQueue: config.controlTaskQueue, workers: workers.length, siteAgents: agents.hosted() },
+  {
+    taskQueue: config.controlTaskQueue,
+    workers: workers.length,
+    siteAgents: agents.hosted(),
+    dataPlane: agents.dataPlaneUrl ?? 'off',
+  },
   'federa worker running',
 );
 
