@@ -78,6 +78,8 @@ export interface Federation {
   readonly controlTaskQueue: string;
   /** the data plane behind the API's /v1 surface */
   readonly dataPlane: DataPlane;
+  /** the secret the site agents' data-plane endpoints require (for agents a test runs itself) */
+  readonly agentToken: string;
   readonly signingKey: SigningKey;
   token(role: Role, subject: string, opts?: { expiresIn?: string | number }): Promise<string>;
   call(
@@ -122,6 +124,11 @@ export async function startFederation(
     siteAgents?: string;
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
+    /** the served-request workflow's dispatch budget and report grace (tests of dead agents shorten them) */
+    servedTiming?: {
+      dispatchTimeout?: { baseMs?: number; minTokensPerSecond?: number };
+      reportGraceMs?: number;
+    };
     /** settlement period and grace window (defaults: 1 h, 5 min) */
     settlement?: { periodMs: number; graceMs: number; currency?: string; archive?: ArchiveConfig };
     /** run the settlement schedule at this interval (off by default) */
@@ -252,6 +259,7 @@ export async function startFederation(
     },
     served: { tokenCounter, payloadKeys: apiPayloadKeys, topology: () => registry.snapshot() },
     agentToken,
+    ...(opts.servedTiming ? { timing: opts.servedTiming } : {}),
     workflowBundle: { codePath: inject('workflowBundlePath') },
     log: pino({ level: 'silent' }),
   });
@@ -306,6 +314,7 @@ export async function startFederation(
     api,
     controlTaskQueue,
     dataPlane: dataPlane.dataPlane,
+    agentToken,
     signingKey,
     token: (role, subject, o) =>
       mintToken({

@@ -34,6 +34,8 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       FEDERA_REGISTRY_NAMESPACE: fed.topology.topology.name,
       FEDERA_SETTLEMENT: 'off',
       FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
+      // its site agents serve the data plane too, as in `npm start`
+      FEDERA_AGENT_TOKEN: fed.agentToken,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -34,9 +34,6 @@ import type {
   UsageReport,
 } from './types';
 
-/** Beyond the agent's own dispatch budget, how long the report may take to arrive. */
-const REPORT_GRACE_MS = 30_000;
-
 const control = proxyLocalActivities<ServedActivities>({
   startToCloseTimeout: '5s',
   retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
@@ -97,7 +94,7 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
 
   const arrived = await condition(
     () => report !== undefined || abandoned !== undefined,
-    plan.dispatchTimeoutMs + REPORT_GRACE_MS,
+    plan.dispatchTimeoutMs + plan.reportGraceMs,
   );
 
   if (!report && !arrived) {

@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ERROR_CODES, FederaError, type ErrorCode } from '@federa/domain';
 import { createControlActivities, type ControlDeps } from '../control.activities';
-import { dispatchTimeoutMs } from '../dispatch-timeout';
+import { DEFAULT_DISPATCH_TIMEOUT, dispatchTimeoutMs, type DispatchTimeoutParams } from '../dispatch-timeout';
 import { withFailures } from '../failures';
 import { siteIdempotencyKey } from '../site-http';
 import type { ReconcileInput, ReconcileResult } from '../types';
@@ -20,7 +20,13 @@ export interface ServedDeps extends ControlDeps {
   readonly handoff?: ServedHandoff | undefined;
   /** how long reading a site's usage meter may take */
   readonly meterTimeoutMs?: number;
+  /** the agents' dispatch budget, sized from the grant (default: dispatch-timeout.ts's) */
+  readonly dispatchTimeout?: Partial<DispatchTimeoutParams> | undefined;
+  /** beyond that budget, how long the workflow waits for the agent's report (default 30 s) */
+  readonly reportGraceMs?: number | undefined;
 }
+
+export const DEFAULT_REPORT_GRACE_MS = 30_000;
 
 /** A non-retryable failure as the FederaError the API maps to its answer. */
 function asFederaError(err: unknown): FederaError | null {
@@ -65,7 +71,11 @@ export function createServedActivities(deps: ServedDeps) {
         holdAmount: plan.holdAmount,
         currency: plan.currency,
         grantTokens: input.maxTokens,
-        dispatchTimeoutMs: dispatchTimeoutMs(input.maxTokens),
+        dispatchTimeoutMs: dispatchTimeoutMs(input.maxTokens, {
+          ...DEFAULT_DISPATCH_TIMEOUT,
+          ...deps.dispatchTimeout,
+        }),
+        reportGraceMs: deps.reportGraceMs ?? DEFAULT_REPORT_GRACE_MS,
       };
       deps.handoff?.admitted(input.workflowId, admitted);
       return admitted;

@@ -33,6 +33,8 @@ export interface Admitted {
   readonly grantTokens: number;
   /** how long the agent may take (sized from the grant), ms */
   readonly dispatchTimeoutMs: number;
+  /** beyond that, how long the workflow waits for the agent's report before asking the site's meter */
+  readonly reportGraceMs: number;
 }
 
 /**

@@ -16,11 +16,12 @@ import {
   createServedActivities,
   servedTaskQueue,
   type ControlDeps,
+  type ServedDeps as ServedActivityDeps,
   type ServedHandoff,
 } from '@federa/workflows';
-import { FederaError } from '@federa/domain';
 import type { ServedDeps } from '../context';
 import { serveChat } from './serve-chat';
+import { serveEmbeddings } from './serve-embeddings';
 import type { DataPlane } from './types';
 
 export interface DataPlaneOptions {
@@ -34,6 +35,8 @@ export interface DataPlaneOptions {
   readonly agentToken: string;
   /** output tokens granted when a request sets no max_tokens */
   readonly defaultMaxTokens?: number;
+  /** the agents' dispatch budget and the report's grace beyond it (tests shorten them) */
+  readonly timing?: Pick<ServedActivityDeps, 'dispatchTimeout' | 'reportGraceMs'>;
   /** a pre-built workflow bundle (tests); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
   readonly log: Logger;
@@ -58,7 +61,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       : { workflowsPath: fileURLToPath(WORKFLOWS_URL) }),
     activities: {
       ...createControlActivities(opts.control),
-      ...createServedActivities({ ...opts.control, handoff }),
+      ...createServedActivities({ ...opts.control, ...opts.timing, handoff }),
     },
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
@@ -80,8 +83,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   return {
     dataPlane: {
       serveChat: (req) => serveChat(deps, req),
-      serveEmbeddings: () =>
-        Promise.reject(new FederaError('NOT_FOUND', 'embeddings are not served by this data plane yet')),
+      serveEmbeddings: (req) => serveEmbeddings(deps, req),
     },
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

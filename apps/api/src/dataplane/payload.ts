@@ -6,6 +6,7 @@
 import type { GeneralJWE } from 'jose';
 import { FederaError, type ChatMessage, type TopologyIndex } from '@federa/domain';
 import { sealFor } from '@federa/sealing';
+import { TOKENS_PER_MESSAGE, TOKENS_PER_REPLY_PRIMING } from '@federa/tokenizer';
 import { TokenCountBusyError, TokenCountTimeoutError } from '@federa/tokenizer/pool';
 import type { ServedDeps } from '../context';
 
@@ -52,4 +53,40 @@ export async function sealPayload(
     countTokens(deps, messages),
   ]);
   return { sealedMessages, inputTokens };
+}
+
+/**
+ * Tokens of plain texts (embeddings input), on the same pool. The pool counts chats; a chat of
+ * texts with an empty role costs exactly TOKENS_PER_MESSAGE per text plus the reply priming on top of
+ * the texts' own tokens (tokenizer/src/index.ts countChatTokens), which is taken off again.
+ */
+export async function countTextsTokens(
+  deps: Pick<ServedDeps, 'tokenCounter'>,
+  texts: readonly string[],
+): Promise<number> {
+  const asChat = texts.map((content) => ({ role: '', content }) as unknown as ChatMessage);
+  const total = await countTokens(deps, asChat);
+  return total - TOKENS_PER_REPLY_PRIMING - TOKENS_PER_MESSAGE * texts.length;
+}
+
+/** Seal embeddings input like a chat's messages. */
+export async function sealTexts(
+  deps: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys'>,
+  topology: TopologyIndex,
+  allowed: ReadonlySet<string>,
+  texts: readonly string[],
+): Promise<{
+  readonly input?: readonly string[];
+  readonly sealedInput?: GeneralJWE;
+  readonly inputTokens: number;
+}> {
+  const inputTokens = countTextsTokens(deps, texts);
+  if (!deps.payloadKeys) return { input: texts, inputTokens: await inputTokens };
+  const keys = deps.payloadKeys;
+  const recipients = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
+    .filter((c) => allowed.has(c))
+    .sort()
+    .flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
+  const [sealedInput, count] = await Promise.all([sealFor(JSON.stringify(texts), recipients), inputTokens]);
+  return { sealedInput, inputTokens: count };
 }

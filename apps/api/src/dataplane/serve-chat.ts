@@ -129,7 +129,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
   }
 }
 
-const failed = (t: { siteId: string; jurisdiction: string }): AttemptSummary => ({
+export const failed = (t: { siteId: string; jurisdiction: string }): AttemptSummary => ({
   siteId: t.siteId,
   jurisdiction: t.jurisdiction,
   outcome: 'failed',
@@ -142,7 +142,7 @@ function samplingOf(req: ChatServeRequest): Record<string, unknown> {
   );
 }
 
-async function start(
+export async function start(
   deps: ChatPathDeps,
   workflowId: string,
   input: ServedRequestInput,
@@ -172,7 +172,7 @@ async function start(
 }
 
 /** Nothing was served: the workflow voids the hold and fails, so the id may be used again. */
-async function abandon(
+export async function abandon(
   handle: WorkflowHandle,
   code: string,
   message: string,
@@ -228,7 +228,7 @@ function streamOf(
   return { admission, deltas: deltas(), outcome };
 }
 
-async function settlementOf(
+export async function settlementOf(
   handle: WorkflowHandle,
   waiter: { readonly settled: Promise<ReconcileResult> },
 ): Promise<Settled> {

@@ -1,7 +1,7 @@
 /**
  * A site agent's data-plane endpoint: the API posts a sealed prompt here, the agent (the only holder
  * of its jurisdiction's key) opens it, streams the completion from its site and relays it back as
- * NDJSON frames (protocol.ts), then reports the usage to the request's workflow. One server per
+ * NDJSON frames (workflows/src/served/agent-protocol.ts), then reports the usage to the request's workflow. One server per
  * agent process serves every site the process hosts.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -10,9 +10,12 @@ import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { openWith } from '@federa/sealing';
 import { relayChat, RelayRefused } from './chat-relay';
+import { relayEmbeddings } from './embeddings-relay';
 import {
   AGENT_CHAT_PATH,
+  AGENT_EMBEDDINGS_PATH,
   type AgentChatRequest,
+  type AgentEmbeddingsRequest,
   type AgentFrame,
   type AgentRefusal,
 } from '@federa/workflows';
@@ -72,39 +75,86 @@ function refuse(res: ServerResponse, status: number, refusal: AgentRefusal): voi
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
 
-  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = (await readJson(req, maxBody)) as AgentChatRequest;
-    const site = opts.hosted(body.siteId);
+  /** The hosted site the request is for, if this agent may serve it here; otherwise refused. */
+  function admissible(
+    res: ServerResponse,
+    body: { siteId?: unknown; allowedJurisdictions?: unknown },
+  ): HostedSite | undefined {
+    const site = typeof body.siteId === 'string' ? opts.hosted(body.siteId) : undefined;
     if (!site) {
-      return refuse(res, 404, {
+      refuse(res, 404, {
         code: 'NO_AGENT',
         message: `no agent for site '${String(body.siteId)}' here`,
         final: false,
         mayHaveServed: false,
       });
+      return undefined;
     }
     // the last line of defence behind the router's hard filter
     if (!Array.isArray(body.allowedJurisdictions) || !body.allowedJurisdictions.includes(site.jurisdiction)) {
-      return refuse(res, 403, {
+      refuse(res, 403, {
         code: 'RESIDENCY_VIOLATION',
         message: `site '${site.siteId}' (${site.jurisdiction}) is outside the request's residency`,
         final: true,
         mayHaveServed: false,
       });
+      return undefined;
     }
-    let messages: { role: string; content: string }[];
+    return site;
+  }
+
+  /** The payload exists in clear only here, inside the site's jurisdiction, for the length of the call. */
+  async function opened<T>(
+    res: ServerResponse,
+    site: HostedSite,
+    sealed: unknown,
+    clear: T,
+  ): Promise<T | undefined> {
     try {
-      messages = body.sealedMessages
-        ? (JSON.parse(await openWith(body.sealedMessages, requireKey(site))) as typeof messages)
-        : [...(body.messages ?? [])];
+      return sealed ? (JSON.parse(await openWith(sealed as never, requireKey(site))) as T) : clear;
     } catch {
-      return refuse(res, 400, {
+      refuse(res, 400, {
         code: 'SITE_REJECTED',
         message: `agent of '${site.siteId}' cannot open the request`,
         final: true,
         mayHaveServed: false,
       });
+      return undefined;
     }
+  }
+
+  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readJson(req, maxBody)) as AgentEmbeddingsRequest;
+    const site = admissible(res, body);
+    if (!site) return;
+    const input = await opened<readonly string[]>(res, site, body.sealedInput, body.input ?? []);
+    if (!input) return;
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    let outcome;
+    try {
+      outcome = await relayEmbeddings(site, body, input, clientGone.signal);
+    } catch (err) {
+      if (err instanceof RelayRefused) return refuse(res, 502, err.refusal);
+      throw err;
+    }
+    const reported = opts.reporter.report(body.workflowId, outcome.report);
+    const payload = JSON.stringify(outcome);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    res.end(payload);
+    await reported;
+  }
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readJson(req, maxBody)) as AgentChatRequest;
+    const site = admissible(res, body);
+    if (!site) return;
+    const messages = await opened<{ role: string; content: string }[]>(res, site, body.sealedMessages, [
+      ...(body.messages ?? []),
+    ]);
+    if (!messages) return;
     const clientGone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) clientGone.abort();
