@@ -209,6 +209,15 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       });
       return;
     }
+    if (req.method === 'POST' && req.url === AGENT_EMBEDDINGS_PATH) {
+      embeddings(req, res).catch((err: unknown) => {
+        opts.onError?.(err);
+        if (!res.headersSent)
+          refuse(res, 500, { code: 'INTERNAL', message: 'agent error', final: false, mayHaveServed: true });
+        else res.destroy();
+      });
+      return;
+    }
     refuse(res, 404, {
       code: 'NOT_FOUND',
       message: 'no such agent endpoint',
