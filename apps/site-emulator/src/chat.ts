@@ -67,8 +67,10 @@ export async function chatCompletions(
   if (!params.stream) return plain(ctx, res, completion);
   if (await stream(ctx, res, completion)) {
     if (failAfter) {
-      // the site "crashes": the connection dies without a finish chunk
-      res.destroy();
+      // the site "crashes": the connection closes without a finish chunk, once what was sent is out
+      // (destroying at once would drop the chunks still corked in the socket)
+      if (res.socket) res.socket.destroySoon();
+      else res.destroy();
       stats.errors++;
       return completion.entry.finish('cancelled', reported(ctx, completion.sent));
     }
