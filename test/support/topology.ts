@@ -11,6 +11,10 @@ const card = (i: number, o: number, wi: number, wo: number) => ({
 });
 
 export const TEST_MODEL = 'llama-3.1-8b';
+/** an embedding model (output price 0), served by the EU sites only */
+export const TEST_EMBEDDING_MODEL = 'federa-embed-1';
+const EMBEDDING_SITES = new Set(['par', 'fra', 'sto']);
+const embeddingCard = (i: number, wi: number) => card(i, 0, wi, 0);
 
 export function testTopology(
   s: string,
@@ -30,7 +34,10 @@ export function testTopology(
     city,
     location: { lat, lon },
     endpoint: 'http://127.0.0.1:1', // replaced by the harness with the emulator's address
-    models: [{ id: TEST_MODEL, capacity: 32 }],
+    models: [
+      { id: TEST_MODEL, capacity: 32 },
+      ...(EMBEDDING_SITES.has(id) ? [{ id: TEST_EMBEDDING_MODEL, capacity: 32 }] : []),
+    ],
   });
   return {
     name: `test-${s}`,
@@ -40,21 +47,30 @@ export function testTopology(
         name: 'Rhein',
         country: 'DE',
         currency: 'EUR',
-        rateCard: { [TEST_MODEL]: card(200_000, 600_000, 120_000, 360_000) },
+        rateCard: {
+          [TEST_MODEL]: card(200_000, 600_000, 120_000, 360_000),
+          [TEST_EMBEDDING_MODEL]: embeddingCard(20_000, 12_000),
+        },
       },
       {
         id: `${s}-albion`,
         name: 'Albion',
         country: 'GB',
         currency: 'EUR',
-        rateCard: { [TEST_MODEL]: card(210_000, 610_000, 100_000, 300_000) },
+        rateCard: {
+          [TEST_MODEL]: card(210_000, 610_000, 100_000, 300_000),
+          [TEST_EMBEDDING_MODEL]: embeddingCard(21_000, 10_000),
+        },
       },
       {
         id: `${s}-pacific`,
         name: 'Pacific',
         country: 'US',
         currency: 'EUR',
-        rateCard: { [TEST_MODEL]: card(190_000, 590_000, 130_000, 390_000) },
+        rateCard: {
+          [TEST_MODEL]: card(190_000, 590_000, 130_000, 390_000),
+          [TEST_EMBEDDING_MODEL]: embeddingCard(19_000, 13_000),
+        },
       },
     ],
     sites: [

@@ -76,9 +76,9 @@ describe('site emulator', () => {
     expect(await res.text()).not.toContain('"usage"');
   });
 
-  it('lists models and answers health', async () => {
+  it('lists its chat and embedding models and answers health', async () => {
     const models = (await (await fetch(`${site.url}/v1/models`)).json()) as { data: { id: string }[] };
-    expect(models.data.map((m) => m.id)).toEqual(['m-small']);
+    expect(models.data.map((m) => m.id)).toEqual(['m-small', 'federa-embed-1']);
     expect(await (await fetch(`${site.url}/health`)).json()).toMatchObject({ status: 'ok', site: 'emu-fr' });
   });
 

@@ -1,17 +1,20 @@
 /** Starts one emulated site per topology site that has an `emulator` profile. */
 import { loadConfig } from './config';
-import { startSiteEmulator, type SiteEmulator } from './emulator';
+import { DEFAULT_EMBEDDING_MODELS, startSiteEmulator, type SiteEmulator } from './emulator';
 
 const config = loadConfig();
 const running: SiteEmulator[] = [];
 for (const site of config.topology.sites) {
   if (!site.emulator) continue;
   const { port, ...profile } = site.emulator;
+  const models = site.models.map((m) => m.id);
   running.push(
     await startSiteEmulator({
       siteId: site.id,
       jurisdiction: site.jurisdiction,
-      models: site.models.map((m) => m.id),
+      models,
+      // the topology does not say which models embed: the emulator's own embedding models, where listed
+      embeddingModels: models.filter((m) => DEFAULT_EMBEDDING_MODELS.includes(m)),
       host: config.host,
       port,
       behaviour: profile,

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkByTokens, countChatTokens, countTextTokens, syntheticCompletion } from './index';
+import {
+  chunkByTokens,
+  countChatTokens,
+  countTextTokens,
+  syntheticCompletion,
+  syntheticPieces,
+} from './index';
 
 describe('tokenizer', () => {
   it('counts with a real BPE, not by words', () => {
@@ -33,5 +39,22 @@ describe('tokenizer', () => {
   it('chunks text without losing any of it', () => {
     const text = syntheticCompletion(57, 3).text;
     expect(chunkByTokens(text, 4).join('')).toBe(text);
+  });
+
+  it('yields the synthetic completion word by word, every prefix counting the sum of its words', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), (n, seed) => {
+        const pieces = [...syntheticPieces(n, seed)];
+        expect(pieces.map((p) => p.text).join('')).toBe(syntheticCompletion(n, seed).text);
+        let text = '';
+        let tokens = 0;
+        for (const piece of pieces) {
+          text += piece.text;
+          tokens += piece.tokens;
+          expect(countTextTokens(text)).toBe(tokens);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -49,19 +49,29 @@ const CORPUS =
 const WORDS = CORPUS.split(' ').map((w) => ({ text: ` ${w}`, tokens: countTokens(` ${w}`) }));
 const ONE_TOKEN_WORDS = WORDS.filter((w) => w.tokens === 1);
 
-/** Deterministic filler text of exactly `n` tokens (the emulator's "model output"). */
-export function syntheticCompletion(n: number, seed: number): { text: string; tokens: number } {
-  if (n <= 0) return { text: '', tokens: 0 };
+/**
+ * The words of `syntheticCompletion(n, seed)`, one at a time with their token counts, so a streaming
+ * site can produce its output lazily and stop computing the moment its client goes away. The
+ * counts add up: every word starts a new pre-token, so a prefix of the words has the sum of their
+ * counts as its own count.
+ */
+export function* syntheticPieces(n: number, seed: number): Generator<{ text: string; tokens: number }> {
   let i = Math.abs(seed) % WORDS.length;
   let remaining = n;
-  const parts: string[] = [];
   while (remaining > 0) {
     const word = WORDS[i % WORDS.length]!;
     const pick = word.tokens <= remaining ? word : ONE_TOKEN_WORDS[i % ONE_TOKEN_WORDS.length]!;
-    parts.push(pick.text);
+    yield pick;
     remaining -= pick.tokens;
     i++;
   }
+}
+
+/** Deterministic filler text of exactly `n` tokens (the emulator's "model output"). */
+export function syntheticCompletion(n: number, seed: number): { text: string; tokens: number } {
+  if (n <= 0) return { text: '', tokens: 0 };
+  const parts: string[] = [];
+  for (const piece of syntheticPieces(n, seed)) parts.push(piece.text);
   const text = parts.join('');
   return { text, tokens: countTokens(text) };
 }
