@@ -23,7 +23,7 @@ export class ApiKeyAuthenticator {
   private readonly clock: () => number;
 
   constructor(
-    private readonly store: ApiKeyStore,
+    readonly store: ApiKeyStore,
     opts: { cacheMs?: number; clock?: () => number } = {},
   ) {
     this.cacheMs = opts.cacheMs ?? DEFAULT_API_KEY_CACHE_MS;
