@@ -4,11 +4,17 @@
  * API as the tenant within the key's scope (residency, models, expiry) and its budget and tokens
  * per minute are enforced with the tenant's in the same ledger call.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@federa/auth';
 import { tenantKeys } from '@federa/ledger';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
 
 describe('API keys', () => {
   const s = uniqueSuffix();
@@ -199,5 +205,61 @@ describe('API keys', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await spend()).toEqual(before);
     expect((await fed.call('inference.complete', chat(`${s}-t2`), session)).status).toBe(200);
+  });
+});
+
+describe('federa keys (the CLI against the API)', () => {
+  const s = uniqueSuffix();
+  const tenant = `${s}-eu`;
+  let fed: Federation;
+  let session: string;
+
+  beforeAll(async () => {
+    fed = await startFederation(testTopology(s));
+    session = await fed.token('tenant', tenant);
+  });
+  afterAll(async () => fed?.close());
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const argv = ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--api', fed.api.url, '--token', session];
+    try {
+      const { stdout, stderr } = await run(process.execPath, argv, { cwd: ROOT });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      if (typeof e.code !== 'number') throw err;
+      return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  }
+
+  it('creates a key (secret printed once), lists it without the secret and revokes it', async () => {
+    const created = await cli('keys', 'create', '--name', 'from the cli', '--residency', 'FR', '--budget', '5000000');
+    expect(created.code, created.stderr).toBe(0);
+    const secret = /secret: (fed_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
+    const id = /API key (key_[A-Za-z0-9_-]+)/.exec(created.stdout)?.[1];
+    expect(secret).toBeDefined();
+    expect(created.stdout).toContain('shown only this once');
+    expect((await fed.call('inference.complete', chat(`${s}-cli1`), secret)).status).toBe(200);
+
+    const listed = await cli('keys', 'list', '--json');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toContain(secret);
+    const keys = JSON.parse(listed.stdout).keys as { id: string; limits: object; usage: { posted: number } }[];
+    expect(keys.find((k) => k.id === id)).toMatchObject({ limits: { residency: ['FR'], budget: 5_000_000 } });
+    expect(keys.find((k) => k.id === id)!.usage.posted).toBeGreaterThan(0);
+    const table = await cli('keys', 'list');
+    expect(table.stdout).toMatch(/^KEY\s+NAME/);
+    expect(table.stdout).toContain(id);
+
+    const revoked = await cli('keys', 'revoke', id!);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`API key ${id} revoked`);
+    expect((await fed.call('usage.summary', undefined, secret, { method: 'GET' })).status).toBe(401);
+
+    const unknown = await cli('keys', 'revoke', 'key_nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
+    const mistyped = await cli('keys', 'create');
+    expect(mistyped.code).toBe(2);
   });
 });
