@@ -78,9 +78,13 @@ describe('API keys', () => {
     expect(res.body.result.data.charge.amount).toBeGreaterThan(0);
     const usage = (await list()).find((k) => k.id === key.id)!.usage!;
     expect(usage).toMatchObject({ posted: res.body.result.data.charge.amount, pending: 0 });
-    // a key acts as its tenant for the tenant's other procedures
+    // a key acts as its tenant for the tenant's other procedures; the record names the key
     const summary = await fed.call('usage.summary', undefined, key.secret, { method: 'GET' });
     expect(summary.status).toBe(200);
+    const records = await fed.call('usage.list', { limit: 20 }, key.secret, { method: 'GET' });
+    expect(
+      records.body.result.data.records.find((r: { requestId: string }) => r.requestId === `${s}-k1`),
+    ).toMatchObject({ apiKeyId: key.id });
   });
 
   it('refuses unknown, malformed and revoked keys with one message; revocation takes effect at once', async () => {
@@ -261,5 +265,6 @@ describe('federa keys (the CLI against the API)', () => {
     expect(unknown.stderr).toContain('NOT_FOUND');
     const mistyped = await cli('keys', 'create');
     expect(mistyped.code).toBe(2);
-  });
+    // each CLI run starts Node with tsx: seconds each on a busy machine
+  }, 180_000);
 });

@@ -85,6 +85,9 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
       available: 750,
     });
     expect(await ledger.account(t)).toMatchObject({ posted: 220, pending: 0, overage: 30 });
+    // each record names the key, as its hold did
+    const records = await ledger.listUsage(t, { limit: 10 });
+    expect(records.map((r) => r.apiKeyId)).toEqual(['key_b', 'key_b']);
   });
 
   it("enforces the key's tokens per minute while the tenant's bucket has room, and refunds unused tokens", async () => {

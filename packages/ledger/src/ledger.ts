@@ -445,5 +445,11 @@ function parseRecord(recordId: string, fields: string[]): StoredUsageRecord {
   for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
   const record = JSON.parse(f.get('record') ?? '{}') as UsageRecord;
   const ledgerFlags = (f.get('flags') ?? '').split(',').filter(Boolean);
-  return { ...record, flags: [...new Set([...record.flags, ...ledgerFlags])], recordId };
+  const apiKeyId = f.get('apikey');
+  return {
+    ...record,
+    flags: [...new Set([...record.flags, ...ledgerFlags])],
+    recordId,
+    ...(apiKeyId ? { apiKeyId } : {}),
+  };
 }

@@ -45,8 +45,11 @@ if h.key ~= '' then
   redis.call('HINCRBY', KEYLEDGER, h.key .. '|posted', int(posted))
   if overage > 0 then redis.call('HINCRBY', KEYLEDGER, h.key .. '|overage', int(overage)) end
 end
-local record_id = redis.call('XADD', USAGE, '*', 'req', id, 'record', record,
-  'posted', int(posted), 'overage', int(overage), 'flags', table.concat(flags, ','))
+local entry = { 'req', id, 'record', record, 'posted', int(posted), 'overage', int(overage),
+  'flags', table.concat(flags, ',') }
+-- the record names the API key the request was made with (public id), as the hold does
+if h.key ~= '' then table.insert(entry, 'apikey'); table.insert(entry, h.key) end
+local record_id = redis.call('XADD', USAGE, '*', unpack(entry))
 h.state, h.posted, h.overage, h.record_id = 'posted', int(posted), int(overage), record_id
 save_hold(id, h)
 redis.call('ZADD', RESOLVED, now, id)
