@@ -65,12 +65,17 @@ describe.each(REDIS_BACKENDS)('API-key authentication on %s', (_name, connect) =
   it('refuses an expired key exactly at its expiry, cached or not, and unknown keys alike', async () => {
     const t = uniqueSuffix();
     let clock = Date.parse('2030-01-01T00:00:00Z');
-    const { secret } = await store.create(t, { name: 'k', limits: { expiresAt: '2030-01-01T00:00:10.000Z' } });
+    const { secret } = await store.create(t, {
+      name: 'k',
+      limits: { expiresAt: '2030-01-01T00:00:10.000Z' },
+    });
     const auth = new ApiKeyAuthenticator(store, { cacheMs: 60_000, clock: () => clock });
     await expect(auth.authenticate(secret)).resolves.toMatchObject({ subject: t });
     clock += 10_000;
     await expect(auth.authenticate(secret)).rejects.toMatchObject({ message: 'invalid API key' });
-    await expect(auth.authenticate(`fed_${'x'.repeat(43)}`)).rejects.toMatchObject({ message: 'invalid API key' });
+    await expect(auth.authenticate(`fed_${'x'.repeat(43)}`)).rejects.toMatchObject({
+      message: 'invalid API key',
+    });
   });
 
   it('shares one lookup between concurrent requests with the same key', async () => {

@@ -35,7 +35,12 @@ describe('API keys', () => {
   async function createKey(input: Record<string, unknown>, token = session) {
     const res = await fed.call('keys.create', input, token);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.result.data as { id: string; secret: string; name: string; limits: Record<string, unknown> };
+    return res.body.result.data as {
+      id: string;
+      secret: string;
+      name: string;
+      limits: Record<string, unknown>;
+    };
   }
   const list = async (token = session) =>
     (await fed.call('keys.list', undefined, token, { method: 'GET' })).body.result.data.keys as {
@@ -107,7 +112,13 @@ describe('API keys', () => {
     expect((await list()).find((k) => k.id === key.id)?.revokedAt).toEqual(expect.any(String));
     // the ledger refuses it too, whatever an API process's cache still says
     await expect(
-      fed.ledger.reserve({ tenantId: tenant, requestId: `${s}-rv`, amount: 1, expiresAt: Date.now() + 1000, apiKeyId: key.id }),
+      fed.ledger.reserve({
+        tenantId: tenant,
+        requestId: `${s}-rv`,
+        amount: 1,
+        expiresAt: Date.now() + 1000,
+        apiKeyId: key.id,
+      }),
     ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
@@ -115,7 +126,10 @@ describe('API keys', () => {
     const past = await fed.call('keys.create', { name: 'old', expiresAt: '2020-01-01T00:00:00Z' }, session);
     expect(past.status).toBe(400);
     expect(past.body.error.data.federaCode).toBe('VALIDATION_FAILED');
-    const key = await createKey({ name: 'expiring', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const key = await createKey({
+      name: 'expiring',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     // move its expiry into the past where it is stored (as the clock would), before any use
     const k = tenantKeys(tenant);
     const stored = JSON.parse((await fed.redis.hget(k.apiKeys, key.id))!);
@@ -225,7 +239,16 @@ describe('federa keys (the CLI against the API)', () => {
   afterAll(async () => fed?.close());
 
   async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const argv = ['--import', 'tsx', 'apps/cli/src/main.ts', ...args, '--api', fed.api.url, '--token', session];
+    const argv = [
+      '--import',
+      'tsx',
+      'apps/cli/src/main.ts',
+      ...args,
+      '--api',
+      fed.api.url,
+      '--token',
+      session,
+    ];
     try {
       const { stdout, stderr } = await run(process.execPath, argv, { cwd: ROOT });
       return { code: 0, stdout, stderr };
@@ -237,7 +260,16 @@ describe('federa keys (the CLI against the API)', () => {
   }
 
   it('creates a key (secret printed once), lists it without the secret and revokes it', async () => {
-    const created = await cli('keys', 'create', '--name', 'from the cli', '--residency', 'FR', '--budget', '5000000');
+    const created = await cli(
+      'keys',
+      'create',
+      '--name',
+      'from the cli',
+      '--residency',
+      'FR',
+      '--budget',
+      '5000000',
+    );
     expect(created.code, created.stderr).toBe(0);
     const secret = /secret: (fed_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
     const id = /API key (key_[A-Za-z0-9_-]+)/.exec(created.stdout)?.[1];
@@ -248,7 +280,11 @@ describe('federa keys (the CLI against the API)', () => {
     const listed = await cli('keys', 'list', '--json');
     expect(listed.code).toBe(0);
     expect(listed.stdout).not.toContain(secret);
-    const keys = JSON.parse(listed.stdout).keys as { id: string; limits: object; usage: { posted: number } }[];
+    const keys = JSON.parse(listed.stdout).keys as {
+      id: string;
+      limits: object;
+      usage: { posted: number };
+    }[];
     expect(keys.find((k) => k.id === id)).toMatchObject({ limits: { residency: ['FR'], budget: 5_000_000 } });
     expect(keys.find((k) => k.id === id)!.usage.posted).toBeGreaterThan(0);
     const table = await cli('keys', 'list');

@@ -37,10 +37,22 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
     const t = uniqueSuffix();
     await ledger.ensureAccount(t, 10_000);
     await openKey(t, 'key_a', { budget: 500 });
-    await ledger.reserve({ tenantId: t, requestId: 'r1', amount: 300, expiresAt: now + 60_000, apiKeyId: 'key_a' });
+    await ledger.reserve({
+      tenantId: t,
+      requestId: 'r1',
+      amount: 300,
+      expiresAt: now + 60_000,
+      apiKeyId: 'key_a',
+    });
     const before = await redis.hgetall(tenantKeys(t).keyLedger);
     await expect(
-      ledger.reserve({ tenantId: t, requestId: 'r2', amount: 300, expiresAt: now + 60_000, apiKeyId: 'key_a' }),
+      ledger.reserve({
+        tenantId: t,
+        requestId: 'r2',
+        amount: 300,
+        expiresAt: now + 60_000,
+        apiKeyId: 'key_a',
+      }),
     ).rejects.toMatchObject({ code: 'KEY_BUDGET_EXCEEDED', details: { needed: 300, available: 200 } });
     expect(await redis.hgetall(tenantKeys(t).keyLedger)).toEqual(before);
     expect(await ledger.hold(t, 'r2')).toBeNull();
@@ -52,7 +64,13 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
     // the tenant's own budget still binds a key with room
     await openKey(t, 'key_big', { budget: 1_000_000 });
     await expect(
-      ledger.reserve({ tenantId: t, requestId: 'r3', amount: 9_500, expiresAt: now + 60_000, apiKeyId: 'key_big' }),
+      ledger.reserve({
+        tenantId: t,
+        requestId: 'r3',
+        amount: 9_500,
+        expiresAt: now + 60_000,
+        apiKeyId: 'key_big',
+      }),
     ).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
     expect(await ledger.keyAccount(t, 'key_big')).toMatchObject({ pending: 0, posted: 0 });
   });
@@ -95,7 +113,14 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
     await ledger.ensureAccount(t, { budget: 1_000_000, tokensPerMinute: 100_000 });
     await openKey(t, 'key_r', { tokensPerMinute: 1_000 });
     const reserve = (id: string, tokens: number) =>
-      ledger.reserve({ tenantId: t, requestId: id, amount: 1, tokens, expiresAt: now + 60_000, apiKeyId: 'key_r' });
+      ledger.reserve({
+        tenantId: t,
+        requestId: id,
+        amount: 1,
+        tokens,
+        expiresAt: now + 60_000,
+        apiKeyId: 'key_r',
+      });
     await reserve('a', 800);
     const tenantBucket = await redis.hmget(tenantKeys(t).account, 'tpm_avail');
     await expect(reserve('b', 300)).rejects.toMatchObject({ code: 'KEY_RATE_LIMITED' });
@@ -106,7 +131,13 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
       details: { retryAfterMs: null },
     });
     // the post gives back what the request did not use, to the key as to the tenant
-    await ledger.post({ tenantId: t, requestId: 'a', actual: 1, actualTokens: 100, record: record(t, 'a', 1) });
+    await ledger.post({
+      tenantId: t,
+      requestId: 'a',
+      actual: 1,
+      actualTokens: 100,
+      record: record(t, 'a', 1),
+    });
     await expect(reserve('b', 300)).resolves.toMatchObject({ state: 'pending' });
   });
 
@@ -115,7 +146,13 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
     await ledger.ensureAccount(t, 10_000);
     await openKey(t, 'key_x', { budget: 1_000 });
     await openKey(t, 'key_old', { expiresAt: now + 1_000 });
-    await ledger.reserve({ tenantId: t, requestId: 'before', amount: 100, expiresAt: now + 60_000, apiKeyId: 'key_x' });
+    await ledger.reserve({
+      tenantId: t,
+      requestId: 'before',
+      amount: 100,
+      expiresAt: now + 60_000,
+      apiKeyId: 'key_x',
+    });
     await redis.hset(tenantKeys(t).keyLedger, ...keyLedgerRevokeFields('key_x'));
     const refused = (id: string, key: string) =>
       expect(
@@ -140,20 +177,43 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
     const monthly = new Ledger(redis, { clock: () => clock, period: 'month' });
     await monthly.ensureAccount(t, { budget: 10_000, mode: 'period' });
     await openKey(t, 'key_m', { budget: 100 });
-    await monthly.reserve({ tenantId: t, requestId: 'n1', amount: 100, expiresAt: clock + 600_000, apiKeyId: 'key_m' });
+    await monthly.reserve({
+      tenantId: t,
+      requestId: 'n1',
+      amount: 100,
+      expiresAt: clock + 600_000,
+      apiKeyId: 'key_m',
+    });
     await monthly.post({ tenantId: t, requestId: 'n1', actual: 100, record: record(t, 'n1', 100) });
     await expect(
-      monthly.reserve({ tenantId: t, requestId: 'n2', amount: 1, expiresAt: clock + 600_000, apiKeyId: 'key_m' }),
+      monthly.reserve({
+        tenantId: t,
+        requestId: 'n2',
+        amount: 1,
+        expiresAt: clock + 600_000,
+        apiKeyId: 'key_m',
+      }),
     ).rejects.toMatchObject({ code: 'KEY_BUDGET_EXCEEDED' });
     clock = Date.UTC(2026, 11, 1, 0, 1);
-    expect(await monthly.keyAccount(t, 'key_m')).toMatchObject({ posted: 0, available: 100, period: '2026-12' });
+    expect(await monthly.keyAccount(t, 'key_m')).toMatchObject({
+      posted: 0,
+      available: 100,
+      period: '2026-12',
+    });
     await expect(
-      monthly.reserve({ tenantId: t, requestId: 'n2', amount: 60, expiresAt: clock + 600_000, apiKeyId: 'key_m' }),
+      monthly.reserve({
+        tenantId: t,
+        requestId: 'n2',
+        amount: 60,
+        expiresAt: clock + 600_000,
+        apiKeyId: 'key_m',
+      }),
     ).resolves.toMatchObject({ state: 'pending' });
   });
 
   it("never lets concurrent reserves and posts exceed the key's or the tenant's budget", async () => {
-    type Op = { kind: 'reserve'; key: number; amount: number } | { kind: 'resolve'; post: boolean; share: number };
+    type Op =
+      { kind: 'reserve'; key: number; amount: number } | { kind: 'resolve'; post: boolean; share: number };
     const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({
         kind: fc.constant('reserve' as const),
@@ -207,7 +267,12 @@ describe.each(REDIS_BACKENDS)('API keys in the ledger on %s', (_name, connect) =
                 if (!op.post) return void (await ledger.void({ tenantId: t, requestId: hold.id }));
                 // actual ≤ hold: what a site served within max_tokens
                 const actual = Math.floor(hold.amount * op.share);
-                await ledger.post({ tenantId: t, requestId: hold.id, actual, record: record(t, hold.id, actual) });
+                await ledger.post({
+                  tenantId: t,
+                  requestId: hold.id,
+                  actual,
+                  record: record(t, hold.id, actual),
+                });
               }),
             );
             const account = await ledger.account(t);

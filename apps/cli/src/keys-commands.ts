@@ -89,6 +89,9 @@ export const KEY_COMMANDS: Readonly<Record<string, Command>> = {
     as: DEV_TENANT,
     positionals: ['KEY_ID'],
     run: (c, a) =>
-      show(c.keys.revoke.mutate({ id: a.positional(0, 'KEY_ID') }), (k) => `API key ${k.id} revoked at ${k.revokedAt}.`),
+      show(
+        c.keys.revoke.mutate({ id: a.positional(0, 'KEY_ID') }),
+        (k) => `API key ${k.id} revoked at ${k.revokedAt}.`,
+      ),
   },
 };

@@ -95,8 +95,7 @@ function checkedLimits(
     residency = keyCountries;
   }
   const unknown = input.models?.filter((m) => !topology.hasModel(m)) ?? [];
-  if (unknown.length > 0)
-    throw new FederaError('UNKNOWN_MODEL', `no site serves model '${unknown[0]}'`);
+  if (unknown.length > 0) throw new FederaError('UNKNOWN_MODEL', `no site serves model '${unknown[0]}'`);
   if (input.expiresAt && Date.parse(input.expiresAt) <= Date.now())
     throw new FederaError('VALIDATION_FAILED', 'expiresAt must be in the future');
   return {

@@ -56,7 +56,11 @@ describe('applyKeyScope', () => {
       expect.objectContaining({ code: 'UNKNOWN_JURISDICTION' }),
     );
     expect(
-      applyKeyScope(key({ residency: ['SE', 'NO'] }), { model: 'm', residency: ['NORDICS'] }, { NORDICS: ['SE', 'NO'] }),
+      applyKeyScope(
+        key({ residency: ['SE', 'NO'] }),
+        { model: 'm', residency: ['NORDICS'] },
+        { NORDICS: ['SE', 'NO'] },
+      ),
     ).toEqual(['NO', 'SE']);
   });
 });

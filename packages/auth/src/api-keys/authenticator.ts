@@ -35,8 +35,7 @@ export class ApiKeyAuthenticator {
     const found = await this.lookup(hashApiKey(secret), secret);
     if (!found) throw new FederaError('UNAUTHENTICATED', INVALID);
     const { expiresAt } = found.key.limits;
-    if (expiresAt && Date.parse(expiresAt) <= this.clock())
-      throw new FederaError('UNAUTHENTICATED', INVALID);
+    if (expiresAt && Date.parse(expiresAt) <= this.clock()) throw new FederaError('UNAUTHENTICATED', INVALID);
     return {
       role: 'tenant',
       subject: found.tenantId,

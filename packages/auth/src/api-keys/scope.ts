@@ -3,12 +3,7 @@
  * control plane: the key's model allow-list and its residency narrowing. Its budget and tokens per
  * minute are the ledger's business (checked in the same reserve call as the tenant's).
  */
-import {
-  BUILTIN_GROUPS,
-  FederaError,
-  expandJurisdictions,
-  type JurisdictionGroups,
-} from '@federa/domain';
+import { BUILTIN_GROUPS, FederaError, expandJurisdictions, type JurisdictionGroups } from '@federa/domain';
 
 /** A key's limits; every one is optional, and each can only narrow what the tenant may do. */
 export interface ApiKeyLimits {

@@ -142,8 +142,13 @@ export class ApiKeyStore {
   }
 }
 
+/** JSON drops undefined anyway; dropping it here keeps the answer equal to what is stored */
 function stripUndefined(limits: ApiKeyLimits): StoredKey['limits'] {
-  return Object.fromEntries(
-    Object.entries(limits).filter(([, v]) => v !== undefined),
-  ) as StoredKey['limits'];
+  return {
+    ...(limits.residency ? { residency: [...limits.residency] } : {}),
+    ...(limits.models ? { models: [...limits.models] } : {}),
+    ...(limits.expiresAt !== undefined ? { expiresAt: limits.expiresAt } : {}),
+    ...(limits.budget !== undefined ? { budget: limits.budget } : {}),
+    ...(limits.tokensPerMinute !== undefined ? { tokensPerMinute: limits.tokensPerMinute } : {}),
+  };
 }
