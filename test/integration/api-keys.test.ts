@@ -122,6 +122,18 @@ describe('API keys', () => {
     ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('holds nothing for a key the ledger knows is revoked, even while an API process still accepts it', async () => {
+    const key = await createKey({ name: 'revoked elsewhere' });
+    // the revocation as the ledger sees it, before this API process's lookup could know
+    await fed.redis.hset(tenantKeys(tenant).keyLedger, `${key.id}|state`, 'revoked');
+    const before = await spend();
+    const res = await fed.call('inference.complete', chat(`${s}-rv2`), key.secret);
+    expect(res.status).toBe(401);
+    expect(res.body.error.data.federaCode).toBe('UNAUTHENTICATED');
+    expect(res.body.error.message).toBe('invalid API key');
+    expect(await spend()).toEqual(before);
+  });
+
   it('refuses an expired key, and a key created already expired', async () => {
     const past = await fed.call('keys.create', { name: 'old', expiresAt: '2020-01-01T00:00:00Z' }, session);
     expect(past.status).toBe(400);
