@@ -106,6 +106,14 @@ const MATRIX: Record<string, Row> = {
   'inference.complete': { kind: 'mutation', input: (_s, n) => chat(`authz-${n}`), allow: TENANTS },
   'usage.list': { kind: 'query', input: () => ({ limit: 5 }), allow: TENANTS },
   'usage.summary': { kind: 'query', input: () => undefined, allow: TENANTS },
+  'keys.create': { kind: 'mutation', input: (_s, n) => ({ name: `authz-${n}` }), allow: TENANTS },
+  'keys.list': { kind: 'query', input: () => undefined, allow: TENANTS },
+  // no caller owns this key: tenants reach the procedure and are told it is not theirs
+  'keys.revoke': {
+    kind: 'mutation',
+    input: () => ({ id: 'key_nobodys' }),
+    allow: { tenant: 404, otherTenant: 404 },
+  },
   'routing.explain': { kind: 'query', input: () => ({ model: TEST_MODEL }), allow: TENANTS },
   'budgets.get': { kind: 'query', input: (s) => ({ tenantId: `${s}-eu` }), allow: ADMIN },
   'budgets.set': {

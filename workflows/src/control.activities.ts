@@ -72,6 +72,7 @@ export function createControlActivities(deps: ControlDeps) {
       tokens: input.tokens,
       expiresAt: now() + input.ttlMs,
       ...(input.attempt ? { attempt: input.attempt } : {}),
+      ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),
     });
     if (hold.state !== 'pending') {
       throw new FederaError(

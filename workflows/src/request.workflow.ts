@@ -121,6 +121,7 @@ export async function requestWorkflow(input: RequestWorkflowInput): Promise<Requ
     ttlMs: plan.holdTtlMs,
     // a hold voided by an earlier, failed run of this request id is re-opened for this run
     attempt: workflowInfo().runId,
+    ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),
   });
   const siteTimeoutMs = dispatchTimeoutMs(input.maxTokens);
 

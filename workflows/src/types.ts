@@ -15,6 +15,8 @@ export interface RequestWorkflowInput {
   readonly maxTokens: number;
   /** optional narrowing of the tenant's residency policy */
   readonly residency?: readonly string[] | undefined;
+  /** the API key the request came with: its budget and rate limit are held with the tenant's */
+  readonly apiKeyId?: string | undefined;
 }
 
 export interface SiteTarget {
@@ -44,7 +46,7 @@ export interface ReserveHoldInput {
   readonly ttlMs: number;
   /** the workflow run: a hold voided or expired under another run is re-opened (absent in old histories) */
   readonly attempt?: string | undefined;
-  /** the API key the request came with: its own limits apply in the same reserve */
+  /** the API key whose budget and rate limit the hold also draws on (absent: the tenant's only) */
   readonly apiKeyId?: string | undefined;
 }
 

@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
 import type { Logger } from 'pino';
-import type { Principal, VerifyToken } from '@federa/auth';
+import type { ApiKeyAuthenticator, Principal, VerifyToken } from '@federa/auth';
 import { FederaError, type TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import type { Registry } from '@federa/registry';
@@ -28,6 +28,8 @@ export interface ApiDeps {
   readonly health: SiteHealth;
   readonly controlTaskQueue: string;
   readonly verify: VerifyToken;
+  /** API keys (`Bearer fed_…`); default: a store on the ledger's Redis with a 1 s lookup cache */
+  readonly apiKeys?: ApiKeyAuthenticator | undefined;
   readonly log: Logger;
   /** back-pressure on request workflows */
   readonly admission: Admission;

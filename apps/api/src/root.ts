@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
 import { budgetsRouter } from './routers/budgets';
 import { inferenceRouter } from './routers/inference';
+import { keysRouter } from './routers/keys';
 import { policyRouter } from './routers/policy';
 import { rateCardsRouter } from './routers/rate-cards';
 import { routingRouter } from './routers/routing';
@@ -15,6 +16,7 @@ import { createCallerFactory, router } from './trpc';
 export const appRouter = router({
   inference: inferenceRouter,
   usage: usageRouter,
+  keys: keysRouter,
   budgets: budgetsRouter,
   audit: auditRouter,
   policy: policyRouter,

@@ -20,6 +20,7 @@ import {
   renderSites,
   renderTenants,
 } from './render';
+import { KEY_COMMANDS } from './keys-commands';
 import { LEDGER_COMMANDS } from './ledger-commands';
 import { STATEMENT_COMMANDS } from './statements';
 
@@ -175,6 +176,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   ...STATEMENT_COMMANDS,
   ...LEDGER_COMMANDS,
+  ...KEY_COMMANDS,
 };
 
 function siteId(a: Args): string {

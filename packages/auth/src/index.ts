@@ -1,2 +1,3 @@
 export * from './dev-keys';
 export * from './jwt';
+export * from './api-keys';

@@ -17,6 +17,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { FederaError } from '@federa/domain';
+import type { ApiKeyPrincipal } from './api-keys/scope';
 
 export const ALLOWED_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 export const DEFAULT_ISSUER = 'federa-dev';
@@ -34,6 +35,8 @@ export interface Principal {
   /** tenant id, operator id or admin user, by role */
   readonly subject: string;
   readonly tokenId: string | undefined;
+  /** set when the caller authenticated with an API key (role tenant): the key's id and limits */
+  readonly apiKey?: ApiKeyPrincipal | undefined;
 }
 
 const claimsSchema = z.object({

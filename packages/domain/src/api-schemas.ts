@@ -86,6 +86,8 @@ export interface UsageRecord {
 export interface StoredUsageRecord extends UsageRecord {
   /** the ledger's id for the record (a Redis stream id) */
   readonly recordId: string;
+  /** the API key the request came with (its public id), from the hold; absent for sessions */
+  readonly apiKeyId?: string;
 }
 
 const tenantIdSchema = z

@@ -13,6 +13,12 @@ export const ERROR_CODES = {
   NO_ELIGIBLE_SITE: { http: 503, retryable: false },
   BUDGET_EXCEEDED: { http: 402, retryable: false },
   RATE_LIMITED: { http: 429, retryable: false },
+  /** the hold does not fit the API key's own budget (the tenant's may still have room) */
+  KEY_BUDGET_EXCEEDED: { http: 402, retryable: false },
+  /** the API key's own tokens-per-minute are spent (the tenant's may still have room) */
+  KEY_RATE_LIMITED: { http: 429, retryable: false },
+  /** the API key's model allow-list does not name the requested model */
+  MODEL_NOT_ALLOWED: { http: 403, retryable: false },
   /** the API's admission queue is full: back-pressure, not failure */
   OVERLOADED: { http: 429, retryable: false },
   /** the prompt has more characters than the API counts, or could not be counted in time */

@@ -12,11 +12,15 @@ export function tenantKeys(tenantId: string) {
     periods: `${tag}:periods`,
     topups: `${tag}:topups`,
     resolved: `${tag}:resolved`,
+    /** per API key: its limits and ledger figures, fields `<keyId>|<name>` (see api-key-fields.ts) */
+    keyLedger: `${tag}:keyledger`,
+    /** per API key: its public metadata (name, limits, created, revoked), keyId -> JSON */
+    apiKeys: `${tag}:apikeys`,
   } as const;
 }
 
 /** The KEYS every ledger script receives, in the order the Lua prelude names them. */
 export function scriptKeys(tenantId: string): string[] {
   const k = tenantKeys(tenantId);
-  return [k.account, k.holds, k.expiry, k.usage, k.periods, k.topups, k.resolved];
+  return [k.account, k.holds, k.expiry, k.usage, k.periods, k.topups, k.resolved, k.keyLedger];
 }

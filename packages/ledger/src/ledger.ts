@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
+import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledger';
 import { scriptKeys, tenantKeys } from './keys';
 import { periodId, type BillingPeriod } from './periods';
 
 type RedisLike = Redis | Cluster;
-const KEY_COUNT = 7;
+const KEY_COUNT = 8;
 /** how long a resolved hold is kept so a replayed request id stays idempotent (default 7 days) */
 export const DEFAULT_REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
@@ -39,6 +40,8 @@ export interface Hold {
   readonly recordId: string | null;
   /** rate-limit tokens the hold took */
   readonly tokens: number;
+  /** the API key the hold was made with (its figures move with the tenant's), or null */
+  readonly apiKeyId: string | null;
 }
 
 export interface ReserveOk extends Hold {
@@ -81,6 +84,7 @@ interface RawReply {
   overage: string;
   recordId: string;
   tokens: string;
+  apiKeyId?: string;
   available?: string;
   retryAfterMs?: number;
   budget?: string;
@@ -98,6 +102,7 @@ function toHold(raw: RawReply): Hold {
     overage: Number(raw.overage),
     recordId: raw.recordId || null,
     tokens: Number(raw.tokens || 0),
+    apiKeyId: raw.apiKeyId || null,
   };
 }
 
@@ -223,8 +228,15 @@ export class Ledger {
      * re-opened; the same attempt replays; a posted hold stays posted
      */
     attempt?: string;
+    /**
+     * the API key the request came with: the key's budget and rate limit are checked (and drawn
+     * from) in the same call as the tenant's; a revoked or expired key holds nothing
+     */
+    apiKeyId?: string | undefined;
   }): Promise<ReserveOk> {
     const now = this.clock();
+    if (args.apiKeyId !== undefined && !API_KEY_ID_PATTERN.test(args.apiKeyId))
+      throw new FederaError('VALIDATION_FAILED', 'invalid API key id');
     const raw = await this.run(
       'federaReserve',
       args.tenantId,
@@ -235,6 +247,7 @@ export class Ledger {
       periodId(this.period, now),
       amountArg(args.tokens ?? 0, 'tokens'),
       args.attempt ?? '',
+      args.apiKeyId ?? '',
     );
     switch (raw.status) {
       case 'OK':
@@ -246,16 +259,27 @@ export class Ledger {
           `the request needs a hold of ${args.amount} but only ${raw.available} remains in the budget`,
           { needed: args.amount, available: Number(raw.available) },
         );
-      case 'RATE_LIMITED': {
-        const retryAfterMs = raw.retryAfterMs ?? -1;
+      case 'KEY_BUDGET_EXCEEDED':
         throw new FederaError(
-          'RATE_LIMITED',
+          'KEY_BUDGET_EXCEEDED',
+          `the request needs a hold of ${args.amount} but only ${raw.available} remains in the API key's budget`,
+          { needed: args.amount, available: Number(raw.available) },
+        );
+      case 'RATE_LIMITED':
+      case 'KEY_RATE_LIMITED': {
+        const retryAfterMs = raw.retryAfterMs ?? -1;
+        const whose = raw.status === 'RATE_LIMITED' ? "the tenant's" : "the API key's";
+        throw new FederaError(
+          raw.status,
           retryAfterMs < 0
-            ? `the request may use ${args.tokens} tokens, more than the tenant's limit per minute`
-            : `token rate limit reached; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+            ? `the request may use ${args.tokens} tokens, more than ${whose} limit per minute`
+            : `${whose} token rate limit reached; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
           { retryAfterMs: retryAfterMs < 0 ? null : retryAfterMs },
         );
       }
+      case 'KEY_INVALID':
+        // the same answer as authentication gives for an unknown, revoked or expired key
+        throw new FederaError('UNAUTHENTICATED', 'invalid API key');
       case 'UNKNOWN_TENANT':
         throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
       default:
@@ -391,13 +415,18 @@ export class Ledger {
     }
   }
 
+  /** An API key's budget, figures and rate limit in the current billing period (null: no such key). */
+  async keyAccount(tenantId: string, apiKeyId: string): Promise<KeyAccount | null> {
+    return readKeyAccount(this.redis, tenantId, apiKeyId, { period: this.period, now: this.clock() });
+  }
+
   async usageCount(tenantId: string): Promise<number> {
     return this.redis.xlen(tenantKeys(tenantId).usage);
   }
 }
 
 function parseHold(requestId: string, raw: string): Hold {
-  const [state, amount, expiresAt, posted, overage, recordId, tokens] = raw.split('|');
+  const [state, amount, expiresAt, posted, overage, recordId, tokens, apiKeyId] = raw.split('|');
   return {
     requestId,
     state: state as HoldState,
@@ -407,6 +436,7 @@ function parseHold(requestId: string, raw: string): Hold {
     overage: Number(overage),
     recordId: recordId || null,
     tokens: Number(tokens ?? 0),
+    apiKeyId: apiKeyId || null,
   };
 }
 
@@ -415,5 +445,11 @@ function parseRecord(recordId: string, fields: string[]): StoredUsageRecord {
   for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
   const record = JSON.parse(f.get('record') ?? '{}') as UsageRecord;
   const ledgerFlags = (f.get('flags') ?? '').split(',').filter(Boolean);
-  return { ...record, flags: [...new Set([...record.flags, ...ledgerFlags])], recordId };
+  const apiKeyId = f.get('apikey');
+  return {
+    ...record,
+    flags: [...new Set([...record.flags, ...ledgerFlags])],
+    recordId,
+    ...(apiKeyId ? { apiKeyId } : {}),
+  };
 }

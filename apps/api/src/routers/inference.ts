@@ -1,3 +1,4 @@
+import { applyKeyScope } from '@federa/auth';
 import { openCompact } from '@federa/sealing';
 import { chatChars } from '@federa/tokenizer';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -20,8 +21,11 @@ export const inferenceRouter = router({
    */
   complete: tenantProcedure.input(completeInputSchema).mutation(async ({ ctx, input, signal }) => {
     const { deps, tenant } = ctx;
-    // Refuse bad residency here, before any workflow exists: nothing changes on a refusal.
-    const allowed = effectiveResidency(tenant.residency, input.residency, ctx.topology.groups);
+    // An API key's model allow-list and residency narrowing, then the tenant's policy. Refuse bad
+    // residency here, before any workflow exists: nothing changes on a refusal.
+    const apiKey = ctx.principal.apiKey;
+    const residency = applyKeyScope(apiKey, input, ctx.topology.groups);
+    const allowed = effectiveResidency(tenant.residency, residency, ctx.topology.groups);
     // Refuse oversized prompts before spending any CPU on them.
     const chars = chatChars(input.messages);
     if (chars > deps.requestLimits.maxPromptChars) {
@@ -34,8 +38,9 @@ export const inferenceRouter = router({
     await claimRequestId(deps.ledger.redis, tenant.id, input, deps.requestLimits.requestIdWindowMs);
     const payload = await sealPayload(deps, ctx.topology, allowed, input.messages);
     const ticket = { tenantId: tenant.id, bytes: queuedBytes(chars, payload), signal };
+    const scoped = { residency, apiKeyId: apiKey?.id };
     const result = await deps.admission
-      .run(ticket, () => runUnlessClientLeaves(deps, tenant.id, input, payload, signal))
+      .run(ticket, () => runUnlessClientLeaves(deps, tenant.id, input, scoped, payload, signal))
       .catch((err: unknown) => {
         if (err instanceof ClientGoneError || signal?.aborted)
           throw new TRPCError({ code: 'CLIENT_CLOSED_REQUEST', message: 'the client disconnected' });
@@ -60,6 +65,9 @@ export const inferenceRouter = router({
   }),
 });
 
+/** what the caller's API key (if any) makes of the request: its residency and the key to charge */
+type Scoped = Pick<RequestWorkflowInput, 'residency' | 'apiKeyId'>;
+
 /** What a waiting request holds in memory: its prompt (UTF-16) and its sealed copy. */
 function queuedBytes(chars: number, payload: Payload): number {
   const sealed = payload.sealedMessages;
@@ -75,6 +83,7 @@ async function runUnlessClientLeaves(
   deps: ApiDeps,
   tenantId: string,
   input: CompleteInput,
+  scoped: Scoped,
   payload: Payload,
   signal: AbortSignal | undefined,
 ): Promise<RequestWorkflowResult> {
@@ -85,7 +94,7 @@ async function runUnlessClientLeaves(
   };
   signal?.addEventListener('abort', cancel, { once: true });
   try {
-    return await runRequest(deps, tenantId, input, payload);
+    return await runRequest(deps, tenantId, input, scoped, payload);
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
@@ -95,6 +104,7 @@ async function runRequest(
   deps: ApiDeps,
   tenantId: string,
   input: CompleteInput,
+  scoped: Scoped,
   payload: Payload,
 ): Promise<RequestWorkflowResult> {
   const workflowId = requestWorkflowId(tenantId, input.requestId);
@@ -104,7 +114,8 @@ async function runRequest(
     model: input.model,
     ...payload,
     maxTokens: input.max_tokens,
-    residency: input.residency,
+    residency: scoped.residency,
+    ...(scoped.apiKeyId ? { apiKeyId: scoped.apiKeyId } : {}),
   };
   try {
     let handle;

@@ -27,6 +27,7 @@ export const usageRouter = router({
         startedAt: r.startedAt,
         completedAt: r.completedAt,
         flags: r.flags,
+        ...(r.apiKeyId ? { apiKeyId: r.apiKeyId } : {}),
       })),
       nextBefore: records.length === input.limit ? records[records.length - 1]?.recordId : undefined,
     };

@@ -2,7 +2,8 @@
 -- a hold, release the rest (money and unused rate-limit tokens), and append exactly one usage record
 -- in the same atomic step. A charge above the hold posts the hold and books the excess as flagged
 -- overage; a post after the hold expired still records the usage (the site did the work), all of it
--- as flagged overage. A repeat returns the first result.
+-- as flagged overage. The API key the hold was made with (if any) moves the same way. A repeat
+-- returns the first result.
 local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'actual', ARGV[3], is_amount, 'now',
   ARGV[4], is_text, 'record', ARGV[5], is_text, 'period', ARGV[6], is_amount, 'actualTokens' })
 if refused then return refused end
@@ -20,6 +21,7 @@ if h.state == 'posted' then return hold_reply('REPLAY', id, h) end
 if h.state == 'voided' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
 
 roll_period(period)
+roll_key_period(h.key, period)
 local flags = {}
 local posted, overage
 if h.state == 'pending' then
@@ -27,9 +29,10 @@ if h.state == 'pending' then
   posted = math.min(a, held)
   overage = a - posted
   redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
+  key_pending(h.key, neg(h.amount))
   redis.call('ZREM', EXPIRY, id)
   if overage > 0 then table.insert(flags, 'OVERAGE') end
-  refund_tokens(tonumber(h.tokens) - actual_tokens, now)
+  refund_tokens(tonumber(h.tokens) - actual_tokens, now, h.key)
 else -- expired
   posted, overage = 0, tonumber(actual)
   table.insert(flags, 'LATE_POST')
@@ -37,8 +40,16 @@ end
 
 redis.call('HINCRBY', ACCT, 'posted', int(posted))
 if overage > 0 then redis.call('HINCRBY', ACCT, 'overage', int(overage)) end
-local record_id = redis.call('XADD', USAGE, '*', 'req', id, 'record', record,
-  'posted', int(posted), 'overage', int(overage), 'flags', table.concat(flags, ','))
+-- the key the hold was made with spends the same figures within the tenant's
+if h.key ~= '' then
+  redis.call('HINCRBY', KEYLEDGER, h.key .. '|posted', int(posted))
+  if overage > 0 then redis.call('HINCRBY', KEYLEDGER, h.key .. '|overage', int(overage)) end
+end
+local entry = { 'req', id, 'record', record, 'posted', int(posted), 'overage', int(overage),
+  'flags', table.concat(flags, ',') }
+-- the record names the API key the request was made with (public id), as the hold does
+if h.key ~= '' then table.insert(entry, 'apikey'); table.insert(entry, h.key) end
+local record_id = redis.call('XADD', USAGE, '*', unpack(entry))
 h.state, h.posted, h.overage, h.record_id = 'posted', int(posted), int(overage), record_id
 save_hold(id, h)
 redis.call('ZADD', RESOLVED, now, id)

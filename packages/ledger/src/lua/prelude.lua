@@ -6,12 +6,14 @@
 --   KEYS[5] periods hash   closed budget periods: periodId -> posted|overage
 --   KEYS[6] top-ups hash   topUpId -> amount
 --   KEYS[7] resolved zset  posted, voided and expired requestIds by resolution time (for pruning)
+--   KEYS[8] key ledger     per API key, fields '<keyId>|<name>': state, expires, budget, posted, pending,
+--                          overage, period, tpm, tpm_avail, tpm_ts (a key's limits sit inside its tenant's)
 -- Money stays a decimal string wherever it is stored: Lua numbers are doubles and tostring() prints
 -- only 14 significant digits. Arithmetic on doubles is exact below 2^53: the TS side enforces it and
 -- every script checks it again (below) before its first write, since Redis does not roll back the
 -- writes of a script that fails half-way.
-local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED, KEYLEDGER =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 
 -- 2^53 - 1: the largest integer a double (and so a Lua number) holds exactly
 local MAX_EXACT = 9007199254740991
@@ -38,40 +40,81 @@ local function int(x) return string.format('%.0f', x) end
 -- '-0' is not an integer to HINCRBY
 local function neg(amount) if tonumber(amount) == 0 then return '0' end return '-' .. amount end
 
+-- A hold: state|amount|expiresAt|posted|overage|recordId|tokens[|apiKeyId] (holds without a key, and
+-- those stored before keys existed, have seven fields).
 local function load_hold(id)
   local raw = redis.call('HGET', HOLDS, id)
   if not raw then return nil end
-  local state, amount, expires_at, posted, overage, record_id, tokens =
-    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  return { state = state, amount = amount, expires_at = expires_at, posted = posted, overage = overage,
-           record_id = record_id, tokens = tokens }
+  local f = {}
+  for part in string.gmatch(raw .. '|', '([^|]*)|') do f[#f + 1] = part end
+  return { state = f[1], amount = f[2], expires_at = f[3], posted = f[4], overage = f[5],
+           record_id = f[6], tokens = f[7], key = f[8] or '' }
 end
 
 local function save_hold(id, h)
-  redis.call('HSET', HOLDS, id, table.concat(
-    { h.state, h.amount, h.expires_at, h.posted, h.overage, h.record_id, h.tokens }, '|'))
+  local fields = { h.state, h.amount, h.expires_at, h.posted, h.overage, h.record_id, h.tokens }
+  if h.key and h.key ~= '' then fields[8] = h.key end
+  redis.call('HSET', HOLDS, id, table.concat(fields, '|'))
 end
 
--- Token-rate limit: a bucket of `tpm` tokens refilled continuously over a minute.
-local function bucket(now)
-  local tpm, avail, ts = unpack(redis.call('HMGET', ACCT, 'tpm', 'tpm_avail', 'tpm_ts'))
+-- Token-rate limit: a bucket of `tpm` tokens refilled continuously over a minute. The tenant's bucket
+-- sits in ACCT (prefix ''), an API key's in KEYLEDGER (prefix '<keyId>|').
+local function bucket_in(hash, prefix, now)
+  local tpm, avail, ts = unpack(redis.call('HMGET', hash, prefix .. 'tpm', prefix .. 'tpm_avail', prefix .. 'tpm_ts'))
   tpm = tonumber(tpm or '0')
   if tpm <= 0 then return nil end
   avail = tonumber(avail or tpm)
   ts = tonumber(ts or now)
-  return { tpm = tpm, avail = math.min(tpm, avail + math.max(0, now - ts) * tpm / 60000) }
+  return { hash = hash, prefix = prefix, tpm = tpm,
+           avail = math.min(tpm, avail + math.max(0, now - ts) * tpm / 60000) }
 end
 
 local function save_bucket(b, now)
-  redis.call('HSET', ACCT, 'tpm_avail', string.format('%.6f', b.avail), 'tpm_ts', int(now))
+  redis.call('HSET', b.hash, b.prefix .. 'tpm_avail', string.format('%.6f', b.avail), b.prefix .. 'tpm_ts', int(now))
 end
 
-local function refund_tokens(tokens, now)
-  local b = bucket(now)
+local function bucket(now) return bucket_in(ACCT, '', now) end
+local function key_bucket(key, now) return bucket_in(KEYLEDGER, key .. '|', now) end
+
+local function refund_to(b, tokens, now)
   if b and tokens > 0 then
     b.avail = math.min(b.tpm, b.avail + tokens)
     save_bucket(b, now)
   end
+end
+
+-- unused rate-limit tokens go back to the tenant's bucket and to the key's the hold was made with
+local function refund_tokens(tokens, now, key)
+  refund_to(bucket(now), tokens, now)
+  if key and key ~= '' then refund_to(key_bucket(key, now), tokens, now) end
+end
+
+-- A key's pending figure moves with its holds'.
+local function key_pending(key, delta)
+  if key and key ~= '' then redis.call('HINCRBY', KEYLEDGER, key .. '|pending', delta) end
+end
+
+-- A key's budget is per billing period whatever the tenant's mode: its figures restart with the period.
+local function roll_key_period(key, period)
+  if not key or key == '' then return end
+  if redis.call('HGET', KEYLEDGER, key .. '|period') == period then return end
+  redis.call('HSET', KEYLEDGER, key .. '|period', period, key .. '|posted', '0', key .. '|overage', '0')
+end
+
+-- budget − posted − pending − overage of a key, or nil when the key has no budget of its own
+local function key_available(key)
+  local budget, posted, pending, overage = unpack(redis.call('HMGET', KEYLEDGER, key .. '|budget',
+    key .. '|posted', key .. '|pending', key .. '|overage'))
+  if not budget or budget == '' then return nil end
+  return tonumber(budget) - tonumber(posted or '0') - tonumber(pending or '0') - tonumber(overage or '0')
+end
+
+-- a key may hold only while active and unexpired (revocation reaches the ledger at once, whatever
+-- the API's authentication cache still says)
+local function key_usable(key, now)
+  local state, expires = unpack(redis.call('HMGET', KEYLEDGER, key .. '|state', key .. '|expires'))
+  if state ~= 'active' then return false end
+  return not expires or expires == '' or tonumber(expires) > now
 end
 
 -- A period budget restarts at the period boundary: the closed period's totals are kept in PERIODS.
@@ -95,6 +138,7 @@ local function expire_due(now, limit)
     if h and h.state == 'pending' then
       h.state = 'expired'
       redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
+      key_pending(h.key, neg(h.amount))
       save_hold(id, h)
       redis.call('ZADD', RESOLVED, now, id)
     end
@@ -125,7 +169,8 @@ end
 
 local function hold_reply(status, id, h, extra)
   local r = { status = status, requestId = id, state = h.state, amount = h.amount, expiresAt = h.expires_at,
-              posted = h.posted, overage = h.overage, recordId = h.record_id, tokens = h.tokens }
+              posted = h.posted, overage = h.overage, recordId = h.record_id, tokens = h.tokens,
+              apiKeyId = h.key }
   if extra then for k, v in pairs(extra) do r[k] = v end end
   return cjson.encode(r)
 end

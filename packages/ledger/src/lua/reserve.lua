@@ -1,13 +1,17 @@
--- reserve(requestId, amount, expiresAtMs, nowMs, periodId, tokens, attempt): hold `amount` if
--- budget − posted − pending − overage ≥ amount and the token-rate bucket has `tokens`. Both checks
--- pass or nothing changes. Idempotent by requestId: a repeat returns the hold as it stands, except
--- that a hold voided or expired (never posted) under another `attempt` (a new run of a failed
--- request) is re-opened as a new pending hold, through the same checks.
+-- reserve(requestId, amount, expiresAtMs, nowMs, periodId, tokens, attempt, apiKeyId): hold `amount` if
+-- budget − posted − pending − overage ≥ amount and the token-rate bucket has `tokens` — for the tenant
+-- and, when the request comes with an API key, for the key too (key ⊂ tenant). Every check passes or
+-- nothing changes. Idempotent by requestId: a repeat returns the hold as it stands, except that a hold
+-- voided or expired (never posted) under another `attempt` (a new run of a failed request) is
+-- re-opened as a new pending hold, through the same checks.
 local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'amount', ARGV[3], is_amount,
   'expiresAt', ARGV[4], is_amount, 'now', ARGV[5], is_text, 'period', ARGV[6], is_amount, 'tokens' })
 if refused then return refused end
-local id, amount, expires_at, now, period, tokens, attempt =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] or ''
+if ARGV[8] and ARGV[8] ~= '' and not string.match(ARGV[8], '^[%w_-]+$') then
+  return cjson.encode({ status = 'INVALID_ARGUMENT', argument = 'apiKeyId' })
+end
+local id, amount, expires_at, now, period, tokens, attempt, key =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] or '', ARGV[8] or ''
 if redis.call('EXISTS', ACCT) == 0 then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
 expire_due(now, 64)
 
@@ -20,28 +24,48 @@ if existing then
   if not reopen then return hold_reply('REPLAY', id, existing) end
 end
 
+if key ~= '' and not key_usable(key, now) then return cjson.encode({ status = 'KEY_INVALID' }) end
+
 roll_period(period)
 local available = available_now()
 if tonumber(amount) > available then
   return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
 end
+if key ~= '' then
+  roll_key_period(key, period)
+  local key_left = key_available(key)
+  if key_left and tonumber(amount) > key_left then
+    return cjson.encode({ status = 'KEY_BUDGET_EXCEEDED', available = int(key_left), amount = amount })
+  end
+end
 
-local b = bucket(now)
-if b then
+-- both buckets are checked before either is drawn from
+local function rate_refusal(b, status)
+  if not b then return nil end
   if tokens > b.tpm then
-    return cjson.encode({ status = 'RATE_LIMITED', retryAfterMs = -1, tpm = b.tpm, tokens = tokens })
+    return cjson.encode({ status = status, retryAfterMs = -1, tpm = b.tpm, tokens = tokens })
   end
   if tokens > b.avail then
-    return cjson.encode({ status = 'RATE_LIMITED', retryAfterMs = math.ceil((tokens - b.avail) * 60000 / b.tpm),
+    return cjson.encode({ status = status, retryAfterMs = math.ceil((tokens - b.avail) * 60000 / b.tpm),
                           tpm = b.tpm, tokens = tokens })
   end
-  b.avail = b.avail - tokens
-  save_bucket(b, now)
+  return nil
+end
+local b = bucket(now)
+local kb = key ~= '' and key_bucket(key, now) or nil
+local limited = rate_refusal(b, 'RATE_LIMITED') or rate_refusal(kb, 'KEY_RATE_LIMITED')
+if limited then return limited end
+for _, bk in ipairs({ b or false, kb or false }) do
+  if bk then
+    bk.avail = bk.avail - tokens
+    save_bucket(bk, now)
+  end
 end
 
 redis.call('HINCRBY', ACCT, 'pending', amount)
+key_pending(key, amount)
 local h = { state = 'pending', amount = amount, expires_at = expires_at, posted = '0', overage = '0',
-            record_id = '', tokens = int(tokens) }
+            record_id = '', tokens = int(tokens), key = key }
 save_hold(id, h)
 if attempt ~= '' then redis.call('HSET', HOLDS, ATTEMPT_FIELD, attempt) end
 redis.call('ZADD', EXPIRY, expires_at, id)
