@@ -1,0 +1,95 @@
+/**
+ * POST /v1/chat/completions: a tenant's chat, plain or streamed, through the data plane. The route,
+ * the hold and the usage record are the control plane's business; this file turns the request into
+ * a ChatServeRequest and the data plane's answer into OpenAI's shapes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServedDeps } from '../context';
+import type { Admission, ChatServeRequest } from '../dataplane/types';
+import { clientSignal, runAdmitted } from './admitted';
+import { statusFor, type OpenAiErrorBody } from './errors';
+import { sendJson } from './http';
+import { preflight } from './preflight';
+import { chatEvents, chatMeta, completionBody, endedByFailure, failureBody } from './render-chat';
+import {
+  maxTokensOf,
+  parseChatRequest,
+  requestedResidency,
+  stopSequencesOf,
+  toChatMessages,
+} from './schemas';
+import { SSE_HEADERS, writeSse } from './sse';
+import { tenantCaller } from './tenant-call';
+import { ERROR_CODES, isErrorCode } from '@federa/domain';
+
+/** The response headers that say where a request was served (known before its first byte). */
+export function admissionHeaders(admission: Admission): Record<string, string> {
+  return {
+    'x-request-id': admission.requestId,
+    'x-federa-site': admission.siteId,
+    'x-federa-jurisdiction': admission.jurisdiction,
+    'x-federa-policy-version': String(admission.policyVersion),
+  };
+}
+
+export async function handleChat(
+  deps: ServedDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  renderFailure: (err: unknown) => OpenAiErrorBody,
+): Promise<void> {
+  const caller = await tenantCaller(deps, req);
+  const request = parseChatRequest(body);
+  const messages = toChatMessages(request.messages);
+  const maxTokens = maxTokensOf(request);
+  const pre = await preflight(deps, req, caller, {
+    model: request.model,
+    messages,
+    requestedResidency: requestedResidency(req.headers['x-federa-residency'], request.federa),
+    maxTokens,
+  });
+  res.setHeader('x-request-id', pre.requestId);
+  const signal = clientSignal(res);
+  const serve: ChatServeRequest = {
+    tenantId: caller.tenant.id,
+    requestId: pre.requestId,
+    model: pre.model.id,
+    messages,
+    maxTokens,
+    residency: pre.residency,
+    apiKeyId: pre.key.apiKeyId,
+    sampling: {
+      temperature: request.temperature ?? undefined,
+      top_p: request.top_p ?? undefined,
+      stop: stopSequencesOf(request),
+      seed: request.seed ?? undefined,
+      user: request.user ?? undefined,
+    },
+    signal,
+  };
+  const meta = chatMeta(pre.requestId, pre.model.id, Date.now());
+  const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
+  await runAdmitted(deps, ticket, async () => {
+    const stream = await pre.dataPlane.serveChat(serve);
+    const headers = admissionHeaders(stream.admission);
+    if (request.stream) {
+      res.writeHead(200, { ...SSE_HEADERS, ...headers });
+      // headers out at once: the client's time to first token starts with them
+      res.flushHeaders();
+      const includeUsage = request.stream_options?.include_usage ?? false;
+      await writeSse(res, chatEvents(stream, meta, includeUsage, renderFailure));
+      return;
+    }
+    let content = '';
+    for await (const delta of stream.deltas) content += delta;
+    const outcome = await stream.outcome;
+    if (endedByFailure(outcome)) {
+      const code = outcome.federa.code!;
+      const status = isErrorCode(code) && ERROR_CODES[code] ? statusFor(code) : 502;
+      sendJson(res, status, failureBody(outcome), { ...headers, 'x-federa-code': code });
+      return;
+    }
+    sendJson(res, 200, completionBody(meta, content, outcome), headers);
+  });
+}
