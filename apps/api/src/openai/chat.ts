@@ -43,13 +43,12 @@ export async function handleChat(
   const request = parseChatRequest(body);
   const messages = toChatMessages(request.messages);
   const maxTokens = maxTokensOf(request);
-  const pre = await preflight(deps, req, caller, {
+  const pre = await preflight(deps, req, res, caller, {
     model: request.model,
     messages,
     requestedResidency: requestedResidency(req.headers['x-federa-residency'], request.federa),
     maxTokens,
   });
-  res.setHeader('x-request-id', pre.requestId);
   const signal = clientSignal(res);
   const serve: ChatServeRequest = {
     tenantId: caller.tenant.id,

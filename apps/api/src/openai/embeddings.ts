@@ -21,14 +21,13 @@ export async function handleEmbeddings(
   const caller = await tenantCaller(deps, req);
   const request = parseEmbeddingsRequest(body);
   const input = typeof request.input === 'string' ? [request.input] : request.input;
-  const pre = await preflight(deps, req, caller, {
+  const pre = await preflight(deps, req, res, caller, {
     model: request.model,
     // counted and fingerprinted like a chat's messages
     messages: input.map((content) => ({ role: 'user' as const, content })),
     requestedResidency: requestedResidency(req.headers['x-federa-residency'], request.federa),
     maxTokens: EMBEDDINGS_MARK,
   });
-  res.setHeader('x-request-id', pre.requestId);
   const signal = clientSignal(res);
   const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
   await runAdmitted(deps, ticket, async () => {

@@ -7,7 +7,7 @@
 import type { ChatMessage } from '@federa/domain';
 import { FederaError } from '@federa/domain';
 import { chatChars } from '@federa/tokenizer';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
 import type { DataPlane } from '../dataplane/types';
 import { claimRequestId } from '../request-fingerprint';
@@ -37,10 +37,13 @@ export interface PreflightInput {
 export async function preflight(
   deps: ServedDeps,
   req: IncomingMessage,
+  res: ServerResponse,
   caller: TenantCaller,
   input: PreflightInput,
 ): Promise<Preflight> {
   const requestId = requestIdOf(req);
+  // every answer from here on, refusals included, names the request
+  res.setHeader('x-request-id', requestId);
   const key = keyLimitsOf(caller.principal);
   const { narrowing } = residencyFor(caller, key, input.requestedResidency);
   // a model is the tenant's if it may be served anywhere it (and its key) allows; a narrower request
