@@ -35,3 +35,28 @@ export async function runAdmitted<T>(
     throw err;
   }
 }
+
+/**
+ * The answer, or ClientLeftError as soon as the client goes away: nobody waits (holding an admission
+ * slot) for an answer nobody will read. The data plane sees the same signal and winds down itself.
+ */
+export function untilClientLeaves<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new ClientLeftError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new ClientLeftError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

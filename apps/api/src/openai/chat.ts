@@ -5,8 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
-import type { Admission, ChatServeRequest } from '../dataplane/types';
-import { clientSignal, runAdmitted } from './admitted';
+import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from '../dataplane/types';
+import { clientSignal, runAdmitted, untilClientLeaves } from './admitted';
 import { statusFor, type OpenAiErrorBody } from './errors';
 import { sendJson } from './http';
 import { preflight } from './preflight';
@@ -30,6 +30,15 @@ export function admissionHeaders(admission: Admission): Record<string, string> {
     'x-federa-jurisdiction': admission.jurisdiction,
     'x-federa-policy-version': String(admission.policyVersion),
   };
+}
+
+/** A plain answer: the whole completion, and how it was billed. */
+async function collect(stream: ChatStream): Promise<{ content: string; outcome: ChatOutcome }> {
+  // observed now: a rejection while the deltas are read is never unhandled
+  stream.outcome.catch(() => undefined);
+  let content = '';
+  for await (const delta of stream.deltas) content += delta;
+  return { content, outcome: await stream.outcome };
 }
 
 export async function handleChat(
@@ -80,9 +89,7 @@ export async function handleChat(
       await writeSse(res, chatEvents(stream, meta, includeUsage, renderFailure));
       return;
     }
-    let content = '';
-    for await (const delta of stream.deltas) content += delta;
-    const outcome = await stream.outcome;
+    const { content, outcome } = await untilClientLeaves(collect(stream), signal);
     if (endedByFailure(outcome)) {
       const code = outcome.federa.code!;
       const status = isErrorCode(code) && ERROR_CODES[code] ? statusFor(code) : 502;

@@ -1,7 +1,7 @@
 /** POST /v1/embeddings: metered by input tokens, under the same residency rules as chat. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
-import { clientSignal, runAdmitted } from './admitted';
+import { clientSignal, runAdmitted, untilClientLeaves } from './admitted';
 import { admissionHeaders } from './chat';
 import { sendJson } from './http';
 import { preflight } from './preflight';
@@ -31,16 +31,19 @@ export async function handleEmbeddings(
   const signal = clientSignal(res);
   const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
   await runAdmitted(deps, ticket, async () => {
-    const result = await pre.dataPlane.serveEmbeddings({
-      tenantId: caller.tenant.id,
-      requestId: pre.requestId,
-      model: pre.model.id,
-      input,
-      residency: pre.residency,
-      apiKeyId: pre.key.apiKeyId,
-      dimensions: request.dimensions ?? undefined,
+    const result = await untilClientLeaves(
+      pre.dataPlane.serveEmbeddings({
+        tenantId: caller.tenant.id,
+        requestId: pre.requestId,
+        model: pre.model.id,
+        input,
+        residency: pre.residency,
+        apiKeyId: pre.key.apiKeyId,
+        dimensions: request.dimensions ?? undefined,
+        signal,
+      }),
       signal,
-    });
+    );
     sendJson(
       res,
       200,

@@ -153,4 +153,14 @@ describe('SSE writer and chat chunks', () => {
     expect(await writeSse(sink, endless())).toBe(false);
     expect(closed).toBe(true);
   });
+
+  it('stops at once when the client leaves while the events wait on something that never comes', async () => {
+    async function* parked(): AsyncGenerator<object> {
+      yield { first: true };
+      await new Promise(() => undefined); // e.g. an outcome that never settles
+    }
+    const sink = new PassThrough();
+    sink.on('data', () => sink.destroy());
+    expect(await writeSse(sink, parked())).toBe(false);
+  });
 });

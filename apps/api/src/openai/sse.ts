@@ -41,17 +41,44 @@ function drained(sink: SseSink): Promise<void> {
   });
 }
 
+const CLOSED = Symbol('closed');
+
+/** Resolves with CLOSED once the sink closes; `cancel` forgets the listener. */
+function closing(sink: SseSink): { readonly closed: Promise<typeof CLOSED>; cancel(): void } {
+  let listener: () => void = () => undefined;
+  const closed = new Promise<typeof CLOSED>((resolve) => {
+    listener = () => resolve(CLOSED);
+    if (sink.destroyed) resolve(CLOSED);
+    else sink.once('close', listener);
+  });
+  return { closed, cancel: () => sink.off('close', listener) };
+}
+
 /**
  * Write every event, then `[DONE]` unless the events ended with an error event (OpenAI's streams end
- * without `[DONE]` after an error). Stops early, without throwing, when the client went away: the
- * caller learns of that through its own abort signal. Returns whether the stream was written whole.
+ * without `[DONE]` after an error). When the client goes away it stops at once, even while waiting
+ * for the next event, and ends the events' iterator (without waiting for it: the caller learns of
+ * the disconnect through its own abort signal). Returns whether the stream was written whole.
  */
 export async function writeSse(sink: SseSink, events: AsyncIterable<unknown>): Promise<boolean> {
+  const iterator = events[Symbol.asyncIterator]();
+  const watch = closing(sink);
   let endedWithError = false;
-  for await (const event of events) {
-    if (sink.destroyed) return false;
-    endedWithError = typeof event === 'object' && event !== null && 'error' in event;
-    if (!sink.write(sseEvent(event))) await drained(sink);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), watch.closed]);
+      if (next === CLOSED) {
+        // the producer may be parked on an await; its return() settles once that resolves
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        return false;
+      }
+      if (next.done) break;
+      const event = next.value;
+      endedWithError = typeof event === 'object' && event !== null && 'error' in event;
+      if (!sink.write(sseEvent(event))) await drained(sink);
+    }
+  } finally {
+    watch.cancel();
   }
   if (sink.destroyed) return false;
   if (!endedWithError) sink.write(sseEvent(DONE));
