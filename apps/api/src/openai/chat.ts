@@ -4,6 +4,7 @@
  * a ChatServeRequest and the data plane's answer into OpenAI's shapes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isErrorCode } from '@federa/domain';
 import type { ServedDeps } from '../context';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from '../dataplane/types';
 import { clientSignal, runAdmitted, untilClientLeaves } from './admitted';
@@ -20,7 +21,6 @@ import {
 } from './schemas';
 import { SSE_HEADERS, writeSse } from './sse';
 import { tenantCaller } from './tenant-call';
-import { ERROR_CODES, isErrorCode } from '@federa/domain';
 
 /** The response headers that say where a request was served (known before its first byte). */
 export function admissionHeaders(admission: Admission): Record<string, string> {
@@ -92,7 +92,8 @@ export async function handleChat(
     const { content, outcome } = await untilClientLeaves(collect(stream), signal);
     if (endedByFailure(outcome)) {
       const code = outcome.federa.code!;
-      const status = isErrorCode(code) && ERROR_CODES[code] ? statusFor(code) : 502;
+      // a code the domain does not know (the data plane's own) is a bad gateway: the site failed us
+      const status = isErrorCode(code) ? statusFor(code) : 502;
       sendJson(res, status, failureBody(outcome), { ...headers, 'x-federa-code': code });
       return;
     }
