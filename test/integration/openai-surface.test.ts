@@ -53,6 +53,11 @@ describe('OpenAI-compatible surface (no data plane)', () => {
     expect(model).toMatchObject({ object: 'model', owned_by: `${s}-rhein` });
     // the EU tenant's residency: Paris, Frankfurt, Stockholm (not London, Ashburn, Tokyo)
     expect(model.federa.jurisdictions).toEqual(['DE', 'FR', 'SE']);
+    // narrowed by the residency header: only where this request could be served
+    const narrowed = await client.models.list({ headers: { 'X-Federa-Residency': 'FR' } });
+    expect(
+      (narrowed.data[0] as unknown as { federa: { jurisdictions: string[] } }).federa.jurisdictions,
+    ).toEqual(['FR']);
   });
 
   it('retrieves a model, and answers 404 model_not_found for one it may not use', async () => {
