@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isErrorCode } from '@federa/domain';
 import type { ServedDeps } from '../context';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from '../dataplane/types';
-import { clientSignal, runAdmitted, untilClientLeaves } from './admitted';
+import { runAdmitted, untilClientLeaves } from './admitted';
 import { statusFor, type OpenAiErrorBody } from './errors';
 import { sendJson } from './http';
 import { preflight } from './preflight';
@@ -45,9 +45,15 @@ export async function handleChat(
   deps: ServedDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  body: unknown,
-  renderFailure: (err: unknown) => OpenAiErrorBody,
+  call: {
+    readonly body: unknown;
+    /** aborts when the client goes away */
+    readonly signal: AbortSignal;
+    /** an error after the first byte, as the stream's last event */
+    readonly renderFailure: (err: unknown) => OpenAiErrorBody;
+  },
 ): Promise<void> {
+  const { body, signal, renderFailure } = call;
   const caller = await tenantCaller(deps, req);
   const request = parseChatRequest(body);
   const messages = toChatMessages(request.messages);
@@ -58,7 +64,6 @@ export async function handleChat(
     requestedResidency: requestedResidency(req.headers['x-federa-residency'], request.federa),
     maxTokens,
   });
-  const signal = clientSignal(res);
   const serve: ChatServeRequest = {
     tenantId: caller.tenant.id,
     requestId: pre.requestId,

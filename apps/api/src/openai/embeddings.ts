@@ -1,7 +1,7 @@
 /** POST /v1/embeddings: metered by input tokens, under the same residency rules as chat. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
-import { clientSignal, runAdmitted, untilClientLeaves } from './admitted';
+import { runAdmitted, untilClientLeaves } from './admitted';
 import { admissionHeaders } from './chat';
 import { sendJson } from './http';
 import { preflight } from './preflight';
@@ -16,8 +16,9 @@ export async function handleEmbeddings(
   deps: ServedDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  body: unknown,
+  call: { readonly body: unknown; readonly signal: AbortSignal },
 ): Promise<void> {
+  const { body, signal } = call;
   const caller = await tenantCaller(deps, req);
   const request = parseEmbeddingsRequest(body);
   const input = typeof request.input === 'string' ? [request.input] : request.input;
@@ -28,7 +29,6 @@ export async function handleEmbeddings(
     requestedResidency: requestedResidency(req.headers['x-federa-residency'], request.federa),
     maxTokens: EMBEDDINGS_MARK,
   });
-  const signal = clientSignal(res);
   const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
   await runAdmitted(deps, ticket, async () => {
     const result = await untilClientLeaves(

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
-import { ClientLeftError } from './admitted';
+import { ClientLeftError, clientSignal } from './admitted';
 import { handleChat } from './chat';
 import { handleEmbeddings } from './embeddings';
 import { OpenAiHttpError, renderError } from './errors';
@@ -51,6 +51,8 @@ export function createOpenAiHandler(deps: ServedDeps, opts: OpenAiOptions): Open
       deps.log.error({ err: cause, correlationId, surface: 'openai' }, 'internal error'),
     );
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // watched from the first byte: a client that leaves while its request is checked is not served
+    const signal = clientSignal(res);
     const route = routeOf(req.method ?? 'GET', req.url ?? '/');
     switch (route.kind) {
       case 'models':
@@ -58,15 +60,13 @@ export function createOpenAiHandler(deps: ServedDeps, opts: OpenAiOptions): Open
       case 'model':
         return handleModels(deps, req, res, route.id);
       case 'chat':
-        return handleChat(
-          deps,
-          req,
-          res,
-          await readJsonBody(req, opts.maxBodyBytes),
-          (err) => render(err).body,
-        );
+        return handleChat(deps, req, res, {
+          body: await readJsonBody(req, opts.maxBodyBytes),
+          signal,
+          renderFailure: (err) => render(err).body,
+        });
       case 'embeddings':
-        return handleEmbeddings(deps, req, res, await readJsonBody(req, opts.maxBodyBytes));
+        return handleEmbeddings(deps, req, res, { body: await readJsonBody(req, opts.maxBodyBytes), signal });
     }
   };
   return (req, res) => {
