@@ -87,9 +87,8 @@ export async function handleChat(
     const stream = await pre.dataPlane.serveChat(serve);
     const headers = admissionHeaders(stream.admission);
     if (request.stream) {
+      // no flushHeaders: the role chunk follows at once and leaves with the headers, in one write
       res.writeHead(200, { ...SSE_HEADERS, ...headers });
-      // headers out at once: the client's time to first token starts with them
-      res.flushHeaders();
       const includeUsage = request.stream_options?.include_usage ?? false;
       await writeSse(res, chatEvents(stream, meta, includeUsage, renderFailure));
       return;
