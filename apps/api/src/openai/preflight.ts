@@ -10,7 +10,7 @@ import { chatChars } from '@federa/tokenizer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServedDeps } from '../context';
 import type { DataPlane } from '../dataplane/types';
-import { claimRequestId } from '../request-fingerprint';
+import { claimRequestId, type FingerprintInput } from '../request-fingerprint';
 import { OpenAiHttpError } from './errors';
 import { requireModel, tenantModels, type TenantModel } from './models';
 import { keyLimitsOf, requestIdOf, residencyFor, type KeyLimits, type TenantCaller } from './tenant-call';
@@ -32,6 +32,21 @@ export interface PreflightInput {
   readonly requestedResidency: readonly string[] | undefined;
   /** part of the request's fingerprint: absent for slice grants; 0 marks an embeddings request */
   readonly maxTokens: number | undefined;
+}
+
+/**
+ * What the request id is bound to, in tRPC's terms: the same id with another body is refused, on
+ * either door (a /v1 chat and a tRPC call with the same id, model, messages, max tokens and
+ * residency are the same request).
+ */
+export function requestBinding(requestId: string, input: PreflightInput): FingerprintInput {
+  return {
+    requestId,
+    model: input.model,
+    messages: input.messages,
+    max_tokens: input.maxTokens,
+    residency: input.requestedResidency,
+  };
 }
 
 export async function preflight(
@@ -57,18 +72,10 @@ export async function preflight(
       'PROMPT_TOO_LARGE',
       `the prompt has ${chars} characters; at most ${deps.requestLimits.maxPromptChars} are accepted`,
     );
-  // the same binding as tRPC's requestId: the same id with another body is refused, on either door
-  const fingerprinted = {
-    requestId,
-    model: input.model,
-    messages: input.messages,
-    max_tokens: input.maxTokens,
-    residency: narrowing,
-  };
   await claimRequestId(
     deps.ledger.redis,
     caller.tenant.id,
-    fingerprinted,
+    requestBinding(requestId, input),
     deps.requestLimits.requestIdWindowMs,
   );
   if (!deps.dataPlane)
