@@ -8,12 +8,23 @@ import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type CompleteInput } from '@federa/domain';
 
+/**
+ * What a request id is bound to: tRPC's CompleteInput, or a /v1 request (whose max_tokens may be
+ * absent: quota granted in slices).
+ */
+export type FingerprintInput = Pick<CompleteInput, 'requestId' | 'model'> & {
+  readonly messages: readonly Pick<CompleteInput['messages'][number], 'role' | 'content'>[];
+  readonly max_tokens?: number | undefined;
+  readonly residency?: readonly string[] | undefined;
+};
+
 /** SHA-256 (hex) over a canonical form of what decides the answer: model, messages, max_tokens, residency. */
-export function requestFingerprint(input: CompleteInput): string {
+export function requestFingerprint(input: FingerprintInput): string {
   const canonical = JSON.stringify([
     input.model,
     input.messages.map((m) => [m.role, m.content]),
-    input.max_tokens,
+    // absent serialises as null, as JSON arrays do
+    input.max_tokens ?? null,
     // residency is a set: its order and repeats do not change the request
     input.residency ? [...new Set(input.residency.map((r) => r.toUpperCase()))].sort() : null,
   ]);
@@ -28,7 +39,7 @@ export function fingerprintKey(tenantId: string, requestId: string): string {
 export async function claimRequestId(
   redis: Redis | Cluster,
   tenantId: string,
-  input: CompleteInput,
+  input: FingerprintInput,
   /** the replay window (FEDERA_HOLD_REPLAY_WINDOW_MS): the resolved hold is kept as long */
   ttlMs: number,
 ): Promise<void> {

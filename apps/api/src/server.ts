@@ -75,7 +75,7 @@ export async function startApiServer(
         );
     },
   });
-  const openai = createOpenAiHandler(served);
+  const openai = createOpenAiHandler(served, { maxBodyBytes: MAX_BODY_BYTES });
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
