@@ -1,6 +1,6 @@
 /**
  * Who may call /v1 and within what: the caller authenticated exactly as on tRPC, a tenant of the
- * federation, its residency (narrowed by the request and, once API keys land, by the key), and the
+ * federation, its residency (narrowed by the request and by its API key), and the
  * id the request goes by (its Idempotency-Key, or one generated here).
  */
 import { randomUUID } from 'node:crypto';
@@ -42,14 +42,14 @@ export interface KeyLimits {
 }
 
 /**
- * THE single place where an API key's limits enter the /v1 surface. Until API keys are merged a
- * principal carries none; once `principal.apiKey` exists, map it here (id, residency, models) and
- * every /v1 handler applies it.
+ * The single place where an API key's limits enter the /v1 surface (a JWT session carries none);
+ * every /v1 handler applies what this returns. Budget and tokens per minute are the ledger's, in
+ * the same reserve as the tenant's.
  */
 export function keyLimitsOf(principal: Principal): KeyLimits {
-  const key = (principal as Principal & { apiKey?: KeyLimits & { id?: string } }).apiKey;
+  const key = principal.apiKey;
   if (!key) return {};
-  return { apiKeyId: key.apiKeyId ?? key.id, residency: key.residency, models: key.models };
+  return { apiKeyId: key.id, residency: key.limits.residency, models: key.limits.models };
 }
 
 /**
