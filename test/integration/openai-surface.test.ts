@@ -39,7 +39,10 @@ describe('OpenAI-compatible surface (no data plane)', () => {
     new OpenAI({ apiKey, baseURL: `${fed.api.url}/v1`, maxRetries: 0 });
 
   beforeAll(async () => {
-    fed = await startFederation(testTopology(s), { requestLimits: { maxPromptChars: MAX_PROMPT_CHARS } });
+    fed = await startFederation(testTopology(s), {
+      requestLimits: { maxPromptChars: MAX_PROMPT_CHARS },
+      dataPlane: 'off',
+    });
     client = clientFor(await fed.token('tenant', `${s}-eu`));
   });
   afterAll(async () => {

@@ -124,6 +124,8 @@ export async function startFederation(
     siteAgents?: string;
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
+    /** 'off': the API runs without a data plane (its /v1 chat and embeddings answer 503) */
+    dataPlane?: 'on' | 'off';
     /** the served-request workflow's dispatch budget and report grace (tests of dead agents shorten them) */
     servedTiming?: {
       dispatchTimeout?: { baseMs?: number; minTokensPerSecond?: number };
@@ -264,7 +266,7 @@ export async function startFederation(
     log: pino({ level: 'silent' }),
   });
   const api = await startApiServer({
-    dataPlane: dataPlane.dataPlane,
+    ...(opts.dataPlane === 'off' ? {} : { dataPlane: dataPlane.dataPlane }),
     tokenCounter,
     temporal,
     ledger,
