@@ -13,7 +13,7 @@ import OpenAI, {
 } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
-import { TEST_MODEL, testTopology } from '../support/topology';
+import { TEST_EMBEDDING_MODEL, TEST_MODEL, testTopology } from '../support/topology';
 
 const MAX_PROMPT_CHARS = 4_000;
 
@@ -51,15 +51,18 @@ describe('OpenAI-compatible surface (no data plane)', () => {
 
   it('lists the models the tenant may use, with the jurisdictions serving them', async () => {
     const page = await client.models.list();
-    expect(page.data.map((m) => m.id)).toEqual([TEST_MODEL]);
-    const model = page.data[0] as OpenAI.Models.Model & { federa: { jurisdictions: string[] } };
+    expect(page.data.map((m) => m.id)).toEqual([TEST_EMBEDDING_MODEL, TEST_MODEL]);
+    const model = page.data.find((m) => m.id === TEST_MODEL) as OpenAI.Models.Model & {
+      federa: { jurisdictions: string[] };
+    };
     expect(model).toMatchObject({ object: 'model', owned_by: `${s}-rhein` });
     // the EU tenant's residency: Paris, Frankfurt, Stockholm (not London, Ashburn, Tokyo)
     expect(model.federa.jurisdictions).toEqual(['DE', 'FR', 'SE']);
     // narrowed by the residency header: only where this request could be served
     const narrowed = await client.models.list({ headers: { 'X-Federa-Residency': 'FR' } });
     expect(
-      (narrowed.data[0] as unknown as { federa: { jurisdictions: string[] } }).federa.jurisdictions,
+      (narrowed.data.find((m) => m.id === TEST_MODEL) as unknown as { federa: { jurisdictions: string[] } })
+        .federa.jurisdictions,
     ).toEqual(['FR']);
   });
 

@@ -175,7 +175,8 @@ describe('operator inputs', () => {
           card.wholesale.inputPer1M,
           card.wholesale.outputPer1M,
           card.wholesale.inputPer1M + card.wholesale.outputPer1M,
-        ])
+        ].filter((p) => p >= 1_000))
+          // a price of 0 (embeddings' output) or a few digits is in any JSON
           expect(text).not.toContain(String(price));
   });
 
