@@ -11,8 +11,8 @@ import { loadBenchConfig } from './e2e/config';
 import { createBenchStack } from './e2e/stack';
 import { chatPlain, chatStream, trpcComplete, type ChatBody, type Outcome } from './e2e/clients';
 import { chatMessages } from './e2e/prompts';
-import { runLoad } from './e2e/load';
-import { CpuSampler } from './e2e/cpu';
+import { mergeLoads, runLoad } from './e2e/load';
+import { CpuSampler, addUsage } from './e2e/cpu';
 import { summarize } from './stats';
 import {
   CONCURRENCIES,
@@ -85,6 +85,7 @@ try {
   // warm-up, one at a time: the tRPC path first (the worker bundles its workflows on first use),
   // then Federa's surface; both say which site served them, and direct goes to that same site
   const warm = async (target: Target, kind: Kind) => {
+    if (stopping) throw new Error('interrupted');
     const load = await runLoad(cfg.warmup, 1, (i) => jobs[target][kind](i, `warm-${kind}`));
     log(
       `warm-up ${target} ${kind}: ${load.latencies.length}/${cfg.warmup} ok${load.firstError ? ` (${load.firstError})` : ''}`,
@@ -109,30 +110,47 @@ try {
   const sampler = new CpuSampler(stack.pids());
   await sampler.settle();
   const phases: Phase[] = [];
-  const measure = async (target: Target, kind: Kind, concurrency: number) => {
+  /** one block of a mode; the CPU around it includes the wait for the stack to go idle (reconcile) */
+  const block = async (target: Target, kind: Kind, c: number, count: number, offset: number) => {
+    if (stopping) throw new Error('interrupted'); // Ctrl-C: no partial report
     const before = sampler.snapshot();
-    const load = await runLoad(cfg.requests, concurrency, (i) =>
-      jobs[target][kind](i, `${kind}-c${concurrency}`),
-    );
-    await sampler.settle(); // work after the last response (reconcile) is this phase's
-    phases.push({ target, kind, concurrency, load, cpu: sampler.used(before, sampler.snapshot()) });
-    const s = load.latencies.length ? summarize(load.latencies) : undefined;
-    log(
-      `${phaseKey(target, kind, concurrency)}: ${load.latencies.length}/${cfg.requests} ok` +
-        (s
-          ? `, p50 ${s.p50} ms, p99 ${s.p99} ms, ${((load.latencies.length / load.wallMs) * 1000).toFixed(1)} req/s`
-          : '') +
-        (load.firstError ? ` (first error: ${load.firstError})` : ''),
-    );
+    const load = await runLoad(count, c, (i) => jobs[target][kind](offset + i, `${kind}-c${c}`));
+    await sampler.settle();
+    return { load, cpu: sampler.used(before, sampler.snapshot()) };
   };
-  // direct and Federa back to back at each step, so drift on a shared machine hits both alike
-  for (const kind of ['plain', 'stream'] as const) {
-    for (const c of CONCURRENCIES) {
-      await measure('direct', kind, c);
-      if (!federaDown) await measure('federa', kind, c);
+  /**
+   * Each target's mode at one concurrency, in alternating blocks (A B, B A, …) so drift on this
+   * shared machine hits every target alike; a block holds at least 4 × concurrency requests so
+   * ramp-up and drain stay a small part of it.
+   */
+  const measure = async (targets: readonly Target[], kind: Kind, c: number) => {
+    const blocks = Math.max(1, Math.min(6, Math.floor(cfg.requests / (4 * c))));
+    const runs = new Map(targets.map((t) => [t, [] as Awaited<ReturnType<typeof block>>[]]));
+    for (let b = 0; b < blocks; b++) {
+      const offset = Math.floor((cfg.requests * b) / blocks);
+      const count = Math.floor((cfg.requests * (b + 1)) / blocks) - offset;
+      for (const t of b % 2 === 0 ? targets : [...targets].reverse())
+        runs.get(t)!.push(await block(t, kind, c, count, offset));
     }
-  }
-  for (const c of TRPC_CONCURRENCIES) await measure('trpc', 'plain', c);
+    for (const [target, done] of runs) {
+      const load = mergeLoads(done.map((r) => r.load));
+      phases.push({ target, kind, concurrency: c, load, cpu: done.map((r) => r.cpu).reduce(addUsage) });
+      const s = load.latencies.length ? summarize(load.latencies) : undefined;
+      log(
+        `${phaseKey(target, kind, c)}: ${load.latencies.length}/${cfg.requests} ok` +
+          (s
+            ? `, p50 ${s.p50} ms, p99 ${s.p99} ms, ${((load.latencies.length / load.wallMs) * 1000).toFixed(1)} req/s`
+            : '') +
+          (load.firstError ? ` (first error: ${load.firstError})` : ''),
+      );
+    }
+  };
+  // the tRPC baseline rides along with plain c1 and c8, so its overhead compares within the same blocks
+  const targets: Target[] = federaDown ? ['direct'] : ['direct', 'federa'];
+  const withTrpc = (kind: Kind, c: number) =>
+    kind === 'plain' && (TRPC_CONCURRENCIES as readonly number[]).includes(c);
+  for (const kind of ['plain', 'stream'] as const)
+    for (const c of CONCURRENCIES) await measure(withTrpc(kind, c) ? [...targets, 'trpc'] : targets, kind, c);
 
   const servedBy: Record<string, number> = {};
   for (const p of phases.filter((x) => x.target !== 'direct'))
@@ -150,12 +168,16 @@ try {
     federa_url: federaUrl,
     direct_url: directUrl,
     federa_unavailable: federaDown ?? null,
+    // the Federa target pointed at the emulator itself: a check of the bench, overheads should be ~0
+    federa_is_direct: federaUrl === directUrl,
     temporal: { ...stack.temporal, config: 'temporal server start-dev, SQLite + WAL (npm start)' },
+    cpu_processes: stack.processes,
     cpu_shared: sampler.shared,
   });
+  if (stopping) throw new Error('interrupted');
   console.log(JSON.stringify(report));
   await shutdown(0);
 } catch (err) {
-  log(`failed: ${(err as Error).message}`);
+  if (!stopping) log(`failed: ${(err as Error).message}`);
   await shutdown(1);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadBenchConfig } from './config';
-import { runLoad } from './load';
+import { mergeLoads, runLoad } from './load';
 
 describe('runLoad', () => {
   it('runs every request with at most `concurrency` in flight and counts failures without stopping', async () => {
@@ -21,6 +21,23 @@ describe('runLoad', () => {
     expect([...load.results].sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 10 !== 0),
     );
+  });
+});
+
+describe('mergeLoads', () => {
+  it('pools the blocks of one mode: samples concatenated, errors and wall time summed, the first error kept', () => {
+    const merged = mergeLoads([
+      { latencies: [10, 20], results: ['a', 'b'], errors: 0, firstError: undefined, wallMs: 100 },
+      { latencies: [30], results: ['c'], errors: 2, firstError: 'HTTP 503', wallMs: 50 },
+      { latencies: [], results: [], errors: 1, firstError: 'fetch failed', wallMs: 5 },
+    ]);
+    expect(merged).toEqual({
+      latencies: [10, 20, 30],
+      results: ['a', 'b', 'c'],
+      errors: 3,
+      firstError: 'HTTP 503',
+      wallMs: 155,
+    });
   });
 });
 

@@ -44,3 +44,14 @@ export async function runLoad<T>(
   );
   return { latencies, results, errors, firstError, wallMs: performance.now() - t0 };
 }
+
+/** several runs of one mode as one: samples pooled, errors and wall time summed */
+export function mergeLoads<T>(loads: readonly LoadResult<T>[]): LoadResult<T> {
+  return {
+    latencies: loads.flatMap((l) => l.latencies),
+    results: loads.flatMap((l) => l.results),
+    errors: loads.reduce((n, l) => n + l.errors, 0),
+    firstError: loads.find((l) => l.firstError !== undefined)?.firstError,
+    wallMs: loads.reduce((n, l) => n + l.wallMs, 0),
+  };
+}

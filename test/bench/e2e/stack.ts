@@ -29,6 +29,8 @@ export interface BenchStack {
   readonly temporal: { readonly address: string; readonly sqlite: string; readonly startedByBench: boolean };
   /** the pid of every process the CPU figures are read from */
   pids(): Partial<Record<Role, number>>;
+  /** which process each CPU role is read from, for the report */
+  readonly processes: Record<Role, string>;
 }
 
 function writeBenchTopology(dir: string): { file: string; siteUrls: Map<string, string> } {
@@ -85,6 +87,15 @@ export function createBenchStack(opts: {
       sites: federation.pid('sites'),
       client: process.pid,
     }),
+    processes: {
+      api: 'apps/api',
+      worker: 'apps/worker',
+      agent: 'apps/worker (site agents)',
+      temporal: `owner of :${BENCH_PROFILE.temporalPort} (temporal server start-dev)`,
+      redis: `owner of :${BENCH_PROFILE.redisPort} (redis-server)`,
+      sites: 'apps/site-emulator',
+      client: 'this bench (load generator)',
+    },
   };
   return stack;
 }
