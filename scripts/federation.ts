@@ -81,6 +81,8 @@ export class LocalFederation {
       FEDERA_API_PORT: String(this.opts.apiPort),
       // secrets reach the children through their environment only; nothing here prints them
       FEDERA_EMULATOR_CONTROL_TOKEN: ensureSecret(profile.name, 'emulator-control-token'),
+      // the API streams prompts to the site agents' data-plane endpoint with this shared secret
+      FEDERA_AGENT_TOKEN: ensureSecret(profile.name, 'agent-token'),
       ...this.opts.env,
     };
     if (this.stopping) return;
