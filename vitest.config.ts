@@ -6,7 +6,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'workflows/src/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/*/src/**/*.test.ts',
+            'workflows/src/**/*.test.ts',
+            // the benchmarks' pure parts (percentiles, /proc parsing, SSE reading, the report)
+            'test/bench/**/*.test.ts',
+          ],
           pool: 'forks',
         },
       },

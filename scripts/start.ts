@@ -3,33 +3,31 @@
  * the site emulators, the worker and the API as child processes; serves one real request to prove
  * the path; prints the API address, a dev tenant token and a request to copy. Ctrl-C stops it all.
  */
-import { join } from 'node:path';
-import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
-import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
-import { ensurePayloadKeys } from '@federa/sealing';
-import { ISO_COUNTRIES } from '@federa/domain';
-import { PROFILES, dataDir, ensureRedis, ensureTemporal, type RunningService } from './infra';
-import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
-import { ensureSecret, secretsDir } from './secrets';
+import { PROFILES } from './infra';
+import { LocalFederation } from './federation';
+import { secretsDir } from './secrets';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
 const TOPOLOGY = process.env.FEDERA_TOPOLOGY ?? 'deploy/dev/topology.json';
 const DEMO_TENANT = 'acme-eu';
 
-let services: RunningService[] = [];
 let stopping = false;
-const group = new ProcessGroup((name, code) => {
-  console.error(`[${name}] exited (${code}); stopping the federation`);
-  void shutdown(1);
+const federation = new LocalFederation({
+  profile,
+  apiPort: API_PORT,
+  topologyFile: TOPOLOGY,
+  onUnexpectedExit: (name, code) => {
+    console.error(`[${name}] exited (${code}); stopping the federation`);
+    void shutdown(1);
+  },
 });
 
 async function shutdown(code: number): Promise<never> {
   if (stopping) return new Promise(() => undefined);
   stopping = true;
   console.log('\nstopping the federation…');
-  await group.stop();
-  await Promise.all(services.map((s) => s.stop()));
+  await federation.stop();
   console.log('stopped.');
   process.exit(code);
 }
@@ -38,39 +36,11 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  console.log('starting Temporal and Redis…');
-  services = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
-  const [temporal, redis] = services as [RunningService, RunningService];
-  for (const s of services) if (s.note) console.warn(`note (${s.name}): ${s.note}`);
-  const keys = await ensureDevKeys(join(dataDir(profile), 'keys'));
-  const clearing = await ensureClearingKey(clearingKeyFiles(join(dataDir(profile), 'keys')));
-  const payloadKeysFile = join(dataDir(profile), 'keys', 'payload-keys.json');
-  await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
-  const env = {
-    TEMPORAL_ADDRESS: temporal.address,
-    REDIS_URL: redis.address,
-    FEDERA_TOPOLOGY: TOPOLOGY,
-    FEDERA_JWKS_FILE: keys.jwksFile,
-    FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
-    FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
-    FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
-    FEDERA_API_PORT: String(API_PORT),
-    // secrets reach the children through their environment only; nothing here prints them
-    FEDERA_EMULATOR_CONTROL_TOKEN: ensureSecret(profile.name, 'emulator-control-token'),
-    // the API streams prompts to the site agents' data-plane endpoint with this shared secret
-    FEDERA_AGENT_TOKEN: ensureSecret(profile.name, 'agent-token'),
-  };
-  group.launch('sites', 'apps/site-emulator/src/main.ts', env);
-  group.launch('worker', 'apps/worker/src/main.ts', env, { nodeArgs: WORKER_NODE_ARGS });
-  group.launch('api', 'apps/api/src/main.ts', env);
-  const api = `http://127.0.0.1:${API_PORT}`;
-  await waitForHttp(`${api}/health`, 90_000, () => stopping);
-
-  const token = await mintToken({
-    privateJwk: readSigningKey(keys.signingKeyFile),
-    role: 'tenant',
-    subject: DEMO_TENANT,
-  });
+  console.log('starting Temporal and Redis, then the sites, the worker and the API…');
+  await federation.start();
+  for (const s of federation.infra) if (s.note) console.warn(`note (${s.name}): ${s.note}`);
+  const api = federation.apiUrl;
+  const token = await federation.tenantToken(DEMO_TENANT);
   const example = {
     requestId: `hello-${Date.now()}`,
     model: 'llama-3.1-8b',

@@ -1,149 +1,183 @@
 /**
- * bench:e2e — the control plane's added latency. Sends the same chat requests through the API
- * (tRPC → Temporal workflow → route/reserve → site agent → emulator → reconcile) and straight to the
- * site emulator that served them, in one run, and prints one JSON line with both and the overhead.
- *
- * Everything runs on this machine: Temporal (in memory) and Redis of the bench profile, and the
- * emulators, worker and API as separate processes as in `npm start`.
+ * bench:e2e — what Federa adds to a request, against the stack `npm start` runs (its Temporal
+ * configuration, its processes). In one run: direct to the site emulator vs through Federa's
+ * OpenAI surface (POST /v1/chat/completions), plain and streaming, at concurrency 1, 8 and 32, plus
+ * the tRPC `inference.complete` path as the same-run baseline; CPU per request per process from
+ * /proc. Prints one JSON line on stdout (progress on stderr) and stops everything it started,
+ * on success, failure and Ctrl-C. See docs/benchmarks.md for the fields.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
-import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
-import { ensurePayloadKeys } from '@federa/sealing';
-import { ISO_COUNTRIES } from '@federa/domain';
-import { PROFILES, dataDir, ensureRedis, ensureTemporal } from '../../scripts/infra';
-import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from '../../scripts/processes';
-import { runLoad, summarize } from './stats';
+import { countChatTokens } from '@federa/tokenizer';
+import { loadBenchConfig } from './e2e/config';
+import { createBenchStack } from './e2e/stack';
+import { chatPlain, chatStream, trpcComplete, type ChatBody, type Outcome } from './e2e/clients';
+import { chatMessages } from './e2e/prompts';
+import { mergeLoads, runLoad } from './e2e/load';
+import { CpuSampler, addUsage } from './e2e/cpu';
+import { summarize } from './stats';
+import {
+  CONCURRENCIES,
+  TRPC_CONCURRENCIES,
+  buildReport,
+  phaseKey,
+  type Kind,
+  type Phase,
+  type Target,
+} from './e2e/report';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const WARMUP = 30;
-const API_PORT = 8797;
-const PORT_SHIFT = 200; // emulators on 93xx, away from a running `npm start`
-const TENANT = 'globex';
+const cfg = loadBenchConfig();
+const log = (msg: string) => process.stderr.write(`bench:e2e ${msg}\n`);
 
-const profile = PROFILES.bench;
-const dir = dataDir(profile);
-const group = new ProcessGroup((name, code) => {
-  console.error(`bench: ${name} exited unexpectedly (${code})`);
-  process.exit(1);
+let stopping = false;
+const stack = createBenchStack({
+  logLevel: cfg.logLevel,
+  onUnexpectedExit: (name, code) => {
+    log(`${name} exited unexpectedly (${code})`);
+    void shutdown(1);
+  },
 });
 
-const topology = JSON.parse(readFileSync('deploy/dev/topology.json', 'utf8')) as {
-  sites: { id: string; endpoint: string; emulator?: { port: number; errorRate: number } }[];
-};
-for (const site of topology.sites) {
-  if (!site.emulator) continue;
-  site.emulator.port += PORT_SHIFT;
-  site.emulator.errorRate = 0;
-  site.endpoint = `http://127.0.0.1:${site.emulator.port}`;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log('stopping the stack…');
+    await stack.federation.stop();
+    process.exit(code);
+  }
+  return new Promise(() => undefined);
 }
-const topologyFile = join(dir, 'topology.json');
-mkdirSync(dir, { recursive: true });
-writeFileSync(topologyFile, JSON.stringify(topology, null, 2));
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
 
-const [temporal, redis] = await Promise.all([ensureTemporal(profile), ensureRedis(profile)]);
-const keys = await ensureDevKeys(join(dir, 'keys'));
-const clearing = await ensureClearingKey(clearingKeyFiles(join(dir, 'keys')));
-const payloadKeysFile = join(dir, 'keys', 'payload-keys.json');
-await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
-const env = {
-  TEMPORAL_ADDRESS: temporal.address,
-  REDIS_URL: redis.address,
-  FEDERA_TOPOLOGY: topologyFile,
-  FEDERA_JWKS_FILE: keys.jwksFile,
-  FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
-  FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
-  FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
-  FEDERA_API_PORT: String(API_PORT),
-  FEDERA_CONTROL_TASK_QUEUE: `bench-control-${Date.now()}`,
-  FEDERA_REGISTRY_NAMESPACE: `bench-${Date.now()}`,
-  LOG_LEVEL: 'warn',
-};
-const token = await mintToken({
-  privateJwk: readSigningKey(keys.signingKeyFile),
-  role: 'tenant',
-  subject: TENANT,
+const run = Date.now().toString(36);
+const body = (i: number): ChatBody => ({
+  model: cfg.model,
+  messages: chatMessages(i),
+  max_tokens: cfg.maxTokens,
 });
-const api = `http://127.0.0.1:${API_PORT}`;
-const runId = Date.now().toString(36);
-const body = (i: number, phase: string) => ({
-  requestId: `bench-${runId}-${phase}-${i}`,
-  model: 'llama-3.1-8b',
-  messages: [{ role: 'user', content: `Benchmark request ${i}: summarise sovereign inference in one line.` }],
-  max_tokens: 32,
-});
-
-async function viaApi(i: number, phase: string): Promise<string> {
-  const res = await fetch(`${api}/trpc/inference.complete`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body(i, phase)),
-  });
-  const json = (await res.json()) as { result?: { data: { route: { siteId: string } } }; error?: unknown };
-  if (!json.result) throw new Error(`API request failed: ${JSON.stringify(json.error)}`);
-  return json.result.data.route.siteId;
-}
-
-async function direct(endpoint: string, i: number, phase: string): Promise<void> {
-  const { requestId, ...payload } = body(i, phase);
-  const res = await fetch(`${endpoint}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': requestId },
-    body: JSON.stringify({ ...payload, stream: false }),
-  });
-  if (!res.ok) throw new Error(`direct request failed: HTTP ${res.status}`);
-  await res.json();
-}
 
 try {
-  group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo: false });
-  group.launch('worker', 'apps/worker/src/main.ts', env, { echo: false, nodeArgs: WORKER_NODE_ARGS });
-  group.launch('api', 'apps/api/src/main.ts', env, { echo: false });
-  await waitForHttp(`${api}/health`, 90_000);
+  log('starting Temporal (SQLite + WAL, as npm start), Redis, the sites, the worker and the API…');
+  await stack.federation.start();
+  if (!stack.temporal.startedByBench)
+    log(
+      `note: reusing the Temporal server already on ${stack.temporal.address} (its configuration is its own)`,
+    );
+  const token = await stack.federation.tenantToken(cfg.tenant);
+  const api = stack.federation.apiUrl;
+  const federaUrl = cfg.federaUrl ?? `${api}/v1`;
+  let directUrl = cfg.directUrl ?? ''; // known after the warm-up: the site Federa chose
 
-  // warm up both paths (worker bundle, connections, JIT); learn which site serves this tenant
-  let servedBy = '';
-  for (let i = 0; i < WARMUP; i++) servedBy = await viaApi(i, 'warm');
-  const endpoint = topology.sites.find((s) => s.id === servedBy)!.endpoint;
-  for (let i = 0; i < WARMUP; i++) await direct(endpoint, i, 'warm');
+  const jobs: Record<Target, Record<Kind, (i: number, phase: string) => Promise<Outcome>>> = {
+    trpc: {
+      plain: (i, phase) => trpcComplete(api, token, { ...body(i), requestId: `bench-${run}-${phase}-${i}` }),
+      stream: () => Promise.reject(new Error('the tRPC path does not stream')),
+    },
+    federa: {
+      plain: (i) => chatPlain(federaUrl, token, body(i)),
+      stream: (i) => chatStream(federaUrl, token, body(i)),
+    },
+    direct: {
+      plain: (i) => chatPlain(directUrl, undefined, body(i)),
+      stream: (i) => chatStream(directUrl, undefined, body(i)),
+    },
+  };
 
-  // latency: one request at a time, alternating paths so drift on a shared machine hits both alike
-  const apiLat: number[] = [];
-  const directLat: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    let t = performance.now();
-    await viaApi(i, 'lat');
-    apiLat.push(performance.now() - t);
-    t = performance.now();
-    await direct(endpoint, i, 'lat');
-    directLat.push(performance.now() - t);
-  }
-  // throughput at a fixed concurrency
-  const apiLoad = await runLoad(REQUESTS, CONCURRENCY, async (i) => void (await viaApi(i, 'load')));
-  const directLoad = await runLoad(REQUESTS, CONCURRENCY, (i) => direct(endpoint, i, 'load'));
+  // warm-up, one at a time: the tRPC path first (the worker bundles its workflows on first use),
+  // then Federa's surface; both say which site served them, and direct goes to that same site
+  const warm = async (target: Target, kind: Kind) => {
+    if (stopping) throw new Error('interrupted');
+    const load = await runLoad(cfg.warmup, 1, (i) => jobs[target][kind](i, `warm-${kind}`));
+    log(
+      `warm-up ${target} ${kind}: ${load.latencies.length}/${cfg.warmup} ok${load.firstError ? ` (${load.firstError})` : ''}`,
+    );
+    return load;
+  };
+  const trpcWarm = await warm('trpc', 'plain');
+  const federaWarm = [await warm('federa', 'plain'), await warm('federa', 'stream')];
+  const federaDown = federaWarm.every((w) => w.latencies.length === 0)
+    ? federaWarm[0]!.firstError
+    : undefined;
+  if (federaDown)
+    log(`Federa's surface at ${federaUrl} is not serving (${federaDown}); measuring direct and tRPC only`);
+  const site =
+    federaWarm.flatMap((w) => w.results).find((r) => r.site)?.site ??
+    trpcWarm.results.find((r) => r.site)?.site;
+  directUrl ||= (site ? stack.siteUrls.get(site) : undefined) ?? '';
+  if (!directUrl) throw new Error('no site served the warm-up requests, so there is nothing to compare with');
+  await warm('direct', 'plain');
+  await warm('direct', 'stream');
 
-  const a = summarize(apiLat);
-  const d = summarize(directLat);
-  const round = (x: number) => Math.round(x * 100) / 100;
-  console.log(
-    JSON.stringify({
-      bench: 'e2e',
-      requests: REQUESTS,
-      site: servedBy,
-      latency_ms: { api: a, direct: d },
-      overhead_ms: { p50: round(a.p50 - d.p50), p99: round(a.p99 - d.p99) },
-      overhead_ratio_p50: round(a.p50 / d.p50),
-      concurrency: CONCURRENCY,
-      rps: {
-        api: round((REQUESTS / apiLoad.wallMs) * 1000),
-        direct: round((REQUESTS / directLoad.wallMs) * 1000),
-      },
-      load_latency_ms: { api: summarize(apiLoad.latencies), direct: summarize(directLoad.latencies) },
-    }),
-  );
-} finally {
-  await group.stop();
-  await Promise.all([temporal.stop(), redis.stop()]);
+  const sampler = new CpuSampler(stack.pids());
+  await sampler.settle();
+  const phases: Phase[] = [];
+  /** one block of a mode; the CPU around it includes the wait for the stack to go idle (reconcile) */
+  const block = async (target: Target, kind: Kind, c: number, count: number, offset: number) => {
+    if (stopping) throw new Error('interrupted'); // Ctrl-C: no partial report
+    const before = sampler.snapshot();
+    const load = await runLoad(count, c, (i) => jobs[target][kind](offset + i, `${kind}-c${c}`));
+    await sampler.settle();
+    return { load, cpu: sampler.used(before, sampler.snapshot()) };
+  };
+  /**
+   * Each target's mode at one concurrency, in alternating blocks (A B, B A, …) so drift on this
+   * shared machine hits every target alike; a block holds at least 4 × concurrency requests so
+   * ramp-up and drain stay a small part of it.
+   */
+  const measure = async (targets: readonly Target[], kind: Kind, c: number) => {
+    const blocks = Math.max(1, Math.min(6, Math.floor(cfg.requests / (4 * c))));
+    const runs = new Map(targets.map((t) => [t, [] as Awaited<ReturnType<typeof block>>[]]));
+    for (let b = 0; b < blocks; b++) {
+      const offset = Math.floor((cfg.requests * b) / blocks);
+      const count = Math.floor((cfg.requests * (b + 1)) / blocks) - offset;
+      for (const t of b % 2 === 0 ? targets : [...targets].reverse())
+        runs.get(t)!.push(await block(t, kind, c, count, offset));
+    }
+    for (const [target, done] of runs) {
+      const load = mergeLoads(done.map((r) => r.load));
+      phases.push({ target, kind, concurrency: c, load, cpu: done.map((r) => r.cpu).reduce(addUsage) });
+      const s = load.latencies.length ? summarize(load.latencies) : undefined;
+      log(
+        `${phaseKey(target, kind, c)}: ${load.latencies.length}/${cfg.requests} ok` +
+          (s
+            ? `, p50 ${s.p50} ms, p99 ${s.p99} ms, ${((load.latencies.length / load.wallMs) * 1000).toFixed(1)} req/s`
+            : '') +
+          (load.firstError ? ` (first error: ${load.firstError})` : ''),
+      );
+    }
+  };
+  // the tRPC baseline rides along with plain c1 and c8, so its overhead compares within the same blocks
+  const targets: Target[] = federaDown ? ['direct'] : ['direct', 'federa'];
+  const withTrpc = (kind: Kind, c: number) =>
+    kind === 'plain' && (TRPC_CONCURRENCIES as readonly number[]).includes(c);
+  for (const kind of ['plain', 'stream'] as const)
+    for (const c of CONCURRENCIES) await measure(withTrpc(kind, c) ? [...targets, 'trpc'] : targets, kind, c);
+
+  const servedBy: Record<string, number> = {};
+  for (const p of phases.filter((x) => x.target !== 'direct'))
+    for (const r of p.load.results) if (r.site) servedBy[r.site] = (servedBy[r.site] ?? 0) + 1;
+  const report = buildReport(phases, {
+    at: new Date().toISOString(),
+    requests: cfg.requests,
+    warmup: cfg.warmup,
+    tenant: cfg.tenant,
+    model: cfg.model,
+    max_tokens: cfg.maxTokens,
+    prompt_tokens: countChatTokens(chatMessages(0)),
+    site,
+    served_by: servedBy,
+    federa_url: federaUrl,
+    direct_url: directUrl,
+    federa_unavailable: federaDown ?? null,
+    // the Federa target pointed at the emulator itself: a check of the bench, overheads should be ~0
+    federa_is_direct: federaUrl === directUrl,
+    temporal: { ...stack.temporal, config: 'temporal server start-dev, SQLite + WAL (npm start)' },
+    cpu_processes: stack.processes,
+    cpu_shared: sampler.shared,
+  });
+  if (stopping) throw new Error('interrupted');
+  console.log(JSON.stringify(report));
+  await shutdown(0);
+} catch (err) {
+  if (!stopping) log(`failed: ${(err as Error).message}`);
+  await shutdown(1);
 }

@@ -5,13 +5,20 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i]!;
 }
 
-export function summarize(samples: readonly number[]) {
+export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+export interface Summary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly mean: number;
+}
+
+export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 100) / 100;
   return {
-    p50: round(percentile(sorted, 50)),
-    p99: round(percentile(sorted, 99)),
-    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+    p50: round2(percentile(sorted, 50)),
+    p99: round2(percentile(sorted, 99)),
+    mean: round2(sorted.reduce((a, b) => a + b, 0) / sorted.length),
   };
 }
 

@@ -1,0 +1,115 @@
+/**
+ * The whole federation on this machine, started the way `npm start` starts it: Temporal and Redis
+ * of a profile (started or reused, see infra.ts), the dev keys, then the site emulators, the worker
+ * and the API as child processes. Shared by `npm start` and `npm run bench:e2e`, so the benchmark
+ * measures exactly what users run. `stop()` is safe at any point, even halfway through `start()`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
+import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
+import { ensurePayloadKeys } from '@federa/sealing';
+import { ISO_COUNTRIES } from '@federa/domain';
+import { dataDir, ensureRedis, ensureTemporal, type Profile, type RunningService } from './infra';
+import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
+import { ensureSecret } from './secrets';
+
+export interface FederationOptions {
+  readonly profile: Profile;
+  readonly apiPort: number;
+  readonly topologyFile: string;
+  /** extra environment for the three apps (e.g. LOG_LEVEL, a private registry namespace) */
+  readonly env?: Record<string, string>;
+  /** print the apps' output prefixed with their name (npm start) or keep it (the last lines are shown on a crash) */
+  readonly echo?: boolean;
+  /** a child exited while the federation was running */
+  readonly onUnexpectedExit: (name: string, code: number | string | null) => void;
+}
+
+/** The app processes, by the name they are launched under. */
+export type AppName = 'sites' | 'worker' | 'api';
+
+export class LocalFederation {
+  private services: RunningService[] = [];
+  private readonly group: ProcessGroup;
+  private readonly apps = new Map<AppName, ChildProcess>();
+  private stopping = false;
+  private signingKeyFile: string | undefined;
+
+  constructor(private readonly opts: FederationOptions) {
+    this.group = new ProcessGroup((name, code) => {
+      if (!this.stopping) opts.onUnexpectedExit(name, code);
+    });
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.opts.apiPort}`;
+  }
+
+  /** Temporal and Redis as started or reused (a reused one has `owned: false` and is left running). */
+  get infra(): readonly RunningService[] {
+    return this.services;
+  }
+
+  /** pid of an app process, once launched */
+  pid(app: AppName): number | undefined {
+    return this.apps.get(app)?.pid;
+  }
+
+  async start(): Promise<void> {
+    const { profile } = this.opts;
+    // allSettled: a server that did start is kept (and stopped) even when the other one failed
+    const started = await Promise.allSettled([ensureTemporal(profile), ensureRedis(profile)]);
+    for (const s of started) if (s.status === 'fulfilled') this.services.push(s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [temporal, redis] = this.services as [RunningService, RunningService];
+    const keysDir = join(dataDir(profile), 'keys');
+    const keys = await ensureDevKeys(keysDir);
+    this.signingKeyFile = keys.signingKeyFile;
+    const clearing = await ensureClearingKey(clearingKeyFiles(keysDir));
+    const payloadKeysFile = join(keysDir, 'payload-keys.json');
+    await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
+    const env = {
+      TEMPORAL_ADDRESS: temporal.address,
+      REDIS_URL: redis.address,
+      FEDERA_TOPOLOGY: this.opts.topologyFile,
+      FEDERA_JWKS_FILE: keys.jwksFile,
+      FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
+      FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
+      FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
+      FEDERA_API_PORT: String(this.opts.apiPort),
+      // secrets reach the children through their environment only; nothing here prints them
+      FEDERA_EMULATOR_CONTROL_TOKEN: ensureSecret(profile.name, 'emulator-control-token'),
+      // the API streams prompts to the site agents' data-plane endpoint with this shared secret
+      FEDERA_AGENT_TOKEN: ensureSecret(profile.name, 'agent-token'),
+      ...this.opts.env,
+    };
+    if (this.stopping) return;
+    const echo = this.opts.echo ?? true;
+    this.apps.set('sites', this.group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo }));
+    this.apps.set(
+      'worker',
+      this.group.launch('worker', 'apps/worker/src/main.ts', env, { echo, nodeArgs: WORKER_NODE_ARGS }),
+    );
+    this.apps.set('api', this.group.launch('api', 'apps/api/src/main.ts', env, { echo }));
+    await waitForHttp(`${this.apiUrl}/health`, 90_000, () => this.stopping);
+  }
+
+  /** A tenant JWT signed with the profile's dev key (what `npm start` prints). */
+  async tenantToken(tenantId: string): Promise<string> {
+    if (!this.signingKeyFile) throw new Error('the federation has not started');
+    return mintToken({ privateJwk: readSigningKey(this.signingKeyFile), role: 'tenant', subject: tenantId });
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Stops the apps, then the servers this federation started (reused ones keep running). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.group.stop();
+    await Promise.all(this.services.map((s) => s.stop()));
+  }
+}
