@@ -5,7 +5,9 @@
  */
 import { PROFILES } from './infra';
 import { LocalFederation } from './federation';
-import { secretsDir } from './secrets';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { secretsDir, writeSecretFile } from './secrets';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
@@ -64,12 +66,41 @@ try {
   if (!body.result) throw new Error(`the first request failed: ${JSON.stringify(body.error)}`);
   const { route, charge } = body.result.data;
 
+  // An API key for the OpenAI-compatible surface, kept with the other local secrets and reused
+  // across restarts (a new one only when it was revoked), then one streamed request through /v1.
+  const apiKey = await demoApiKey(api, token);
+  const streamed = await fetch(`${api}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({
+      model: 'llama-3.1-8b',
+      messages: [{ role: 'user', content: 'Stream me a hello from Europe.' }],
+      max_tokens: 32,
+      stream: true,
+    }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const sse = await streamed.text();
+  if (streamed.status !== 200 || !sse.includes('data: [DONE]'))
+    throw new Error(`the first streamed request failed: HTTP ${streamed.status} ${sse.slice(0, 300)}`);
+
   console.log(`
 Federa is running.
   API          ${api}/trpc   (tRPC over plain JSON)
   Temporal UI  http://127.0.0.1:${profile.temporalUiPort}
   Secrets      ${secretsDir(profile.name)}/ (Redis users' passwords, emulator control token; mode 0600)
-  First request served by ${route.siteId} (${route.jurisdiction}), charged ${charge.amount} micro-${charge.currency}.
+  First request served by ${route.siteId} (${route.jurisdiction}), charged ${charge.amount} micro-${charge.currency};
+  a streamed one through /v1 by ${streamed.headers.get('x-federa-site')} (${streamed.headers.get('x-federa-jurisdiction')}).
+
+OpenAI-compatible API (any official client):  ${api}/v1
+  API key for '${DEMO_TENANT}' (kept in ${secretsDir(profile.name)}/demo-api-key):
+  export OPENAI_BASE_URL=${api}/v1 OPENAI_API_KEY=${apiKey}
+
+  node --input-type=module -e "
+    import OpenAI from 'openai';
+    const stream = await new OpenAI().chat.completions.create({ model: 'llama-3.1-8b', stream: true,
+      messages: [{ role: 'user', content: 'Hello from Europe' }] });
+    for await (const c of stream) process.stdout.write(c.choices[0]?.delta?.content ?? '');"
 
 Dev token for tenant '${DEMO_TENANT}' (EU-only residency), valid 12 h:
   export FEDERA_TOKEN=${token}
@@ -88,4 +119,23 @@ Press Ctrl-C to stop everything.`);
     console.error(`\nnpm start failed: ${(err as Error).message}`);
     await shutdown(1);
   }
+}
+
+/** The demo tenant's API key: the saved one while it still authenticates, else a new one (saved). */
+async function demoApiKey(api: string, tenantJwt: string): Promise<string> {
+  const file = join(secretsDir(profile.name), 'demo-api-key');
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    const probe = await fetch(`${api}/v1/models`, { headers: { authorization: `Bearer ${saved}` } });
+    if (probe.status === 200) return saved;
+  }
+  const res = await fetch(`${api}/trpc/keys.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tenantJwt}` },
+    body: JSON.stringify({ name: 'npm start demo' }),
+  });
+  const body = (await res.json()) as { result?: { data: { secret: string } }; error?: unknown };
+  if (!body.result) throw new Error(`could not create the demo API key: ${JSON.stringify(body.error)}`);
+  writeSecretFile(profile.name, 'demo-api-key', body.result.data.secret);
+  return body.result.data.secret;
 }

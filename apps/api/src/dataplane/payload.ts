@@ -42,17 +42,30 @@ export async function sealPayload(
   allowed: ReadonlySet<string>,
   messages: readonly ChatMessage[],
 ): Promise<SealedPayload> {
-  if (!deps.payloadKeys) return { messages, inputTokens: await countTokens(deps, messages) };
-  const keys = deps.payloadKeys;
-  const countries = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
-    .filter((c) => allowed.has(c))
-    .sort();
-  const recipients = countries.flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
-  const [sealedMessages, inputTokens] = await Promise.all([
-    sealFor(JSON.stringify(messages), recipients),
+  const [sealed, inputTokens] = await Promise.all([
+    sealMessages(deps, topology, allowed, messages),
     countTokens(deps, messages),
   ]);
-  return { sealedMessages, inputTokens };
+  return { ...sealed, inputTokens };
+}
+
+/**
+ * Only the sealing: the data plane runs it while the control plane admits the request, since the
+ * sealed prompt is needed only when it goes to the chosen site's agent.
+ */
+export async function sealMessages(
+  deps: Pick<ServedDeps, 'payloadKeys'>,
+  topology: TopologyIndex,
+  allowed: ReadonlySet<string>,
+  messages: readonly ChatMessage[],
+): Promise<Omit<SealedPayload, 'inputTokens'>> {
+  if (!deps.payloadKeys) return { messages };
+  const keys = deps.payloadKeys;
+  const recipients = [...new Set(topology.topology.sites.map((s) => s.jurisdiction))]
+    .filter((c) => allowed.has(c))
+    .sort()
+    .flatMap((c) => (keys.jurisdictions[c] ? [keys.jurisdictions[c]] : []));
+  return { sealedMessages: await sealFor(JSON.stringify(messages), recipients) };
 }
 
 /**

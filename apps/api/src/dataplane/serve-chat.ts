@@ -22,7 +22,7 @@ import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { AgentRefusedError, openAgentChat } from './agent-client';
-import { sealPayload } from './payload';
+import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
 
 export interface ChatPathDeps {
@@ -45,13 +45,16 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
   const tenant = topology.tenant(req.tenantId);
   // refused here, before any workflow exists: nothing changes on a refusal
   const allowed = effectiveResidency(tenant.residency, req.residency, topology.groups);
-  const payload = await sealPayload(deps.served, topology, allowed, req.messages);
+  const inputTokens = await countTokens(deps.served, req.messages);
+  // sealed while the control plane admits the request: the agent needs it only after admission
+  const sealing = sealMessages(deps.served, topology, allowed, req.messages);
+  sealing.catch(() => undefined);
   const input: ServedRequestInput = {
     tenantId: req.tenantId,
     requestId: req.requestId,
     model: req.model,
     kind: 'chat',
-    inputTokens: payload.inputTokens,
+    inputTokens,
     maxTokens: req.maxTokens ?? deps.defaultMaxTokens,
     residency: req.residency,
     ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
@@ -61,6 +64,10 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
   try {
     const handle = await start(deps, workflowId, input);
     const admitted = await awaitAdmission(handle, waiter, 30_000);
+    const payload = await sealing.catch(async (err: unknown) => {
+      await abandon(handle, 'INTERNAL', 'the prompt could not be sealed', [], deps.log);
+      throw err;
+    });
     const attempts: AttemptSummary[] = [];
     for (const target of admitted.route.slice(0, admitted.maxAttempts)) {
       if (req.signal.aborted) break;
