@@ -99,13 +99,14 @@ describe('site agents follow the registry', () => {
       (await explain()).candidates.some((c) => c.siteId === ber),
     );
 
-    const t0 = performance.now();
     const res = await fed.call('inference.complete', chat(`${s}-runtime-site`), tenantToken);
-    const elapsedMs = performance.now() - t0;
     expect(res.status).toBe(200);
     expect(res.body.result.data.route.siteId).toBe(ber);
-    // before agents followed the registry this waited 5 s for a worker that never came, then failed
-    expect(elapsedMs).toBeLessThan(4_000);
+    // before agents followed the registry this waited 5 s for a worker that never came, then failed:
+    // one attempt, served, proves there was no wait (no timed assertion on a shared machine)
+    expect(res.body.result.data.route.attempts).toEqual([
+      expect.objectContaining({ siteId: ber, outcome: 'served' }),
+    ]);
     expect(extra.stats().completions).toBe(1);
 
     // removed from the registry: its agent stops and its liveness entry goes with it
@@ -140,13 +141,14 @@ describe('site agents follow the registry', () => {
       5_000,
     );
     const requestsBefore = fed.emulator(ash).stats().requests;
-    const t0 = performance.now();
     const res = await fed.call('inference.complete', chat(`${s}-agent-gone`), tenantToken);
-    const elapsedMs = performance.now() - t0;
     expect(res.status).toBe(200);
     expect(res.body.result.data.route.siteId).toBe(`${s}-lon`);
     expect(res.body.result.data.route.candidates).not.toContain(ash);
-    expect(elapsedMs).toBeLessThan(4_000);
+    // never tried (and waited for) the site without an agent: one attempt, served
+    expect(res.body.result.data.route.attempts).toEqual([
+      expect.objectContaining({ siteId: `${s}-lon`, outcome: 'served' }),
+    ]);
     expect(fed.emulator(ash).stats().requests).toBe(requestsBefore);
     const health = (await fed.call('sites.health', {}, admin, { method: 'GET' })).body.result.data.sites as {
       siteId: string;
