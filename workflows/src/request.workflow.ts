@@ -13,11 +13,11 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ControlActivities } from './control.activities';
 import { dispatchTimeoutMs } from './dispatch-timeout';
+import { postUntilPosted } from './post-until-posted';
 import type { SiteActivities } from './site.activities';
 import { siteTaskQueue } from './task-queues';
 import type {
@@ -40,31 +40,9 @@ const { reconcileUsage } = proxyLocalActivities<ControlActivities>({
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Between rounds of a post that failed for a non-retryable reason: 10 s doubling to 1 h. */
-const PARKED_RETRY_MS = { first: 10_000, max: 3_600_000 };
-
-/**
- * Post the usage of served work until it is posted. A failure the activity's retry policy calls
- * final (e.g. a rate card or hold missing) does not end the workflow either: the workflow itself is
- * the durable outbox. It stays open, logs the failure and tries again on a durable timer, so once
- * an operator repairs the cause the request is posted exactly once (the post is idempotent by
- * request id); `federa ledger audit` lists such requests as open meanwhile.
- */
-async function postServedWork(input: ReconcileInput): Promise<ReconcileResult> {
-  for (let round = 0; ; round++) {
-    try {
-      return await reconcileUsage(input);
-    } catch (err) {
-      const waitMs = Math.min(PARKED_RETRY_MS.first * 2 ** Math.min(round, 10), PARKED_RETRY_MS.max);
-      log.error('posting served work failed; parked, retrying', {
-        requestId: input.requestId,
-        round,
-        waitMs,
-        error: String(err),
-      });
-      await sleep(waitMs);
-    }
-  }
+/** Post the usage of served work until it is posted (post-until-posted.ts). */
+function postServedWork(input: ReconcileInput): Promise<ReconcileResult> {
+  return postUntilPosted(input.requestId, () => reconcileUsage(input));
 }
 
 /** Errors after which trying another site cannot help. */

@@ -19,10 +19,9 @@ import {
   log,
   proxyLocalActivities,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReconcileInput, ReconcileResult } from '../types';
+import { postUntilPosted } from '../post-until-posted';
 import type { ServedActivities } from './served.activities';
 import { admissionQuery, dispatchAbandonedSignal, usageReportedSignal } from './signals';
 import type {
@@ -39,30 +38,11 @@ const control = proxyLocalActivities<ServedActivities>({
   retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
-// Posting the usage of work a site did never gives up (see request.workflow.ts's postServedWork).
+// Posting the usage of work a site did never gives up (post-until-posted.ts).
 const { settleServed } = proxyLocalActivities<ServedActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
-
-const PARKED_RETRY_MS = { first: 10_000, max: 3_600_000 };
-
-async function postUntilPosted(workflowId: string, reconcile: ReconcileInput): Promise<ReconcileResult> {
-  for (let round = 0; ; round++) {
-    try {
-      return await settleServed({ workflowId, reconcile });
-    } catch (err) {
-      const waitMs = Math.min(PARKED_RETRY_MS.first * 2 ** Math.min(round, 10), PARKED_RETRY_MS.max);
-      log.error('posting served work failed; parked, retrying', {
-        requestId: reconcile.requestId,
-        round,
-        waitMs,
-        error: String(err),
-      });
-      await sleep(waitMs);
-    }
-  }
-}
 
 /** The report the workflow bills from when the agent never sent one. */
 function reportFromMeter(reading: SiteMeterReading, admitted: Admitted): UsageReport {
@@ -145,28 +125,33 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
   }
   const target = served ?? plan.route[0]!;
   const posted = await CancellationScope.nonCancellable(() =>
-    postUntilPosted(workflowId, {
-      tenantId: input.tenantId,
-      requestId: input.requestId,
-      model: input.model,
-      served: target,
-      dispatch: {
-        siteId: target.siteId,
-        inputTokens: report!.siteInputTokens,
-        outputTokens: served ? report!.relayedTokens : plan.grantTokens,
-        startedAt: '',
-        completedAt: '',
-        totalMs: report!.totalMs,
-        networkMs: report!.networkMs,
-      },
-      policyVersion: plan.policyVersion,
-      failedAttempts: report!.failedAttempts.length,
-      candidates: plan.route.map((r) => r.siteId),
-      priorAttemptMayHaveServed: report!.failedAttempts.some((a) => a.mayHaveServed === true),
-      edgeInputTokens: input.inputTokens,
-      maxTokens: plan.grantTokens,
-      extraFlags: served ? report!.flags : [...report!.flags, 'UNRECONCILED'],
-    }),
+    postUntilPosted(input.requestId, () =>
+      settleServed({
+        workflowId,
+        reconcile: {
+          tenantId: input.tenantId,
+          requestId: input.requestId,
+          model: input.model,
+          served: target,
+          dispatch: {
+            siteId: target.siteId,
+            inputTokens: report!.siteInputTokens,
+            outputTokens: served ? report!.relayedTokens : plan.grantTokens,
+            startedAt: '',
+            completedAt: '',
+            totalMs: report!.totalMs,
+            networkMs: report!.networkMs,
+          },
+          policyVersion: plan.policyVersion,
+          failedAttempts: report!.failedAttempts.length,
+          candidates: plan.route.map((r) => r.siteId),
+          priorAttemptMayHaveServed: report!.failedAttempts.some((a) => a.mayHaveServed === true),
+          edgeInputTokens: input.inputTokens,
+          maxTokens: plan.grantTokens,
+          extraFlags: served ? report!.flags : [...report!.flags, 'UNRECONCILED'],
+        },
+      }),
+    ),
   );
   return {
     requestId: input.requestId,

@@ -1,13 +1,16 @@
 /**
- * The API's side of the agent protocol (apps/worker/src/agent/protocol.ts): post one attempt to a
+ * The API's side of the agent protocol (workflows/src/served/agent-protocol.ts): post one attempt to a
  * site agent, and read its NDJSON frames. A refusal before the first byte comes back as an
  * AgentRefusedError, so the caller can fail over; after it, frames until the end frame.
  */
 import {
   AGENT_CHAT_PATH,
+  AGENT_EMBEDDINGS_PATH,
   type AgentChatRequest,
+  type AgentEmbeddingsRequest,
   type AgentFrame,
   type AgentRefusal,
+  type UsageReport,
 } from '@federa/workflows';
 
 export class AgentRefusedError extends Error {
@@ -39,20 +42,42 @@ export async function openAgentChat(
       mayHaveServed: false,
     });
   }
-  if (res.status !== 200 || !res.body) {
-    const refusal = (await res.json().catch(() => null)) as AgentRefusal | null;
-    throw new AgentRefusedError(
-      refusal && typeof refusal.code === 'string'
-        ? refusal
-        : {
-            code: 'NO_AGENT',
-            message: `agent answered HTTP ${res.status}`,
-            final: false,
-            mayHaveServed: true,
-          },
-    );
-  }
+  if (res.status !== 200 || !res.body) throw await refusalOf(res);
   return readFrames(res.body);
+}
+
+/** One embeddings exchange with an agent: its vectors and usage report, or its refusal. */
+export async function callAgentEmbeddings(
+  agentUrl: string,
+  token: string,
+  body: AgentEmbeddingsRequest,
+  signal: AbortSignal,
+): Promise<{ vectors: number[][]; report: UsageReport }> {
+  const res = await fetch(`${agentUrl}${AGENT_EMBEDDINGS_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+    signal,
+  }).catch((err: unknown) => {
+    throw new AgentRefusedError({
+      code: 'NO_AGENT',
+      message: `the agent of '${body.siteId}' is unreachable: ${describeCause(err)}`,
+      final: signal.aborted,
+      mayHaveServed: false,
+    });
+  });
+  if (res.status !== 200) throw await refusalOf(res);
+  return (await res.json()) as { vectors: number[][]; report: UsageReport };
+}
+
+/** The agent's refusal (its own JSON), or one made up from the status when it sent none. */
+async function refusalOf(res: Response): Promise<AgentRefusedError> {
+  const refusal = (await res.json().catch(() => null)) as AgentRefusal | null;
+  return new AgentRefusedError(
+    refusal && typeof refusal.code === 'string'
+      ? refusal
+      : { code: 'NO_AGENT', message: `agent answered HTTP ${res.status}`, final: false, mayHaveServed: true },
+  );
 }
 
 async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<AgentFrame> {

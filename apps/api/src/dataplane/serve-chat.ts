@@ -7,11 +7,9 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { FederaError, effectiveResidency } from '@federa/domain';
 import {
   SERVED_WORKFLOW_TYPE,
-  dispatchAbandonedSignal,
   requestWorkflowId,
   type AgentFrame,
   type AgentLiveness,
-  type AttemptSummary,
   type ReconcileResult,
   type ServedHandoff,
   type ServedRequestInput,
@@ -21,7 +19,8 @@ import type { Logger } from 'pino';
 import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
-import { AgentRefusedError, openAgentChat } from './agent-client';
+import { openAgentChat } from './agent-client';
+import { abandon, acrossRoute } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
 
@@ -68,79 +67,41 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
       await abandon(handle, 'INTERNAL', 'the prompt could not be sealed', [], deps.log);
       throw err;
     });
-    const attempts: AttemptSummary[] = [];
-    for (const target of admitted.route.slice(0, admitted.maxAttempts)) {
-      if (req.signal.aborted) break;
-      const url = (await deps.agents.endpoints([target.siteId])).get(target.siteId);
-      if (!url) {
-        attempts.push({
-          ...failed(target),
-          error: 'NO_AGENT: no agent advertises this site',
-          mayHaveServed: false,
-        });
-        continue;
-      }
-      try {
-        const frames = await openAgentChat(
-          url,
-          deps.agentToken,
-          {
-            siteId: target.siteId,
-            workflowId,
-            tenantId: req.tenantId,
-            requestId: req.requestId,
-            model: req.model,
-            ...(payload.sealedMessages
-              ? { sealedMessages: payload.sealedMessages }
-              : { messages: payload.messages }),
-            grantTokens: admitted.grantTokens,
-            allowedJurisdictions: admitted.allowedJurisdictions,
-            sampling: samplingOf(req),
-            failedAttempts: attempts,
-            timeoutMs: admitted.dispatchTimeoutMs,
-          },
-          req.signal,
-        );
-        const admission: Admission = {
-          requestId: req.requestId,
+    return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
+      const frames = await openAgentChat(
+        url,
+        deps.agentToken,
+        {
           siteId: target.siteId,
-          operatorId: target.operatorId,
-          jurisdiction: target.jurisdiction,
-          policyVersion: admitted.policyVersion,
-        };
-        return streamOf(deps, handle, waiter, admission, frames);
-      } catch (err) {
-        if (!(err instanceof AgentRefusedError)) throw err;
-        attempts.push({
-          ...failed(target),
-          error: `${err.refusal.code}: ${err.refusal.message}`,
-          mayHaveServed: err.refusal.mayHaveServed,
-        });
-        if (err.refusal.final) {
-          await abandon(handle, err.refusal.code, err.refusal.message, attempts, deps.log);
-          throw new FederaError(
-            err.refusal.code === 'RESIDENCY_VIOLATION' ? 'RESIDENCY_VIOLATION' : 'SITE_REJECTED',
-            err.refusal.message,
-          );
-        }
-      }
-    }
-    const message = req.signal.aborted
-      ? 'the client left before any site answered'
-      : `every eligible site failed: ${attempts.map((a) => `${a.siteId} (${a.error})`).join('; ')}`;
-    await abandon(handle, 'ALL_SITES_FAILED', message, attempts, deps.log);
-    throw new FederaError('ALL_SITES_FAILED', message, { attempts });
+          workflowId,
+          tenantId: req.tenantId,
+          requestId: req.requestId,
+          model: req.model,
+          ...(payload.sealedMessages
+            ? { sealedMessages: payload.sealedMessages }
+            : { messages: payload.messages }),
+          grantTokens: admitted.grantTokens,
+          allowedJurisdictions: admitted.allowedJurisdictions,
+          sampling: samplingOf(req),
+          failedAttempts: before,
+          timeoutMs: admitted.dispatchTimeoutMs,
+        },
+        req.signal,
+      );
+      const admission: Admission = {
+        requestId: req.requestId,
+        siteId: target.siteId,
+        operatorId: target.operatorId,
+        jurisdiction: target.jurisdiction,
+        policyVersion: admitted.policyVersion,
+      };
+      return streamOf(deps, handle, waiter, admission, frames);
+    });
   } catch (err) {
     deps.handoff.forget(workflowId);
     throw err;
   }
 }
-
-export const failed = (t: { siteId: string; jurisdiction: string }): AttemptSummary => ({
-  siteId: t.siteId,
-  jurisdiction: t.jurisdiction,
-  outcome: 'failed',
-});
 
 function samplingOf(req: ChatServeRequest): Record<string, unknown> {
   const { temperature, top_p, stop, seed, user } = req.sampling;
@@ -176,19 +137,6 @@ export async function start(
       `request '${input.requestId}' was served already; its usage is in the records (send a new request id for a new completion)`,
     );
   }
-}
-
-/** Nothing was served: the workflow voids the hold and fails, so the id may be used again. */
-export async function abandon(
-  handle: WorkflowHandle,
-  code: string,
-  message: string,
-  attempts: readonly AttemptSummary[],
-  log: Logger,
-): Promise<void> {
-  await handle
-    .signal(dispatchAbandonedSignal, { code, message, attempts })
-    .catch((err: unknown) => log.warn({ err, workflowId: handle.workflowId }, 'abandoning a request failed'));
 }
 
 function streamOf(

@@ -2,18 +2,13 @@
  * The data plane's embeddings path: admitted like a chat (same workflow, residency and budget, a
  * grant of zero output tokens), served by one site agent in one exchange, billed by input tokens.
  */
-import { FederaError, effectiveResidency } from '@federa/domain';
-import {
-  AGENT_EMBEDDINGS_PATH,
-  requestWorkflowId,
-  type AgentRefusal,
-  type AttemptSummary,
-  type ServedRequestInput,
-  type UsageReport,
-} from '@federa/workflows';
+import { effectiveResidency } from '@federa/domain';
+import { requestWorkflowId, type ServedRequestInput } from '@federa/workflows';
 import { awaitAdmission } from './admission-wait';
+import { callAgentEmbeddings } from './agent-client';
+import { acrossRoute } from './failover';
 import { sealTexts } from './payload';
-import { abandon, failed, settlementOf, start, type ChatPathDeps } from './serve-chat';
+import { settlementOf, start, type ChatPathDeps } from './serve-chat';
 import type { EmbeddingsResult, EmbeddingsServeRequest } from './types';
 
 export async function serveEmbeddings(
@@ -39,22 +34,11 @@ export async function serveEmbeddings(
   try {
     const handle = await start(deps, workflowId, input);
     const admitted = await awaitAdmission(handle, waiter, 30_000);
-    const attempts: AttemptSummary[] = [];
-    for (const target of admitted.route.slice(0, admitted.maxAttempts)) {
-      if (req.signal.aborted) break;
-      const url = (await deps.agents.endpoints([target.siteId])).get(target.siteId);
-      if (!url) {
-        attempts.push({
-          ...failed(target),
-          error: 'NO_AGENT: no agent advertises this site',
-          mayHaveServed: false,
-        });
-        continue;
-      }
-      const res = await fetch(`${url}${AGENT_EMBEDDINGS_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${deps.agentToken}` },
-        body: JSON.stringify({
+    return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
+      const served = await callAgentEmbeddings(
+        url,
+        deps.agentToken,
+        {
           siteId: target.siteId,
           workflowId,
           tenantId: req.tenantId,
@@ -63,28 +47,11 @@ export async function serveEmbeddings(
           ...(payload.sealedInput ? { sealedInput: payload.sealedInput } : { input: payload.input }),
           ...(req.dimensions ? { dimensions: req.dimensions } : {}),
           allowedJurisdictions: admitted.allowedJurisdictions,
-          failedAttempts: attempts,
+          failedAttempts: before,
           timeoutMs: admitted.dispatchTimeoutMs,
-        }),
-        signal: req.signal,
-      }).catch(() => null);
-      if (!res || res.status !== 200) {
-        const refusal = (await res?.json().catch(() => null)) as AgentRefusal | null;
-        attempts.push({
-          ...failed(target),
-          error: `${refusal?.code ?? 'NO_AGENT'}: ${refusal?.message ?? 'the agent is unreachable'}`,
-          mayHaveServed: refusal?.mayHaveServed ?? false,
-        });
-        if (refusal?.final) {
-          await abandon(handle, refusal.code, refusal.message, attempts, deps.log);
-          throw new FederaError(
-            refusal.code === 'RESIDENCY_VIOLATION' ? 'RESIDENCY_VIOLATION' : 'SITE_REJECTED',
-            refusal.message,
-          );
-        }
-        continue;
-      }
-      const served = (await res.json()) as { vectors: number[][]; report: UsageReport };
+        },
+        req.signal,
+      );
       const settled = await settlementOf(handle, waiter);
       return {
         admission: {
@@ -105,10 +72,7 @@ export async function serveEmbeddings(
           flags: settled.flags,
         },
       };
-    }
-    const message = `every eligible site failed: ${attempts.map((a) => `${a.siteId} (${a.error})`).join('; ')}`;
-    await abandon(handle, 'ALL_SITES_FAILED', message, attempts, deps.log);
-    throw new FederaError('ALL_SITES_FAILED', message, { attempts });
+    });
   } catch (err) {
     deps.handoff.forget(workflowId);
     throw err;

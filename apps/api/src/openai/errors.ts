@@ -6,8 +6,8 @@
  * only a reference under which the cause was logged.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
-import { ERROR_CODES, FederaError, isErrorCode } from '@federa/domain';
+import { ERROR_CODES, FederaError } from '@federa/domain';
+import { domainErrorOfWorkflow } from '../errors';
 
 /** Codes the /v1 surface gives besides the domain's (HTTP-level conditions, like tRPC's). */
 export type SurfaceCode =
@@ -75,23 +75,9 @@ function retryAfterSeconds(details: Record<string, unknown> | undefined): number
     : undefined;
 }
 
-/** A business failure at the root of a workflow failure (data planes should throw FederaErrors; this is a net). */
+/** A business failure, thrown as is or at the root of a workflow failure (a net: data planes throw FederaErrors). */
 function domainErrorOf(err: unknown): FederaError | null {
-  if (err instanceof FederaError) return err;
-  if (!(err instanceof WorkflowFailedError)) return null;
-  let cause: unknown = err.cause;
-  while (cause) {
-    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
-      const details: unknown = cause.details?.[0];
-      return new FederaError(
-        cause.type,
-        cause.message,
-        details && typeof details === 'object' ? (details as Record<string, unknown>) : undefined,
-      );
-    }
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return null;
+  return err instanceof FederaError ? err : domainErrorOfWorkflow(err);
 }
 
 function rendered(

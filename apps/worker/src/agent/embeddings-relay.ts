@@ -2,7 +2,13 @@
  * Relays one embeddings request to a site. Embeddings are metered by input tokens only; the site's
  * own count is reported beside the API edge's, which is what is billed.
  */
-import { siteIdempotencyKey, type AgentEmbeddingsRequest, type UsageReport } from '@federa/workflows';
+import {
+  ResponseTooLargeError,
+  readTextCapped,
+  siteIdempotencyKey,
+  type AgentEmbeddingsRequest,
+  type UsageReport,
+} from '@federa/workflows';
 import { RelayRefused, type RelaySite } from './chat-relay';
 
 interface EmbeddingsBody {
@@ -10,6 +16,7 @@ interface EmbeddingsBody {
   usage?: { prompt_tokens?: unknown };
 }
 
+/** vectors of a large batch are big, but a site's answer is still bounded (whatever it claims) */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export async function relayEmbeddings(
@@ -50,13 +57,16 @@ export async function relayEmbeddings(
   if (res.status >= 500 || res.status === 429 || res.status === 408)
     refuse('SITE_UNAVAILABLE', `answered HTTP ${res.status}`);
   if (!res.ok) refuse('SITE_REJECTED', `rejected the request: HTTP ${res.status}`, true);
-  const length = Number(res.headers.get('content-length') ?? 0);
-  if (length > MAX_RESPONSE_BYTES) refuse('SITE_UNAVAILABLE', 'sent an oversized response');
   let body: EmbeddingsBody;
   try {
-    body = (await res.json()) as EmbeddingsBody;
-  } catch {
-    return refuse('SITE_UNAVAILABLE', 'sent a response that is not JSON');
+    body = JSON.parse(await readTextCapped(res, MAX_RESPONSE_BYTES)) as EmbeddingsBody;
+  } catch (err) {
+    return refuse(
+      'SITE_UNAVAILABLE',
+      err instanceof ResponseTooLargeError
+        ? 'sent an oversized response'
+        : 'sent a response that is not JSON',
+    );
   }
   const rows = [...(body.data ?? [])].sort((a, b) => Number(a.index) - Number(b.index));
   const vectors = rows.map((r) => r.embedding);
