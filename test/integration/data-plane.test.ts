@@ -4,7 +4,7 @@
  * HTTP, usage reconciled after the last token. History holds metadata only.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requestWorkflowId } from '@federa/workflows';
+import { requestWorkflowId, type ServedRequestResult } from '@federa/workflows';
 import { FederaError } from '@federa/domain';
 import type { ChatServeRequest } from '@federa/api';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
@@ -84,6 +84,17 @@ describe('the data plane', () => {
     expect(record).toMatchObject({ requestId: 'dp-plain', siteId: best, outputTokens: 32 });
     expect(record!.recordId).toBe(outcome.federa.recordId);
     expect(record!.inputTokens).toBe(outcome.usage.inputTokens);
+
+    // the API posted from the agent's last frame; the workflow's own post, from the agent's report,
+    // is a replay of it: the same record, charged once
+    const result = (await fed.temporal.workflow
+      .getHandle(requestWorkflowId(eu, 'dp-plain'))
+      .result()) as ServedRequestResult;
+    expect(result.recordId).toBe(outcome.federa.recordId);
+    expect(result.charge.amount).toBe(outcome.federa.charge);
+    const records = await fed.ledger.listUsage(eu, { limit: 100 });
+    expect(records.filter((r) => r.requestId === 'dp-plain')).toHaveLength(1);
+    expect((await fed.ledger.account(eu)).posted - before.posted).toBe(outcome.federa.charge);
 
     const history = texts(
       await fed.temporal.workflow.getHandle(requestWorkflowId(eu, 'dp-plain')).fetchHistory(),

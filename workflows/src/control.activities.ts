@@ -136,19 +136,20 @@ export function createControlActivities(deps: ControlDeps) {
       ],
       ...(metered.siteReported ? { siteReported: metered.siteReported } : {}),
     };
-    // the post and the latency sample go out together; the advisory sample may fail on its own
-    const [posted] = await Promise.all([
-      deps.ledger.post({
-        tenantId: tenant.id,
-        requestId: input.requestId,
-        actual: retailCharge,
-        actualTokens: inputTokens + outputTokens,
-        record,
-      }),
-      deps.observations
+    const posted = await deps.ledger.post({
+      tenantId: tenant.id,
+      requestId: input.requestId,
+      actual: retailCharge,
+      actualTokens: inputTokens + outputTokens,
+      record,
+    });
+    // one latency sample per request: a replayed post (the workflow confirming the API's post, or a
+    // retried activity) adds none. Advisory and off the answer's path: it may fail on its own.
+    if (!posted.replay) {
+      void deps.observations
         .recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs)
-        .catch(() => undefined),
-    ]);
+        .catch(() => undefined);
+    }
     return {
       recordId: posted.recordId ?? '',
       usage: { inputTokens, outputTokens },

@@ -15,6 +15,7 @@ export * from './served/agent-protocol';
 export * from './served/handoff';
 export * from './served/served.activities';
 export * from './served/types';
+export * from './served/reconcile-input';
 export * from './served/signals';
 
 export * from './settlement.activities';

@@ -22,6 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { postUntilPosted } from '../post-until-posted';
+import { reconcileInputOf } from './reconcile-input';
 import type { ServedActivities } from './served.activities';
 import { admissionQuery, dispatchAbandonedSignal, usageReportedSignal } from './signals';
 import type {
@@ -115,43 +116,17 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     throw ApplicationFailure.nonRetryable(why.message, why.code, { attempts: why.attempts });
   }
 
-  const served = plan.route.find((t) => t.siteId === report!.siteId);
-  if (!served) {
-    // an agent reporting for a site outside the route is not believed; the hold is posted for review
+  const { reconcile, siteInRoute, target } = reconcileInputOf(input, plan, report);
+  if (!siteInRoute) {
     log.error('usage report from a site outside the route', {
       requestId: input.requestId,
       site: report.siteId,
     });
   }
-  const target = served ?? plan.route[0]!;
+  // the API usually posted this very usage already (after the agent's last frame): this is then
+  // a replay that returns the same record; otherwise (the API died) it is the post
   const posted = await CancellationScope.nonCancellable(() =>
-    postUntilPosted(input.requestId, () =>
-      settleServed({
-        workflowId,
-        reconcile: {
-          tenantId: input.tenantId,
-          requestId: input.requestId,
-          model: input.model,
-          served: target,
-          dispatch: {
-            siteId: target.siteId,
-            inputTokens: report!.siteInputTokens,
-            outputTokens: served ? report!.relayedTokens : plan.grantTokens,
-            startedAt: '',
-            completedAt: '',
-            totalMs: report!.totalMs,
-            networkMs: report!.networkMs,
-          },
-          policyVersion: plan.policyVersion,
-          failedAttempts: report!.failedAttempts.length,
-          candidates: plan.route.map((r) => r.siteId),
-          priorAttemptMayHaveServed: report!.failedAttempts.some((a) => a.mayHaveServed === true),
-          edgeInputTokens: input.inputTokens,
-          maxTokens: plan.grantTokens,
-          extraFlags: served ? report!.flags : [...report!.flags, 'UNRECONCILED'],
-        },
-      }),
-    ),
+    postUntilPosted(input.requestId, () => settleServed({ workflowId, reconcile })),
   );
   return {
     requestId: input.requestId,

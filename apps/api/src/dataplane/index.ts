@@ -52,6 +52,7 @@ export const DEFAULT_MAX_TOKENS = 4_096;
 export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
   const handoff: ServedHandoff = new RequestHandoff();
   const taskQueue = servedTaskQueue(opts.controlTaskQueue);
+  const control = createControlActivities(opts.control);
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -60,7 +61,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       ? { workflowBundle: opts.workflowBundle }
       : { workflowsPath: fileURLToPath(WORKFLOWS_URL) }),
     activities: {
-      ...createControlActivities(opts.control),
+      ...control,
       ...createServedActivities({ ...opts.control, ...opts.timing, handoff }),
     },
     maxConcurrentWorkflowTaskExecutions: 200,
@@ -74,6 +75,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     // eager start needs the client on the very connection the worker polls with
     client: new Client({ connection: opts.connection, namespace: opts.namespace }),
     handoff,
+    postUsage: control.reconcileUsage,
     controlTaskQueue: taskQueue,
     agents: new AgentLiveness(opts.redis),
     agentToken: opts.agentToken,

@@ -9,11 +9,15 @@ import {
   SERVED_WORKFLOW_TYPE,
   requestWorkflowId,
   type AgentFrame,
+  reconcileInputOf,
   type AgentLiveness,
+  type Admitted,
+  type ReconcileInput,
   type ReconcileResult,
   type ServedHandoff,
   type ServedRequestInput,
   type ServedRequestResult,
+  type UsageReport,
 } from '@federa/workflows';
 import type { Logger } from 'pino';
 import type { ServedDeps } from '../context';
@@ -29,6 +33,8 @@ export interface ChatPathDeps {
   /** a client on the same connection as the in-process control worker (eager start needs both) */
   readonly client: Client;
   readonly handoff: ServedHandoff;
+  /** the control plane's own post (reconcileUsage), idempotent by request id */
+  readonly postUsage: (reconcile: ReconcileInput) => Promise<ReconcileResult>;
   readonly controlTaskQueue: string;
   readonly agents: AgentLiveness;
   readonly agentToken: string;
@@ -95,7 +101,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
         jurisdiction: target.jurisdiction,
         policyVersion: admitted.policyVersion,
       };
-      return streamOf(deps, handle, waiter, admission, frames);
+      return streamOf(deps, handle, waiter, { input, admitted, admission }, frames);
     });
   } catch (err) {
     deps.handoff.forget(workflowId);
@@ -139,21 +145,28 @@ export async function start(
   }
 }
 
+interface Served {
+  readonly input: ServedRequestInput;
+  readonly admitted: Admitted;
+  readonly admission: Admission;
+}
+
 function streamOf(
   deps: ChatPathDeps,
   handle: WorkflowHandle,
   waiter: { readonly settled: Promise<ReconcileResult> },
-  admission: Admission,
+  served: Served,
   frames: AsyncGenerator<AgentFrame>,
 ): ChatStream {
-  let end: { finishReason: string; code?: string | undefined } | undefined;
+  const { admission } = served;
+  let end: Extract<AgentFrame, { t: 'end' }> | undefined;
   let ended!: () => void;
   const streamDone = new Promise<void>((r) => (ended = r));
   async function* deltas(): AsyncGenerator<string> {
     try {
       for await (const frame of frames) {
         if (frame.t === 'delta') yield frame.c;
-        else if (frame.t === 'end') end = { finishReason: frame.report.finishReason, code: frame.code };
+        else if (frame.t === 'end') end = frame;
       }
     } finally {
       ended();
@@ -164,10 +177,10 @@ function streamOf(
       // the agent went away mid-stream: its workflow bills from the site's meter later
       throw new FederaError('SITE_UNAVAILABLE', `the agent of '${admission.siteId}' stopped mid-stream`);
     }
-    const settled = await settlementOf(handle, waiter);
+    const settled = await settle(deps, handle, waiter, served, end.report);
     return {
       usage: settled.usage,
-      finishReason: end.finishReason,
+      finishReason: end.report.finishReason,
       federa: {
         charge: settled.retailCharge,
         currency: settled.currency,
@@ -181,6 +194,34 @@ function streamOf(
   });
   outcome.catch(() => undefined); // a client that left never reads it
   return { admission, deltas: deltas(), outcome };
+}
+
+/**
+ * The usage record of a served request, posted here from the agent's last frame: the control
+ * plane's own reconcile (the same function, from reconcileInputOf, as the workflow's), run in this
+ * process so the client's answer does not wait on a Temporal round trip. The agent reports the same
+ * usage to the workflow, whose post is then a replay of this one (the ledger's post is idempotent
+ * by request id): one record either way, and still one if this process dies right here. Should the
+ * post fail here, the workflow's own settlement is awaited instead.
+ */
+export async function settle(
+  deps: ChatPathDeps,
+  handle: WorkflowHandle,
+  waiter: { readonly settled: Promise<ReconcileResult> },
+  served: Pick<Served, 'input' | 'admitted'>,
+  report: UsageReport,
+): Promise<Settled> {
+  try {
+    const posted = await deps.postUsage(reconcileInputOf(served.input, served.admitted, report).reconcile);
+    deps.handoff.forget(handle.workflowId);
+    return posted;
+  } catch (err) {
+    deps.log.warn(
+      { err, requestId: served.input.requestId },
+      'posting the usage from the API failed: waiting for the workflow to post it',
+    );
+    return settlementOf(handle, waiter);
+  }
 }
 
 export async function settlementOf(

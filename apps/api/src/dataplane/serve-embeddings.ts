@@ -8,7 +8,7 @@ import { awaitAdmission } from './admission-wait';
 import { callAgentEmbeddings } from './agent-client';
 import { acrossRoute } from './failover';
 import { sealTexts } from './payload';
-import { settlementOf, start, type ChatPathDeps } from './serve-chat';
+import { settle, start, type ChatPathDeps } from './serve-chat';
 import type { EmbeddingsResult, EmbeddingsServeRequest } from './types';
 
 export async function serveEmbeddings(
@@ -52,7 +52,7 @@ export async function serveEmbeddings(
         },
         req.signal,
       );
-      const settled = await settlementOf(handle, waiter);
+      const settled = await settle(deps, handle, waiter, { input, admitted }, served.report);
       return {
         admission: {
           requestId: req.requestId,
