@@ -33,7 +33,7 @@ const PROFILE: Profile = {
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 // the served workflow's payloads, measured on its history: admission marker ~1.2 KB, report ~450 B
-const ADMISSION_BYTES = 1200;
+const ADMISSION_BYTES = Number(process.env.BENCH_ADMISSION_BYTES ?? 1200);
 const REPORT = 'r'.repeat(450);
 const ALL_SHAPES = ['admitOnly', 'admitWaitSettle', 'admitWaitSettleTimer'] as const;
 const SHAPES = ALL_SHAPES.filter(

@@ -4,6 +4,8 @@
  */
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countChatTokens, countTextTokens } from '@federa/tokenizer';
+import { siteIdempotencyKey } from '@federa/workflows';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_EMBEDDING_MODEL, TEST_MODEL, testTopology } from '../support/topology';
 
@@ -130,8 +132,9 @@ describe('the official openai client against Federa', () => {
     expect((await fed.ledger.account(eu)).pending).toBe(0);
   });
 
-  it('bills what was delivered when the client cuts the stream', async () => {
+  it('bills input + delivered when the client cuts the stream: no less than it received, no more than the site made', async () => {
     for (const e of fed.emulators.values()) e.configure({ completionTokens: 3_000, tokensPerSecond: 500 });
+    let received = '';
     try {
       const stream = await client.chat.completions.create(
         { model: TEST_MODEL, messages, max_tokens: 3_000, stream: true },
@@ -139,6 +142,7 @@ describe('the official openai client against Federa', () => {
       );
       let pieces = 0;
       for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? '';
         if (chunk.choices[0]?.delta.content) pieces++;
         if (pieces === 5) stream.controller.abort();
       }
@@ -150,8 +154,19 @@ describe('the official openai client against Federa', () => {
       .toBe('e2e-cut');
     const [record] = await fed.ledger.listUsage(eu, { limit: 1 });
     expect(record!.flags).toContain('CLIENT_DISCONNECT');
-    expect(record!.outputTokens).toBeGreaterThan(0);
-    expect(record!.outputTokens).toBeLessThan(3_000);
+    const site = record!.siteId;
+    // the site saw the disconnect and stopped: its own meter says cancelled, far short of 3,000
+    const meterOf = () =>
+      fetch(`${fed.emulator(site).url}/v1/usage/${siteIdempotencyKey(eu, 'e2e-cut')}`).then(
+        (r) => r.json() as Promise<{ state: string; completion_tokens: number }>,
+      );
+    await expect.poll(async () => (await meterOf()).state).toBe('cancelled');
+    const meter = await meterOf();
+    // input as counted at the edge; output: at least what reached the client, at most what the site made
+    expect(record!.inputTokens).toBe(countChatTokens(messages));
+    expect(record!.outputTokens).toBeGreaterThanOrEqual(countTextTokens(received) - 1);
+    expect(record!.outputTokens).toBeLessThanOrEqual(meter.completion_tokens);
+    expect(meter.completion_tokens).toBeLessThan(3_000);
     for (const e of fed.emulators.values()) e.configure({ completionTokens: 32, tokensPerSecond: 50_000 });
   });
 });
