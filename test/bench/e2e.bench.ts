@@ -13,6 +13,7 @@ import { chatPlain, chatStream, trpcComplete, type ChatBody, type Outcome } from
 import { chatMessages } from './e2e/prompts';
 import { mergeLoads, runLoad } from './e2e/load';
 import { CpuSampler, addUsage } from './e2e/cpu';
+import { federaMeterKey, measureCancel } from './e2e/cancel';
 import { summarize } from './stats';
 import {
   CONCURRENCIES,
@@ -49,6 +50,9 @@ process.on('SIGINT', () => void shutdown(130));
 process.on('SIGTERM', () => void shutdown(143));
 
 const run = Date.now().toString(36);
+/** cut streams per target; each would run ~1 s (2,000 tokens at the dev sites' ~2,000 tokens/s) uncut */
+const CANCEL_SAMPLES = 20;
+const CANCEL_MAX_TOKENS = 2_000;
 const body = (i: number): ChatBody => ({
   model: cfg.model,
   messages: chatMessages(i),
@@ -152,6 +156,22 @@ try {
   for (const kind of ['plain', 'stream'] as const)
     for (const c of CONCURRENCIES) await measure(withTrpc(kind, c) ? [...targets, 'trpc'] : targets, kind, c);
 
+  // a client's disconnect reaching the site: long completions cut at their first token
+  log('measuring how fast a disconnect stops the site…');
+  const cancel = federaDown
+    ? null
+    : await measureCancel(
+        {
+          federa: { baseUrl: federaUrl, token, meterKey: federaMeterKey(cfg.tenant) },
+          direct: { baseUrl: directUrl, token: undefined, meterKey: (id) => id },
+        },
+        directUrl,
+        { model: cfg.model, messages: chatMessages(0), max_tokens: CANCEL_MAX_TOKENS },
+        CANCEL_SAMPLES,
+        run,
+      );
+  log(`cancel: ${JSON.stringify(cancel)}`);
+
   const servedBy: Record<string, number> = {};
   for (const p of phases.filter((x) => x.target !== 'direct'))
     for (const r of p.load.results) if (r.site) servedBy[r.site] = (servedBy[r.site] ?? 0) + 1;
@@ -173,6 +193,7 @@ try {
     temporal: { ...stack.temporal, config: 'temporal server start-dev, SQLite + WAL (npm start)' },
     cpu_processes: stack.processes,
     cpu_shared: sampler.shared,
+    cancel_ms: cancel,
   });
   if (stopping) throw new Error('interrupted');
   console.log(JSON.stringify(report));
