@@ -75,6 +75,8 @@ export interface Federation {
   readonly settlementConfig: SettlementConfig;
   readonly temporal: Client;
   readonly api: ApiServer;
+  /** the API's admission queue (in flight, queued) */
+  readonly admission: Admission;
   readonly controlTaskQueue: string;
   /** the data plane behind the API's /v1 surface */
   readonly dataPlane: DataPlane;
@@ -277,6 +279,7 @@ export async function startFederation(
           workflowBundle: { codePath: inject('workflowBundlePath') },
           log: pino({ level: 'silent' }),
         });
+  const admission = new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000, opts.admission);
   const api = await startApiServer({
     ...(dataPlane && opts.dataPlane !== 'off' ? { dataPlane: dataPlane.dataPlane } : {}),
     tokenCounter,
@@ -289,7 +292,7 @@ export async function startFederation(
     controlTaskQueue,
     verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
-    admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000, opts.admission),
+    admission,
     ...(opts.requestLimits ? { requestLimits: opts.requestLimits } : {}),
     ...(opts.serverLimits ? { serverLimits: opts.serverLimits } : {}),
     audit: new AuditLog(redis),
@@ -326,6 +329,7 @@ export async function startFederation(
       ),
     temporal,
     api,
+    admission,
     controlTaskQueue,
     dataPlane: dataPlane?.dataPlane ?? NO_DATA_PLANE,
     agentToken,

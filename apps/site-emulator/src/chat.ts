@@ -32,6 +32,7 @@ export async function chatCompletions(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readJson(req, res, ctx.headers);
+  if (body) ctx.last.chat = body;
   if (!body || injectedFault(ctx, res)) return;
   const params = parseChatRequest(body, ctx.chatModels);
   if (isParamError(params))

@@ -94,6 +94,8 @@ export interface SiteContext {
   /** x-federa-site and x-federa-jurisdiction, on every answer */
   readonly headers: Headers;
   readonly random: () => number;
+  /** the last request bodies the site received, as it parsed them (in process only, for tests) */
+  readonly last: { chat?: Record<string, unknown>; embeddings?: Record<string, unknown> };
 }
 
 /** Answers with an injected failure when a fault switch says so; true when it did. */
