@@ -132,6 +132,7 @@ describe('agent metering against dishonest and hostile sites', () => {
         .toBe('meter-flood');
       const [record] = await fed.ledger.listUsage(eu, { limit: 1 });
       expect(record!.flags).toContain('SITE_FAILED_MID_STREAM');
+      expect(record!.flags).not.toContain('SITE_USAGE_DISPUTED'); // the site never said a figure
       expect(record!.outputTokens).toBe(countTextTokens(text));
       expect(record!.outputTokens).toBe(6);
       expect((await fed.ledger.account(eu)).pending).toBe(0);

@@ -99,6 +99,8 @@ describe('the API killed mid-stream', () => {
     expect(record).toMatchObject({ requestId, recordId: result.recordId, siteId: sto });
     expect(record!.flags).toContain('CLIENT_DISCONNECT');
     expect(record!.flags).not.toContain('AGENT_LOST');
+    // the stream broke off before the site's usage chunk: no site figure, so nothing disputed
+    expect(record!.flags).not.toContain('SITE_USAGE_DISPUTED');
 
     // billed: input, plus what was relayed before the kill, plus what was in flight — never more
     // than the site sent before it was stopped, and far from the whole generation
