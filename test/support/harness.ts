@@ -75,6 +75,8 @@ export interface Federation {
   readonly settlementConfig: SettlementConfig;
   readonly temporal: Client;
   readonly api: ApiServer;
+  /** the API's admission queue (in flight, queued) */
+  readonly admission: Admission;
   readonly controlTaskQueue: string;
   /** the data plane behind the API's /v1 surface */
   readonly dataPlane: DataPlane;
@@ -92,6 +94,12 @@ export interface Federation {
   totalCompletions(): number;
   close(): Promise<void>;
 }
+
+/** What `fed.dataPlane` is when the test runs no data plane in its own process. */
+const NO_DATA_PLANE: DataPlane = {
+  serveChat: () => Promise.reject(new Error('no data plane in this process')),
+  serveEmbeddings: () => Promise.reject(new Error('no data plane in this process')),
+};
 
 export interface ApiResponse {
   readonly status: number;
@@ -124,8 +132,11 @@ export async function startFederation(
     siteAgents?: string;
     /** run the site agents' health probes at this interval (off by default) */
     probeIntervalMs?: number;
-    /** 'off': the API runs without a data plane (its /v1 chat and embeddings answer 503) */
-    dataPlane?: 'on' | 'off';
+    /**
+     * 'off': the API runs without a data plane (its /v1 chat and embeddings answer 503); 'none': no
+     * data plane in this process at all, so only processes the test runs poll the served queue
+     */
+    dataPlane?: 'on' | 'off' | 'none';
     /** the served-request workflow's dispatch budget and report grace (tests of dead agents shorten them) */
     servedTiming?: {
       dispatchTimeout?: { baseMs?: number; minTokensPerSecond?: number };
@@ -248,25 +259,29 @@ export async function startFederation(
     deadlineMs: opts.requestLimits?.countDeadlineMs ?? DEFAULT_REQUEST_LIMITS.countDeadlineMs,
     maxQueued: 10_000,
   });
-  const dataPlane = await startDataPlane({
-    connection: nativeConnection,
-    namespace: 'default',
-    controlTaskQueue,
-    redis,
-    control: {
-      topology: () => registry.snapshot(),
-      ledger,
-      observations: new Observations(redis),
-      health: new SiteHealth(redis),
-    },
-    served: { tokenCounter, payloadKeys: apiPayloadKeys, topology: () => registry.snapshot() },
-    agentToken,
-    ...(opts.servedTiming ? { timing: opts.servedTiming } : {}),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    log: pino({ level: 'silent' }),
-  });
+  const dataPlane =
+    opts.dataPlane === 'none'
+      ? null
+      : await startDataPlane({
+          connection: nativeConnection,
+          namespace: 'default',
+          controlTaskQueue,
+          redis,
+          control: {
+            topology: () => registry.snapshot(),
+            ledger,
+            observations: new Observations(redis),
+            health: new SiteHealth(redis),
+          },
+          served: { tokenCounter, payloadKeys: apiPayloadKeys, topology: () => registry.snapshot() },
+          agentToken,
+          ...(opts.servedTiming ? { timing: opts.servedTiming } : {}),
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          log: pino({ level: 'silent' }),
+        });
+  const admission = new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000, opts.admission);
   const api = await startApiServer({
-    ...(opts.dataPlane === 'off' ? {} : { dataPlane: dataPlane.dataPlane }),
+    ...(dataPlane && opts.dataPlane !== 'off' ? { dataPlane: dataPlane.dataPlane } : {}),
     tokenCounter,
     temporal,
     ledger,
@@ -277,7 +292,7 @@ export async function startFederation(
     controlTaskQueue,
     verify: createVerifier({ jwks: { keys: [signingKey.publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
     log: pino({ level: 'silent' }),
-    admission: new Admission(opts.maxInFlight ?? 200, opts.maxQueued ?? 10_000, opts.admission),
+    admission,
     ...(opts.requestLimits ? { requestLimits: opts.requestLimits } : {}),
     ...(opts.serverLimits ? { serverLimits: opts.serverLimits } : {}),
     audit: new AuditLog(redis),
@@ -314,8 +329,9 @@ export async function startFederation(
       ),
     temporal,
     api,
+    admission,
     controlTaskQueue,
-    dataPlane: dataPlane.dataPlane,
+    dataPlane: dataPlane?.dataPlane ?? NO_DATA_PLANE,
     agentToken,
     signingKey,
     token: (role, subject, o) =>
@@ -357,7 +373,7 @@ export async function startFederation(
           .catch(() => undefined);
       }
       await api.close();
-      await dataPlane.close();
+      await dataPlane?.close();
       await tokenCounter.close();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled([...running, agents?.close()]);

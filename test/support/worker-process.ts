@@ -16,13 +16,23 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(fed: Federation): WorkerProcess {
+/** The test federation's topology and payload keys as files, where the apps' configs read them. */
+export function writeFederationFiles(fed: Federation): {
+  dir: string;
+  topologyFile: string;
+  payloadKeysFile: string;
+} {
   const dir = join(ROOT, '.data', 'test', fed.topology.topology.name);
   mkdirSync(dir, { recursive: true });
   const topologyFile = join(dir, 'topology.json');
   writeFileSync(topologyFile, JSON.stringify(fed.topology.topology));
   const payloadKeysFile = join(dir, 'payload-keys.json');
-  writeFileSync(payloadKeysFile, JSON.stringify(fed.payloadKeys));
+  writeFileSync(payloadKeysFile, JSON.stringify(fed.payloadKeys), { mode: 0o600 });
+  return { dir, topologyFile, payloadKeysFile };
+}
+
+export function spawnWorker(fed: Federation): WorkerProcess {
+  const { topologyFile, payloadKeysFile } = writeFederationFiles(fed);
   const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
     cwd: ROOT,
     env: {

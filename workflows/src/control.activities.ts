@@ -128,11 +128,14 @@ export function createControlActivities(deps: ControlDeps) {
       startedAt: new Date(at - exchangeMs).toISOString(),
       completedAt: new Date(at).toISOString(),
       failedAttempts: input.failedAttempts,
+      // once each: the agent's report may raise a flag the metering raises too (SITE_USAGE_DISPUTED)
       flags: [
-        ...(input.failedAttempts > 0 ? ['FAILOVER'] : []),
-        ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
-        ...metered.flags,
-        ...(input.extraFlags ?? []),
+        ...new Set([
+          ...(input.failedAttempts > 0 ? ['FAILOVER'] : []),
+          ...(input.priorAttemptMayHaveServed ? ['PRIOR_ATTEMPT_TIMED_OUT'] : []),
+          ...metered.flags,
+          ...(input.extraFlags ?? []),
+        ]),
       ],
       ...(metered.siteReported ? { siteReported: metered.siteReported } : {}),
     };

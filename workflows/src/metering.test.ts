@@ -55,6 +55,17 @@ describe('meterSiteUsage', () => {
     ).toMatchObject({ inputTokens: 12, outputTokens: 0, flags: ['SITE_USAGE_DISPUTED'] });
   });
 
+  it('disputes nothing when the site gave no input figure (-1: a stream broken off before its usage)', () => {
+    expect(
+      meterSiteUsage({ edgeInputTokens: 12, maxTokens: 64, siteInputTokens: -1, siteOutputTokens: 7 }),
+    ).toEqual({
+      inputTokens: 12,
+      outputTokens: 7,
+      flags: [],
+      siteReported: { inputTokens: -1, outputTokens: 7 },
+    });
+  });
+
   it('never bills more than the edge input and max_tokens, whatever the site says', () => {
     fc.assert(
       fc.property(

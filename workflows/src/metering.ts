@@ -38,6 +38,12 @@ export function inputTolerance(edgeInputTokens: number): number {
 
 const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
 
+/**
+ * A site input figure of -1 means the site said nothing (a stream the client or the site broke off
+ * before its usage chunk): nothing to dispute, and the input is billed at the edge's count anyway.
+ */
+export const SITE_DID_NOT_SAY = -1;
+
 export function meterSiteUsage(claim: SiteUsageClaim): MeteredUsage {
   const inputTokens = claim.edgeInputTokens;
   const flags: string[] = [];
@@ -47,9 +53,9 @@ export function meterSiteUsage(claim: SiteUsageClaim): MeteredUsage {
   const siteOutput = siteOutputValid ? claim.siteOutputTokens : 0;
   const outputTokens = Math.min(siteOutput, claim.maxTokens);
   if (
-    !siteInputValid ||
+    (!siteInputValid && claim.siteInputTokens !== SITE_DID_NOT_SAY) ||
     !siteOutputValid ||
-    Math.abs(claim.siteInputTokens - inputTokens) > inputTolerance(inputTokens)
+    (siteInputValid && Math.abs(claim.siteInputTokens - inputTokens) > inputTolerance(inputTokens))
   ) {
     flags.push(SITE_USAGE_DISPUTED);
   }

@@ -34,4 +34,9 @@ describe('API config', () => {
       }),
     ).toThrow(/ENOENT.*api\.pem/);
   });
+  it("reads the sticky timeout of the data plane's control worker (default 10 s, at least 1 s)", () => {
+    expect(loadConfig(base).stickyTimeoutMs).toBe(10_000);
+    expect(loadConfig({ ...base, FEDERA_API_STICKY_TIMEOUT_MS: '2000' }).stickyTimeoutMs).toBe(2_000);
+    expect(() => loadConfig({ ...base, FEDERA_API_STICKY_TIMEOUT_MS: '10' })).toThrow();
+  });
 });

@@ -64,6 +64,12 @@ const env = z.object({
    * without it the API serves no data plane and /v1 answers 503
    */
   FEDERA_AGENT_TOKEN: z.string().min(32).optional(),
+  /**
+   * how long a request's next workflow task waits for this API's own control worker (its sticky
+   * queue) before any control worker of the served queue takes it: what a request whose API died
+   * mid-stream waits before another process posts its usage (the SDK's default, 10 s)
+   */
+  FEDERA_API_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
   /** output tokens granted to a request that sets no max_tokens */
   FEDERA_DEFAULT_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).default(4_096),
   /** audit entries older than this are trimmed from the audit stream (default 400 days) */
@@ -127,6 +133,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     jwtMaxLifetimeSec: e.FEDERA_JWT_MAX_LIFETIME_SEC,
     agentToken: e.FEDERA_AGENT_TOKEN,
     defaultMaxTokens: e.FEDERA_DEFAULT_MAX_TOKENS,
+    stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
   };
 }

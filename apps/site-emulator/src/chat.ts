@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countChatTokens } from '@federa/tokenizer';
-import { idempotencyKey, injectedFault, reported, type SiteContext } from './context';
+import { idempotencyKey, injectedFault, reported, reportedCompletion, type SiteContext } from './context';
 import { hash } from './seeds';
 import { Generation } from './generation';
 import { isParamError, parseChatRequest, type ChatParams } from './chat-request';
@@ -32,6 +32,7 @@ export async function chatCompletions(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readJson(req, res, ctx.headers);
+  if (body) ctx.last.chat = body;
   if (!body || injectedFault(ctx, res)) return;
   const params = parseChatRequest(body, ctx.chatModels);
   if (isParamError(params))
@@ -43,12 +44,14 @@ export async function chatCompletions(
   stats.promptTokens += promptTokens;
   const natural = behaviour.completionTokens;
   const target = Math.min(params.maxTokens ?? natural, natural);
-  // a failure switch caps this stream's output where the site will crash or hang
+  // a failure switch caps this stream's output where the site will crash, hang or flood
   const failAfter = params.stream ? behaviour.failAfterTokens : 0;
   const stallAfter = params.stream && !failAfter ? behaviour.stallAfterTokens : 0;
+  const floodAfter = params.stream && !failAfter && !stallAfter ? behaviour.floodAfterTokens : 0;
   if (failAfter) behaviour.failAfterTokens = 0;
   if (stallAfter) behaviour.stallAfterTokens = 0;
-  const limit = Math.min(target, failAfter || stallAfter || target);
+  if (floodAfter) behaviour.floodAfterTokens = 0;
+  const limit = Math.min(target, failAfter || stallAfter || floodAfter || target);
   const seed = hash(params.messages.map((m) => m.content).join('\n'));
   const completion: Completion = {
     params,
@@ -72,10 +75,14 @@ export async function chatCompletions(
       if (res.socket) res.socket.destroySoon();
       else res.destroy();
       stats.errors++;
-      return completion.entry.finish('cancelled', reported(ctx, completion.sent));
+      return completion.entry.finish('cancelled', reportedCompletion(ctx, completion.sent));
     }
     if (stallAfter) {
       await untilAborted(completion.signal);
+      return cancelled(ctx, completion);
+    }
+    if (floodAfter) {
+      await flood(res, completion.signal);
       return cancelled(ctx, completion);
     }
     await end(ctx, res, completion);
@@ -84,18 +91,18 @@ export async function chatCompletions(
 
 function completed(ctx: SiteContext, c: Completion): void {
   ctx.stats.completions++;
-  c.entry.finish('completed', reported(ctx, c.sent));
+  c.entry.finish('completed', reportedCompletion(ctx, c.sent));
 }
 
 /** The client went away: the site stops and meters what it had sent. */
 function cancelled(ctx: SiteContext, c: Completion): void {
   ctx.stats.cancelled++;
-  c.entry.finish('cancelled', reported(ctx, c.sent));
+  c.entry.finish('cancelled', reportedCompletion(ctx, c.sent));
 }
 
 function usage(ctx: SiteContext, c: Completion) {
   const prompt = reported(ctx, c.promptTokens);
-  const completion = reported(ctx, c.sent);
+  const completion = reportedCompletion(ctx, c.sent);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
@@ -158,10 +165,17 @@ async function stream(ctx: SiteContext, res: ServerResponse, c: Completion): Pro
     if (!alive) break;
     c.sent += piece.tokens;
     stats.completionTokens += piece.tokens;
-    c.entry.progress(reported(ctx, c.sent));
+    c.entry.progress(reportedCompletion(ctx, c.sent));
   }
   if (!alive) cancelled(ctx, c);
   return alive;
+}
+
+/** A hostile site: one event that never ends, as fast as the client reads, until it leaves. */
+async function flood(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const block = 'x'.repeat(16 * 1024);
+  if (!(await writeOrAbort(res, 'data: ', signal))) return;
+  while (await writeOrAbort(res, block, signal));
 }
 
 async function end(ctx: SiteContext, res: ServerResponse, c: Completion): Promise<void> {

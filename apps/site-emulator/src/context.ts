@@ -20,6 +20,11 @@ export interface EmulatorBehaviour {
   /** a dishonest site: the usage it reports is multiplied by this (1 = honest) */
   usageInflation: number;
   /**
+   * a site dishonest about output only: the completion tokens it reports (usage chunk and meter) are
+   * multiplied by this as well (1 = honest; 3 over-reports, 0.5 under-reports)
+   */
+  completionUsageInflation: number;
+  /**
    * mid-stream crash, once: the next streaming completion sends this many tokens, then the site
    * destroys the connection (0 = off; reset to 0 when used)
    */
@@ -29,6 +34,11 @@ export interface EmulatorBehaviour {
    * more while keeping the connection open until the client leaves (0 = off; reset when used)
    */
   stallAfterTokens: number;
+  /**
+   * hostile stream, once: the next streaming completion sends this many tokens, then one endless
+   * event (bytes without a line break) until the client leaves (0 = off; reset when used)
+   */
+  floodAfterTokens: number;
 }
 
 export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
@@ -40,8 +50,10 @@ export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
   forceStatus: 0,
   failNext: 0,
   usageInflation: 1,
+  completionUsageInflation: 1,
   failAfterTokens: 0,
   stallAfterTokens: 0,
+  floodAfterTokens: 0,
 };
 
 export interface EmulatorStats {
@@ -82,6 +94,8 @@ export interface SiteContext {
   /** x-federa-site and x-federa-jurisdiction, on every answer */
   readonly headers: Headers;
   readonly random: () => number;
+  /** the last request bodies the site received, as it parsed them (in process only, for tests) */
+  readonly last: { chat?: Record<string, unknown>; embeddings?: Record<string, unknown> };
 }
 
 /** Answers with an injected failure when a fault switch says so; true when it did. */
@@ -118,4 +132,9 @@ export function idempotencyKey(ctx: SiteContext, req: IncomingMessage): string |
 /** Token counts as the site reports them (a dishonest site inflates them). */
 export function reported(ctx: SiteContext, tokens: number): number {
   return Math.round(tokens * ctx.behaviour.usageInflation);
+}
+
+/** Completion tokens as the site reports them (inflated also by the output-only switch). */
+export function reportedCompletion(ctx: SiteContext, tokens: number): number {
+  return Math.round(tokens * ctx.behaviour.usageInflation * ctx.behaviour.completionUsageInflation);
 }

@@ -89,6 +89,7 @@ function parse(
 
 export async function embeddings(ctx: SiteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJson(req, res, ctx.headers);
+  if (body) ctx.last.embeddings = body;
   if (!body || injectedFault(ctx, res)) return;
   const params = parse(body, ctx.embeddingModels);
   if ('status' in params)

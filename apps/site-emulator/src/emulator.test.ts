@@ -45,6 +45,19 @@ describe('site emulator', () => {
     expect(body.choices[0].message.content.length).toBeGreaterThan(0);
   });
 
+  it('keeps the body of the last request it received, in process (what a test site was asked)', async () => {
+    expect(
+      (await post({ model: 'm-small', messages, max_tokens: 3, seed: 9, temperature: 0.5 })).status,
+    ).toBe(200);
+    expect(site.lastRequest('chat')).toEqual({
+      model: 'm-small',
+      messages,
+      max_tokens: 3,
+      seed: 9,
+      temperature: 0.5,
+    });
+  });
+
   it('streams server-sent events with usage when asked', async () => {
     const res = await post({
       model: 'm-small',

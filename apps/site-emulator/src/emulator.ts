@@ -48,6 +48,11 @@ export interface SiteEmulator {
   behaviour(): EmulatorBehaviour;
   configure(patch: Partial<EmulatorBehaviour>): EmulatorBehaviour;
   stats(): EmulatorStats;
+  /**
+   * the body of the last chat completion or embeddings request the site received (in process only:
+   * what a test's site was actually asked, prompt included; never served over HTTP)
+   */
+  lastRequest(kind: 'chat' | 'embeddings'): Record<string, unknown> | undefined;
   close(): Promise<void>;
 }
 
@@ -84,6 +89,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     seenKeys: new SeenKeys(maxKeys),
     headers: { 'x-federa-site': opts.siteId, 'x-federa-jurisdiction': opts.jurisdiction },
     random: prng(opts.seed ?? hash(opts.siteId)),
+    last: {},
   };
   const { behaviour, stats } = ctx;
   const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
@@ -202,6 +208,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     behaviour: () => ({ ...behaviour }),
     configure,
     stats: () => ({ ...stats }),
+    lastRequest: (kind) => ctx.last[kind],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

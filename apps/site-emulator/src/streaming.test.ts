@@ -219,4 +219,45 @@ describe('site emulator streams and usage meter', () => {
     expect(reasons.at(-1)).toBe('length');
     site.configure({ completionTokens: 32 });
   });
+  it('over- or under-reports output only when completionUsageInflation is set (chunk and meter)', async () => {
+    site.configure({ completionUsageInflation: 3 });
+    const key = newKey();
+    const stream = await client.chat.completions.create(
+      { model: 'm-small', messages, max_tokens: 8, stream: true, stream_options: { include_usage: true } },
+      { headers: { 'Idempotency-Key': key } },
+    );
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(countTextTokens(text)).toBe(8);
+    expect(usage).toMatchObject({ prompt_tokens: countChatTokens(messages), completion_tokens: 24 });
+    expect(await usageOf(key)).toMatchObject({ body: { state: 'completed', completion_tokens: 24 } });
+    site.configure({ completionUsageInflation: 1 });
+  });
+
+  it('floods once when floodAfterTokens is set: that many tokens, then one endless event until the client leaves', async () => {
+    const key = newKey();
+    site.configure({ completionTokens: 200, floodAfterTokens: 4 });
+    const res = await fetch(`${site.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ model: 'm-small', messages, stream: true }),
+    });
+    const reader = res.body!.getReader();
+    let received = 0;
+    let ended = false;
+    while (!ended && received < 256 * 1024) {
+      const { done, value } = await reader.read();
+      received += value?.byteLength ?? 0;
+      ended = done;
+    }
+    expect(ended).toBe(false); // the event never ends: only the client can stop it
+    await reader.cancel();
+    expect(await settled(key)).toMatchObject({ state: 'cancelled', completion_tokens: 4 });
+    expect(site.behaviour().floodAfterTokens).toBe(0); // one-shot
+    site.configure({ completionTokens: 32 });
+  });
 });

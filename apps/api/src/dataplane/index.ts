@@ -37,6 +37,11 @@ export interface DataPlaneOptions {
   readonly defaultMaxTokens?: number;
   /** the agents' dispatch budget and the report's grace beyond it (tests shorten them) */
   readonly timing?: Pick<ServedActivityDeps, 'dispatchTimeout' | 'reportGraceMs'>;
+  /**
+   * how long a request's next task waits on this process's sticky queue before any worker of the
+   * served queue may take it (when this process died); default the SDK's 10 s
+   */
+  readonly stickyTimeoutMs?: number;
   /** a pre-built workflow bundle (tests); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
   readonly log: Logger;
@@ -64,6 +69,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       ...control,
       ...createServedActivities({ ...opts.control, ...opts.timing, handoff }),
     },
+    ...(opts.stickyTimeoutMs ? { stickyQueueScheduleToStartTimeout: opts.stickyTimeoutMs } : {}),
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
   });

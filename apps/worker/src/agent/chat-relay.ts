@@ -10,6 +10,8 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { chunkByTokens, countTextTokensBounded } from '@federa/tokenizer';
 import { siteIdempotencyKey, type UsageReport } from '@federa/workflows';
 import type { AgentChatRequest, AgentRefusal } from '@federa/workflows';
+import { SITE_USAGE_DISPUTED, siteOutputDisputed } from './site-usage';
+import { SiteStreamTooLarge, boundedSse, maxStreamBytes } from './sse-bounds';
 
 export interface RelaySite {
   readonly siteId: string;
@@ -118,7 +120,11 @@ export async function relayChat(
   const flags: string[] = [];
   let code: string | undefined;
   try {
-    const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+    const events = res.body
+      // a site's bytes are bounded by the grant before the parser buffers any of them
+      .pipeThrough(boundedSse({ maxTotalBytes: () => maxStreamBytes(req.grantTokens) }))
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
     for await (const event of events) {
       if (event.data === '[DONE]') break;
       let chunk: ChunkBody;
@@ -154,6 +160,7 @@ export async function relayChat(
       }
     }
   } catch (err) {
+    abort.abort(); // whatever broke the stream, the site stops generating
     if (clientGone.aborted) flags.push('CLIENT_DISCONNECT');
     else if (!opened) {
       refuse(
@@ -163,7 +170,11 @@ export async function relayChat(
       );
     } else {
       flags.push('SITE_FAILED_MID_STREAM');
-      code = timeout.aborted ? 'SITE_TIMEOUT' : 'SITE_FAILED_MID_STREAM';
+      code = timeout.aborted
+        ? 'SITE_TIMEOUT'
+        : err instanceof SiteStreamTooLarge
+          ? 'SITE_RESPONSE_TOO_LARGE'
+          : 'SITE_FAILED_MID_STREAM';
     }
   }
   if (clientGone.aborted && !flags.includes('CLIENT_DISCONNECT')) flags.push('CLIENT_DISCONNECT');
@@ -171,6 +182,8 @@ export async function relayChat(
   const totalMs = performance.now() - t0;
   // one exact count of everything relayed (pieces may split a token; the sum of their counts may not)
   const relayedTokens = Math.min(countTextTokensBounded(relayedText), req.grantTokens);
+  // billed from the agent's count either way; a site that claims otherwise is flagged for settlement
+  if (siteOutputDisputed(siteOutput, relayedTokens)) flags.push(SITE_USAGE_DISPUTED);
   return {
     report: {
       siteId: site.siteId,

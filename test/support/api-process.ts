@@ -1,0 +1,78 @@
+/**
+ * Runs the real API app (`apps/api/src/main.ts`) as a child process for a test federation, so a test
+ * can kill it mid-stream. It gets what `npm start` gives it: Temporal, Redis (the services' user),
+ * the topology and registry namespace, the JWKS the test mints tokens with, the payload keys and the
+ * agents' token, and listens on a free port.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { ROOT } from '../../scripts/infra';
+import { AUDIENCE, ISSUER, type Federation } from './harness';
+import { writeFederationFiles } from './worker-process';
+
+export interface ApiProcess {
+  readonly proc: ChildProcess;
+  /** the API's base URL, once it listens */
+  readonly ready: Promise<string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnApi(fed: Federation, env: Record<string, string> = {}): ApiProcess {
+  const { dir, topologyFile, payloadKeysFile } = writeFederationFiles(fed);
+  const jwksFile = join(dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [fed.signingKey.publicJwk] }));
+  const clearingJwksFile = join(dir, 'clearing-jwks.json');
+  writeFileSync(clearingJwksFile, JSON.stringify({ keys: [fed.clearingKey.publicJwk] }));
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      REDIS_URL: fed.redisUrl,
+      FEDERA_TOPOLOGY: topologyFile,
+      FEDERA_CONTROL_TASK_QUEUE: fed.controlTaskQueue,
+      FEDERA_REGISTRY_NAMESPACE: fed.topology.topology.name,
+      FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
+      FEDERA_JWKS_FILE: jwksFile,
+      FEDERA_JWT_ISSUER: ISSUER,
+      FEDERA_JWT_AUDIENCE: AUDIENCE,
+      FEDERA_CLEARING_JWKS_FILE: clearingJwksFile,
+      FEDERA_AGENT_TOKEN: fed.agentToken,
+      FEDERA_API_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      // pino's JSON line: {"msg":"federa api listening","url":"http://127.0.0.1:…"}
+      const line = output
+        .split('\n')
+        .slice(0, -1) // complete lines only
+        .find((l) => l.includes('federa api listening'));
+      const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
+      if (url) resolve(url);
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('exit', (code) =>
+      reject(new Error(`api exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
+  });
+  ready.catch(() => undefined);
+  return {
+    proc,
+    ready,
+    kill: (signal = 'SIGKILL') =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}
