@@ -165,7 +165,7 @@ try {
           federa: { baseUrl: federaUrl, token, meterKey: federaMeterKey(cfg.tenant) },
           direct: { baseUrl: directUrl, token: undefined, meterKey: (id) => id },
         },
-        directUrl,
+        { url: directUrl, controlToken: stack.emulatorControlToken },
         { model: cfg.model, messages: chatMessages(0), max_tokens: CANCEL_MAX_TOKENS },
         CANCEL_SAMPLES,
         run,

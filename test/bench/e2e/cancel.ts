@@ -56,7 +56,45 @@ async function cutOnce(target: CancelTarget, siteUrl: string, body: ChatBody, re
   throw new Error('the site never stopped');
 }
 
+/**
+ * The site's natural completion length caps any max_tokens (the dev topology's emulators stop near
+ * a hundred tokens), so the site is told to generate long completions for the cut streams, through
+ * its control endpoint, and set back afterwards.
+ */
+async function withLongCompletions<T>(
+  siteUrl: string,
+  controlToken: string,
+  tokens: number,
+  fn: () => Promise<T>,
+) {
+  const config = `${siteUrl.replace(/\/v1$/, '')}/_emulator/config`;
+  const headers = { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' };
+  const before = (await fetch(config, { headers }).then((r) => r.json())) as { completionTokens: number };
+  const set = (completionTokens: number) =>
+    fetch(config, { method: 'POST', headers, body: JSON.stringify({ completionTokens }) }).then((r) => {
+      if (!r.ok) throw new Error(`the emulator refused its configuration: HTTP ${r.status}`);
+    });
+  await set(tokens);
+  try {
+    return await fn();
+  } finally {
+    await set(before.completionTokens);
+  }
+}
+
 export async function measureCancel(
+  targets: Record<'federa' | 'direct', CancelTarget>,
+  site: { readonly url: string; readonly controlToken: string },
+  body: ChatBody,
+  count: number,
+  run: string,
+): Promise<Record<'federa' | 'direct', Summary | { error: string }>> {
+  return withLongCompletions(site.url, site.controlToken, body.max_tokens, () =>
+    cutStreams(targets, site.url, body, count, run),
+  );
+}
+
+async function cutStreams(
   targets: Record<'federa' | 'direct', CancelTarget>,
   siteUrl: string,
   body: ChatBody,

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROFILES, dataDir, type Profile } from '../../../scripts/infra';
 import { LocalFederation } from '../../../scripts/federation';
+import { ensureSecret } from '../../../scripts/secrets';
 import { isListening, portOwner } from './proc';
 import type { Role } from './cpu';
 
@@ -31,6 +32,8 @@ export interface BenchStack {
   pids(): Partial<Record<Role, number>>;
   /** which process each CPU role is read from, for the report */
   readonly processes: Record<Role, string>;
+  /** the bearer token of the emulators' control endpoints */
+  readonly emulatorControlToken: string;
 }
 
 function writeBenchTopology(dir: string): { file: string; siteUrls: Map<string, string> } {
@@ -75,6 +78,7 @@ export function createBenchStack(opts: {
   });
   const stack: BenchStack = {
     federation,
+    emulatorControlToken: ensureSecret(BENCH_PROFILE.name, 'emulator-control-token'),
     siteUrls,
     temporal: { address: `127.0.0.1:${BENCH_PROFILE.temporalPort}`, sqlite, startedByBench },
     pids: () => ({
