@@ -4,7 +4,13 @@
  * HTTP, usage reconciled after the last token. History holds metadata only.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { requestWorkflowId, type ServedRequestResult } from '@federa/workflows';
+import {
+  HEALTH_KEY,
+  Observations,
+  SiteHealth,
+  requestWorkflowId,
+  type ServedRequestResult,
+} from '@federa/workflows';
 import { FederaError } from '@federa/domain';
 import type { ChatServeRequest } from '@federa/api';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
@@ -54,7 +60,9 @@ describe('the data plane', () => {
     expect(pinned.status).toBe(200);
   });
   afterAll(async () => fed?.close());
-  beforeEach(() => {
+  beforeEach(async () => {
+    // the data plane feeds the sites' circuits: earlier tests' injected failures must not open them
+    await fed.redis.hdel(HEALTH_KEY, ...fed.emulators.keys());
     for (const e of fed.emulators.values())
       e.configure({
         down: false,
@@ -104,6 +112,32 @@ describe('the data plane', () => {
     expect(history).not.toContain(text.trim().slice(0, 24));
     // no payload at all, not even sealed
     expect(history).not.toContain('ciphertext');
+  });
+
+  it("feeds the router: a stream counts in its site's load while it runs; a failure before the first token counts against the site", async () => {
+    const observations = new Observations(fed.redis);
+    const health = new SiteHealth(fed.redis);
+    const load = async () => (await observations.inflight([best])).get(best);
+    const idle = await load();
+    // one token, then the site holds the stream open until its client leaves
+    fed.emulator(best).configure({ completionTokens: 2_000, stallAfterTokens: 1 });
+    const client = new AbortController();
+    const stream = await fed.dataPlane.serveChat(
+      request('dp-load', { maxTokens: 2_000, signal: client.signal }),
+    );
+    const pieces = stream.deltas[Symbol.asyncIterator]();
+    await pieces.next();
+    await expect.poll(load).toBe(idle! + 1);
+    client.abort();
+    await (async () => {
+      while (!(await pieces.next()).done);
+    })().catch(() => undefined);
+    await expect.poll(load).toBe(idle);
+
+    fed.emulator(best).configure({ forceStatus: 503 });
+    const { stream: failedOver } = await collect(request('dp-circuit'));
+    expect(failedOver.admission.siteId).toBe(next);
+    await expect.poll(async () => (await health.states([best]))[0]?.consecutiveFailures).toBe(1);
   });
 
   it('fails over before the first byte, with one record flagged FAILOVER', async () => {

@@ -90,6 +90,8 @@ export class SiteAgents {
         ...(opts.dataPlane.host ? { host: opts.dataPlane.host } : {}),
         ...(opts.dataPlane.port ? { port: opts.dataPlane.port } : {}),
         onError: (err) => opts.onError?.(err),
+        onInflight: (id, delta) => agents.observations.adjustInflight(id, delta),
+        onOutcome: (id, ok) => agents.health.record(id, ok),
       });
     }
     await agents.sync();

@@ -40,6 +40,12 @@ export interface AgentServerOptions {
   /** largest request body (a sealed prompt), bytes */
   readonly maxBodyBytes?: number;
   readonly onError?: (err: unknown) => void;
+  /**
+   * What the router reads of a site, fed from the data plane as the old dispatch activity fed it:
+   * the requests in flight there (load), and whether the site answered (its circuit breaker).
+   */
+  readonly onInflight?: (siteId: string, delta: number) => Promise<void>;
+  readonly onOutcome?: (siteId: string, ok: boolean) => Promise<void>;
 }
 
 export interface AgentServer {
@@ -48,6 +54,12 @@ export interface AgentServer {
 }
 
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+
+/** Failures that are the site's, not the request's: they count against its circuit. */
+const SITE_FAULTS = new Set(['SITE_UNAVAILABLE', 'SITE_TIMEOUT']);
+
+/** Load and health are advisory: a Redis hiccup there never fails the request. */
+const advise = (update: Promise<void> | undefined) => void update?.catch(() => undefined);
 
 function bearerMatches(header: string | undefined, token: string): boolean {
   const presented = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
@@ -134,11 +146,18 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       if (!res.writableFinished) clientGone.abort();
     });
     let outcome;
+    advise(opts.onInflight?.(site.siteId, 1));
     try {
       outcome = await relayEmbeddings(site, body, input, clientGone.signal);
+      advise(opts.onOutcome?.(site.siteId, true));
     } catch (err) {
-      if (err instanceof RelayRefused) return refuse(res, 502, err.refusal);
+      if (err instanceof RelayRefused) {
+        if (SITE_FAULTS.has(err.refusal.code)) advise(opts.onOutcome?.(site.siteId, false));
+        return refuse(res, 502, err.refusal);
+      }
       throw err;
+    } finally {
+      advise(opts.onInflight?.(site.siteId, -1));
     }
     const reported = opts.reporter.report(body.workflowId, outcome.report);
     const payload = JSON.stringify(outcome);
@@ -161,6 +180,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     });
     const write = (frame: AgentFrame) => res.write(`${JSON.stringify(frame)}\n`);
     let outcome;
+    advise(opts.onInflight?.(site.siteId, 1));
     try {
       outcome = await relayChat(
         site,
@@ -173,9 +193,16 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         },
         clientGone.signal,
       );
+      // a site that broke off mid-stream (or flooded it) failed; one that served, answered
+      advise(opts.onOutcome?.(site.siteId, !outcome.report.flags.includes('SITE_FAILED_MID_STREAM')));
     } catch (err) {
-      if (err instanceof RelayRefused) return refuse(res, 502, err.refusal);
+      if (err instanceof RelayRefused) {
+        if (SITE_FAULTS.has(err.refusal.code)) advise(opts.onOutcome?.(site.siteId, false));
+        return refuse(res, 502, err.refusal);
+      }
       throw err;
+    } finally {
+      advise(opts.onInflight?.(site.siteId, -1));
     }
     // the report goes to the workflow whether or not the API still listens
     const reported = opts.reporter.report(body.workflowId, outcome.report);
