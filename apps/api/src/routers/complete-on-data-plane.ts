@@ -57,6 +57,7 @@ export async function completeOnDataPlane(
     // a request id the old path was given: join it, or answer its first result, as before
     const legacy = await legacyAnswer(temporal, req, err, openLegacy);
     if (legacy) return legacy;
+    await untilReleased(temporal, req, err);
     throw err;
   }
   // observed now: a rejection while the deltas are read is never unhandled
@@ -99,6 +100,33 @@ function failedMidStream(outcome: ChatOutcome): FederaError {
       `(record ${outcome.federa.recordId})`,
   );
 }
+
+/** How long a refused tRPC call waits for its workflow to release the hold before answering. */
+const RELEASE_WAIT_MS = 5_000;
+
+/**
+ * A request refused after its workflow started (every site failed, a site refused it) answers once
+ * the workflow has voided its hold, as tRPC always did: a caller that reads its account after the
+ * refusal finds it as it was. The wait is bounded: the void happens in any case.
+ */
+async function untilReleased(temporal: Client, req: ChatServeRequest, err: unknown): Promise<void> {
+  // these refusals name someone else's workflow (the first call under this id): never wait on it
+  if (err instanceof FederaError && UNOWNED.has(err.code)) return;
+  const ended = temporal.workflow
+    .getHandle(requestWorkflowId(req.tenantId, req.requestId))
+    .result()
+    .catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, RELEASE_WAIT_MS)));
+  await Promise.race([ended, waited]);
+  clearTimeout(timer);
+}
+
+const UNOWNED: ReadonlySet<string> = new Set([
+  'REQUEST_IN_PROGRESS',
+  'REQUEST_ALREADY_SERVED',
+  'IDEMPOTENCY_KEY_REUSED',
+]);
 
 async function servedResult(temporal: Client, workflowId: string): Promise<ServedRequestResult> {
   try {
