@@ -16,7 +16,8 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(fed: Federation): WorkerProcess {
+/** `env` adds to or overrides the worker's environment (e.g. FEDERA_SITE_AGENTS: which agents it hosts). */
+export function spawnWorker(fed: Federation, env: Record<string, string> = {}): WorkerProcess {
   const dir = join(ROOT, '.data', 'test', fed.topology.topology.name);
   mkdirSync(dir, { recursive: true });
   const topologyFile = join(dir, 'topology.json');
@@ -37,6 +38,7 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       // its site agents serve the data plane too, as in `npm start`
       FEDERA_AGENT_TOKEN: fed.agentToken,
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
