@@ -110,8 +110,8 @@ const RELEASE_WAIT_MS = 5_000;
  * refusal finds it as it was. The wait is bounded: the void happens in any case.
  */
 async function untilReleased(temporal: Client, req: ChatServeRequest, err: unknown): Promise<void> {
-  // these refusals name someone else's workflow (the first call under this id): never wait on it
-  if (err instanceof FederaError && UNOWNED.has(err.code)) return;
+  // other refusals came before any hold (admission refused it) or name someone else's workflow
+  if (err instanceof FederaError && !AFTER_ADMISSION.has(err.code)) return;
   const ended = temporal.workflow
     .getHandle(requestWorkflowId(req.tenantId, req.requestId))
     .result()
@@ -122,10 +122,11 @@ async function untilReleased(temporal: Client, req: ChatServeRequest, err: unkno
   clearTimeout(timer);
 }
 
-const UNOWNED: ReadonlySet<string> = new Set([
-  'REQUEST_IN_PROGRESS',
-  'REQUEST_ALREADY_SERVED',
-  'IDEMPOTENCY_KEY_REUSED',
+/** Refusals after the hold was taken: the data plane told the workflow, which voids it. */
+const AFTER_ADMISSION: ReadonlySet<string> = new Set([
+  'ALL_SITES_FAILED',
+  'SITE_REJECTED',
+  'RESIDENCY_VIOLATION',
 ]);
 
 async function servedResult(temporal: Client, workflowId: string): Promise<ServedRequestResult> {
