@@ -33,11 +33,11 @@ export const inferenceRouter = router({
         `the prompt has ${chars} characters; at most ${deps.requestLimits.maxPromptChars} are accepted`,
       );
     }
-    // the id is bound to this body only once the body is known to be acceptable
-    await claimRequestId(deps.ledger.redis, tenant.id, input, deps.requestLimits.requestIdWindowMs);
     const dataPlane = deps.dataPlane;
     if (!dataPlane)
       throw new FederaError('DATA_PLANE_UNAVAILABLE', 'this API has no data plane configured; retry later');
+    // the id is bound to this body only once the body is known to be acceptable
+    await claimRequestId(deps.ledger.redis, tenant.id, input, deps.requestLimits.requestIdWindowMs);
     // createCaller has no request signal: such a caller never leaves
     const clientSignal = signal ?? new AbortController().signal;
     // a waiting request holds its prompt (UTF-16); the data plane seals a copy once it runs
