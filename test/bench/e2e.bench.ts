@@ -2,9 +2,9 @@
  * bench:e2e — what Federa adds to a request, against the stack `npm start` runs (its Temporal
  * configuration, its processes). In one run: direct to the site emulator vs through Federa's
  * OpenAI surface (POST /v1/chat/completions), plain and streaming, at concurrency 1, 8 and 32, plus
- * the tRPC `inference.complete` path as the same-run baseline; CPU per request per process from
- * /proc. Prints one JSON line on stdout (progress on stderr) and stops everything it started,
- * on success, failure and Ctrl-C. See docs/benchmarks.md for the fields.
+ * the tRPC `inference.complete` call (on the same data plane) as the same-run baseline; CPU per
+ * request per process from /proc. Prints one JSON line on stdout (progress on stderr) and stops
+ * everything it started, on success, failure and Ctrl-C. See docs/benchmarks.md for the fields.
  */
 import { countChatTokens } from '@federa/tokenizer';
 import { loadBenchConfig } from './e2e/config';

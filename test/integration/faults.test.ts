@@ -1,5 +1,5 @@
 /**
- * Fault injection on the real stack: a worker killed mid-dispatch, a site that fails then recovers,
+ * Fault injection on the real stack: a site agent's process killed mid-dispatch, a site that fails then recovers,
  * a site that times out after doing the work, and Redis restarted under load. In every case each
  * served request has exactly one usage record and one charge, and no hold outlives its expiry.
  */
@@ -26,48 +26,58 @@ function sitesThatSawRequests(fed: Federation): string[] {
   return [...fed.emulators.values()].filter((e) => e.stats().requests > 0).map((e) => e.siteId);
 }
 
-describe('a worker killed mid-dispatch', () => {
+describe('a worker hosting the best site’s agent killed mid-dispatch', () => {
   const s = uniqueSuffix();
   const tenant = `${s}-eu`;
+  // ranked by price alone: Albion's Stockholm site first, then Rhein's (fra, par)
+  const best = `${s}-sto`;
   let fed: Federation;
 
   beforeAll(async () => {
-    fed = await startFederation(testTopology(s), { workers: 'none' });
+    const topology = testTopology(s);
+    fed = await startFederation(
+      { ...topology, routing: { ...topology.routing, weights: { latency: 0, load: 0, price: 1 } } },
+      // Rhein's agents run in this process; the best site's agent runs in the worker killed below
+      { siteAgents: `operator:${s}-rhein` },
+    );
   });
   afterAll(async () => fed?.close());
 
   it('completes the request once, elsewhere, with one record', async () => {
-    for (const e of fed.emulators.values()) e.configure({ ttftMs: 4000 });
-    let worker = spawnWorker(fed);
+    fed.emulator(best).configure({ ttftMs: 4000 });
+    const worker = spawnWorker(fed, { FEDERA_SITE_AGENTS: best });
     await worker.ready;
+    await until('the best site’s agent to be routable', async () => {
+      const plan = await fed.call(
+        'routing.explain',
+        { model: 'llama-3.1-8b' },
+        await fed.token('tenant', tenant),
+        {
+          method: 'GET',
+        },
+      );
+      return plan.body.result?.data.candidates[0]?.siteId === best;
+    });
     const pending = fed.call(
       'inference.complete',
       chat('killed-mid-dispatch'),
       await fed.token('tenant', tenant),
     );
 
-    await until('the first site to receive the request', () => sitesThatSawRequests(fed).length > 0);
-    const [first] = sitesThatSawRequests(fed);
-    for (const e of fed.emulators.values()) e.configure({ ttftMs: 2 });
+    await until('the best site to receive the request', () => fed.emulator(best).stats().requests > 0);
     await worker.kill('SIGKILL');
-    worker = spawnWorker(fed);
-    await worker.ready;
 
     const res = await pending;
-    try {
-      expect(res.status).toBe(200);
-      const data = res.body.result.data;
-      expect(data.route.siteId).not.toBe(first);
-      expect(data.route.attempts[0]).toMatchObject({ siteId: first, outcome: 'failed', mayHaveServed: true });
-      expect(await fed.ledger.usageCount(tenant)).toBe(1);
-      const [record] = await fed.ledger.listUsage(tenant, { limit: 1 });
-      expect(record!.flags).toEqual(expect.arrayContaining(['FAILOVER', 'PRIOR_ATTEMPT_TIMED_OUT']));
-      const account = await fed.ledger.account(tenant);
-      expect(account.posted).toBe(data.charge.amount);
-      expect(account.pending).toBe(0);
-    } finally {
-      await worker.kill('SIGTERM');
-    }
+    expect(res.status).toBe(200);
+    const data = res.body.result.data;
+    expect(data.route.siteId).not.toBe(best);
+    expect(data.route.attempts[0]).toMatchObject({ siteId: best, outcome: 'failed', mayHaveServed: true });
+    expect(await fed.ledger.usageCount(tenant)).toBe(1);
+    const [record] = await fed.ledger.listUsage(tenant, { limit: 1 });
+    expect(record!.flags).toEqual(expect.arrayContaining(['FAILOVER', 'PRIOR_ATTEMPT_TIMED_OUT']));
+    const account = await fed.ledger.account(tenant);
+    expect(account.posted).toBe(data.charge.amount);
+    expect(account.pending).toBe(0);
   }, 90_000);
 });
 
@@ -83,7 +93,12 @@ describe('sites failing', () => {
     fed = await startFederation(
       // ranked by price alone (ties by site id): the "best" site cannot move as latency samples land
       { ...topology, routing: { ...topology.routing, weights: { latency: 0, load: 0, price: 1 } } },
-      { siteRequestTimeoutMs: 500, siteMinTokensPerSecond: 1000 },
+      {
+        siteRequestTimeoutMs: 500,
+        siteMinTokensPerSecond: 1000,
+        // the data plane's agents take their budget from the served workflow's admission
+        servedTiming: { dispatchTimeout: { baseMs: 500, minTokensPerSecond: 1000 } },
+      },
     );
     token = await fed.token('tenant', tenant);
   });

@@ -144,24 +144,27 @@ describe('a site that over-reports usage, end to end', () => {
   });
   afterAll(async () => fed?.close());
 
-  it('is billed at the edge count and max_tokens, flagged, and the hold covers it all', async () => {
+  it('is billed at the edge count and the relayed output, flagged, and the hold covers it all', async () => {
     const request = chat('over-reported', { max_tokens: 64 });
     const edgeCount = countChatTokens(request.messages);
     const res = await fed.call('inference.complete', request, await fed.token('tenant', tenant));
     expect(res.status).toBe(200);
     const data = res.body.result.data;
-    expect(data.usage).toEqual({ inputTokens: edgeCount, outputTokens: 64 });
+    // on the data plane the agent counts what it relays: the site's 1000-fold claims are not billed
+    const written = fed.emulator(data.route.siteId).behaviour().completionTokens;
+    expect(written).toBeLessThan(64);
+    expect(data.usage).toEqual({ inputTokens: edgeCount, outputTokens: written });
 
     const [record] = await fed.ledger.listUsage(tenant, { limit: 1 });
     expect(record).toMatchObject({
       inputTokens: edgeCount,
-      outputTokens: 64,
-      siteReported: { inputTokens: edgeCount * 1000, outputTokens: 32 * 1000 },
+      outputTokens: written,
+      siteReported: expect.objectContaining({ inputTokens: edgeCount * 1000 }),
     });
-    expect(record!.flags).toEqual(expect.arrayContaining(['SITE_USAGE_DISPUTED', 'OUTPUT_CLAMPED']));
+    expect(record!.flags).toContain('SITE_USAGE_DISPUTED');
     expect(record!.flags).not.toContain('OVERAGE');
     const account = await fed.ledger.account(tenant);
     expect(account).toMatchObject({ posted: data.charge.amount, pending: 0, overage: 0 });
-    expect(data.charge.amount).toBe(data.charge.held);
+    expect(data.charge.amount).toBeLessThanOrEqual(data.charge.held);
   });
 });

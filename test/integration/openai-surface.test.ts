@@ -12,7 +12,7 @@ import OpenAI, {
   PermissionDeniedError,
 } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
+import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_EMBEDDING_MODEL, TEST_MODEL, testTopology } from '../support/topology';
 
 const MAX_PROMPT_CHARS = 4_000;
@@ -218,6 +218,20 @@ describe('OpenAI-compatible surface (no data plane)', () => {
     const embeddings = await rejection(client.embeddings.create({ model: TEST_MODEL, input: 'hello' }));
     expect(embeddings.status).toBe(503);
     expect(embeddings.code).toBe('DATA_PLANE_UNAVAILABLE');
+  });
+
+  it('answers tRPC inference.complete with DATA_PLANE_UNAVAILABLE too, changing nothing', async () => {
+    const tenant = `${s}-eu`;
+    const before = await fed.ledger.account(tenant);
+    const res = await fed.call(
+      'inference.complete',
+      chat('trpc-no-data-plane'),
+      await fed.token('tenant', tenant),
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.error.data.federaCode).toBe('DATA_PLANE_UNAVAILABLE');
+    expect(await fed.ledger.account(tenant)).toEqual(before);
+    expect(await fed.ledger.hold(tenant, 'trpc-no-data-plane')).toBeNull();
   });
 
   it('answers unknown routes and wrong methods in OpenAI shape', async () => {

@@ -125,7 +125,7 @@ describe('request path', () => {
     expect(Number.isSafeInteger(record!.wholesaleCharge)).toBe(true);
   });
 
-  it('returns the same result and charges once for a repeated client request id', async () => {
+  it('serves a repeated client request id once, charges once, and says it was served', async () => {
     const before = await fed.ledger.account(eu);
     const usageBefore = await fed.ledger.usageCount(eu);
     const completions = fed.totalCompletions();
@@ -136,15 +136,24 @@ describe('request path', () => {
       Array.from({ length: 5 }, () => fed.call('inference.complete', chat('same-id-concurrent'), frToken)),
     );
     expect(first.status).toBe(200);
-    expect(again.body).toEqual(first.body);
-    for (const r of concurrent) expect(r.body).toEqual(concurrent[0]!.body);
+    // the completion crossed only the data plane and is kept nowhere: a replay cannot return it
+    expect(again.status).toBe(409);
+    expect(again.body.error.data.federaCode).toBe('REQUEST_ALREADY_SERVED');
+    const servedOnce = concurrent.filter((r) => r.status === 200);
+    expect(servedOnce).toHaveLength(1);
+    for (const r of concurrent.filter((c) => c.status !== 200)) {
+      expect(r.status).toBe(409);
+      expect(['REQUEST_IN_PROGRESS', 'REQUEST_ALREADY_SERVED']).toContain(r.body.error.data.federaCode);
+    }
 
     expect(await fed.ledger.usageCount(eu)).toBe(usageBefore + 2);
     expect(fed.totalCompletions()).toBe(completions + 2);
     const after = await fed.ledger.account(eu);
     expect(after.posted - before.posted).toBe(
-      first.body.result.data.charge.amount + concurrent[0]!.body.result.data.charge.amount,
+      first.body.result.data.charge.amount + servedOnce[0]!.body.result.data.charge.amount,
     );
+    const [record] = await fed.ledger.listUsage(eu, { limit: 1 });
+    expect(record!.requestId).toBe('same-id-concurrent');
   });
 
   it('never shows a tenant another tenant’s usage', async () => {

@@ -1,9 +1,11 @@
 /**
  * A request id names one request. A request refused without a charge (rate limit, budget, every
- * site failed, no eligible site) runs again under its id once the cause is gone; a served one
- * returns its first answer and is charged once; another body under a used id is refused.
+ * site failed, no eligible site) runs again under its id once the cause is gone; a served one is
+ * charged once and answers REQUEST_ALREADY_SERVED (an id an old request workflow served still
+ * answers its first result); another body under a used id is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestWorkflowId, type RequestWorkflowResult } from '@federa/workflows';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { testTopology } from '../support/topology';
 
@@ -90,13 +92,43 @@ describe('retrying a request under its id', () => {
     expect((await complete(fr, chat('drain-retry'))).status).toBe(200);
   });
 
-  it('returns the first answer of a served request, charged once', async () => {
+  it('answers REQUEST_ALREADY_SERVED for a served request id, charged once', async () => {
     const before = await fed.ledger.usageCount(eu);
     const first = await complete(eu, chat('served-once'));
+    const completions = fed.totalCompletions();
     const again = await complete(eu, chat('served-once'));
     expect(first.status).toBe(200);
-    expect(again.body.result.data).toEqual(first.body.result.data);
+    // the completion crossed only the data plane and is kept nowhere: a replay cannot return it
+    expect(again.status).toBe(409);
+    expect(again.body.error.data.federaCode).toBe('REQUEST_ALREADY_SERVED');
+    expect(fed.totalCompletions()).toBe(completions);
     expect(await fed.ledger.usageCount(eu)).toBe(before + 1);
+  });
+
+  it('answers the first result of an id an old request workflow served (while they drain)', async () => {
+    const body = chat('served-by-old-path');
+    // what the old tRPC path started; nothing starts it any more, but its histories drain
+    const old = await fed.temporal.workflow.execute('requestWorkflow', {
+      taskQueue: fed.controlTaskQueue,
+      workflowId: requestWorkflowId(eu, 'served-by-old-path'),
+      args: [
+        {
+          tenantId: eu,
+          requestId: body.requestId,
+          model: body.model,
+          messages: body.messages,
+          maxTokens: body.max_tokens,
+        },
+      ],
+    });
+    const before = await fed.ledger.usageCount(eu);
+    const completions = fed.totalCompletions();
+    const again = await complete(eu, body);
+    expect(again.status).toBe(200);
+    const { sealedContent: _sealed, ...completion } = (old as RequestWorkflowResult).completion;
+    expect(again.body.result.data).toEqual({ ...old, completion });
+    expect(fed.totalCompletions()).toBe(completions);
+    expect(await fed.ledger.usageCount(eu)).toBe(before);
   });
 
   it.each([

@@ -67,6 +67,10 @@ describe('settlement', () => {
     rheinToken = await fed.token('operator', rhein);
     albionToken = await fed.token('operator', albion);
     euToken = await fed.token('tenant', eu);
+    // warm the data plane's control worker (its first workflow task loads the workflow code) outside
+    // the timed periods below; home usage (fr at Paris, Rhein's own site) makes no statement line
+    const warm = await fed.call('inference.complete', chat('warm-up'), await fed.token('tenant', `${s}-fr`));
+    expect(warm.status).toBe(200);
   });
   afterAll(async () => fed?.close());
 

@@ -4,6 +4,7 @@
  * the tenant's own, no site text in history or API errors, and a cap on the size of an answer.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HEALTH_KEY, SiteHealth, requestWorkflowId } from '@federa/workflows';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
@@ -39,6 +40,8 @@ describe('dispatching to a site', () => {
       siteRequestTimeoutMs: 2000,
       siteMinTokensPerSecond: 40,
       siteMaxResponseBytes: 4096,
+      // the same budget for the data plane's agents (the served workflow sizes it)
+      servedTiming: { dispatchTimeout: { baseMs: 2000, minTokensPerSecond: 40 } },
     });
     health = new SiteHealth(fed.redis);
   });
@@ -50,6 +53,29 @@ describe('dispatching to a site', () => {
 
   async function complete(tenant: string, body: Record<string, unknown>) {
     return fed.call('inference.complete', body, await fed.token('tenant', tenant));
+  }
+
+  /**
+   * The old Temporal-dispatched request workflow, run directly: nothing starts it any more, but its
+   * running histories drain through the dispatch activity these tests cover (the data plane does
+   * not yet feed the circuit breaker or cap a site's answer: see docs/request-lifecycle.md).
+   */
+  async function viaDrainingWorkflow(tenant: string, requestId: string, maxTokens: number) {
+    const body = chat(requestId, { max_tokens: maxTokens });
+    const handle = await fed.temporal.workflow.start('requestWorkflow', {
+      taskQueue: fed.controlTaskQueue,
+      workflowId: requestWorkflowId(tenant, requestId),
+      args: [{ tenantId: tenant, requestId, model: body.model, messages: body.messages, maxTokens }],
+    });
+    try {
+      await handle.result();
+      return { code: 'SERVED', message: '' };
+    } catch (err) {
+      let cause: unknown = err;
+      while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+      if (!(cause instanceof ApplicationFailure)) throw err;
+      return { code: cause.type ?? '', message: cause.message };
+    }
   }
 
   it('finishes a request whose generation takes longer than the fixed timeout', async () => {
@@ -69,9 +95,9 @@ describe('dispatching to a site', () => {
     fed.emulator(paris).configure({ tokensPerSecond: 10, completionTokens: 150 });
     try {
       for (const i of [1, 2, 3]) {
-        const res = await complete(fr, chat(`too-long-${i}`, { max_tokens: 150 }));
-        expect(res.body.error.data.federaCode).toBe('ALL_SITES_FAILED');
-        expect(res.body.error.message).toMatch(/SITE_TIMEOUT/);
+        const failed = await viaDrainingWorkflow(fr, `too-long-${i}`, 150);
+        expect(failed.code).toBe('ALL_SITES_FAILED');
+        expect(failed.message).toMatch(/SITE_TIMEOUT/);
       }
       const [state] = await health.states([paris]);
       expect(state).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
@@ -80,12 +106,31 @@ describe('dispatching to a site', () => {
     }
   }, 120_000);
 
+  it('bills the delivered tokens of a generation its sized timeout cuts mid-stream (tRPC)', async () => {
+    // 150 tokens at 10 tokens/s: the 5.75 s budget ends the stream after its first tokens
+    fed.emulator(paris).configure({ tokensPerSecond: 10, completionTokens: 150 });
+    try {
+      const res = await complete(fr, chat('cut-mid-stream', { max_tokens: 150 }));
+      expect(res.body.error.data.federaCode).toBe('SITE_TIMEOUT');
+      const records = (await fed.ledger.listUsage(fr, { limit: 50 })).filter(
+        (r) => r.requestId === 'cut-mid-stream',
+      );
+      expect(records).toHaveLength(1);
+      expect(records[0]!.flags).toContain('SITE_FAILED_MID_STREAM');
+      expect(records[0]!.outputTokens).toBeGreaterThan(0);
+      expect(records[0]!.outputTokens).toBeLessThan(150);
+      expect((await fed.ledger.hold(fr, 'cut-mid-stream'))?.state).toBe('posted');
+    } finally {
+      fed.emulator(paris).configure({ tokensPerSecond: 50_000, completionTokens: 32 });
+    }
+  }, 60_000);
+
   it('still counts a timeout of a small request against the site', async () => {
     fed.emulator(paris).configure({ ttftMs: 4000 });
     try {
       // 10 tokens: a budget of 2.25 s, nearly all of it the fixed allowance
-      const res = await complete(fr, chat('small-timeout', { max_tokens: 10 }));
-      expect(res.body.error.data.federaCode).toBe('ALL_SITES_FAILED');
+      const failed = await viaDrainingWorkflow(fr, 'small-timeout', 10);
+      expect(failed.code).toBe('ALL_SITES_FAILED');
       await until('the failure to reach the breaker', async () => {
         const [state] = await health.states([paris]);
         return state!.consecutiveFailures === 1;
@@ -126,9 +171,9 @@ describe('dispatching to a site', () => {
     // about 1,500 tokens of text: well over the 4 KiB cap of this federation
     fed.emulator(paris).configure({ completionTokens: 1500 });
     try {
-      const res = await complete(fr, chat('oversized-answer', { max_tokens: 1500 }));
-      expect(res.body.error.data.federaCode).toBe('ALL_SITES_FAILED');
-      expect(res.body.error.message).toMatch(/SITE_UNAVAILABLE.*exceeds 4096 bytes/);
+      const failed = await viaDrainingWorkflow(fr, 'oversized-answer', 1500);
+      expect(failed.code).toBe('ALL_SITES_FAILED');
+      expect(failed.message).toMatch(/SITE_UNAVAILABLE.*exceeds 4096 bytes/);
       expect((await fed.ledger.hold(fr, 'oversized-answer'))?.state).toBe('voided');
       expect((await complete(fr, chat('small-answer', { max_tokens: 16 }))).status).toBe(200);
     } finally {

@@ -31,7 +31,8 @@ export function writeFederationFiles(fed: Federation): {
   return { dir, topologyFile, payloadKeysFile };
 }
 
-export function spawnWorker(fed: Federation): WorkerProcess {
+/** `env` adds to or overrides the worker's environment (e.g. FEDERA_SITE_AGENTS: which agents it hosts). */
+export function spawnWorker(fed: Federation, env: Record<string, string> = {}): WorkerProcess {
   const { topologyFile, payloadKeysFile } = writeFederationFiles(fed);
   const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], {
     cwd: ROOT,
@@ -47,6 +48,7 @@ export function spawnWorker(fed: Federation): WorkerProcess {
       // its site agents serve the data plane too, as in `npm start`
       FEDERA_AGENT_TOKEN: fed.agentToken,
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 /**
  * The two sides of `federa ledger audit`, read directly as an operator tool: request workflows
- * from Temporal's visibility store (one federation = its control task queue) and usage records from
+ * from Temporal's visibility store (one federation = its control task queue, and the served queue
+ * beside it) and usage records from
  * each tenant's usage (the live stream plus, for settled periods, the usage archive) in Redis
  * (tenants from the federation's registry).
  */
@@ -9,6 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
 import { SettlementStore, usageReader } from '@federa/settlement';
+import { SERVED_WORKFLOW_TYPE, servedTaskQueue } from '@federa/workflows';
 import type { AuditedRecord, AuditedWorkflow } from './ledger-audit';
 
 export interface AuditSources {
@@ -48,8 +50,13 @@ export async function gatherAudit(
   }
 
   const iso = (ms: number) => new Date(ms).toISOString();
+  // requests run as servedRequestWorkflow on the data plane's queue; old requestWorkflows drain
+  // on the control queue
+  const kinds =
+    `(WorkflowType = 'requestWorkflow' AND TaskQueue = '${src.controlTaskQueue}')` +
+    ` OR (WorkflowType = '${SERVED_WORKFLOW_TYPE}' AND TaskQueue = '${servedTaskQueue(src.controlTaskQueue)}')`;
   const query =
-    `WorkflowType = 'requestWorkflow' AND TaskQueue = '${src.controlTaskQueue}' AND (` +
+    `(${kinds}) AND (` +
     `(ExecutionStatus = 'Completed' AND CloseTime >= '${iso(fromMs)}' AND CloseTime < '${iso(toMs)}')` +
     ` OR ExecutionStatus = 'Running')`;
   const workflows: AuditedWorkflow[] = [];

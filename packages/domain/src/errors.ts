@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   /** a streamed request id sent again after it was served (its completion is not kept anywhere) */
   REQUEST_ALREADY_SERVED: { http: 409, retryable: false },
   NOT_FOUND: { http: 404, retryable: false },
+  /** this API process has no data plane configured: it cannot serve completions or embeddings */
+  DATA_PLANE_UNAVAILABLE: { http: 503, retryable: true },
   SIGNATURE_INVALID: { http: 422, retryable: false },
   STATEMENT_STATE: { http: 409, retryable: false },
   /** a site endpoint outside its operator's allow-list (set by admins) */

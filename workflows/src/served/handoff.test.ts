@@ -35,4 +35,27 @@ describe('the in-process hand-off', () => {
     handoff.forget('wf-3');
     expect(handoff.size).toBe(0);
   });
+
+  it('keeps the first caller’s hand-off when the same id is expected and forgotten by a duplicate', async () => {
+    const handoff = new RequestHandoff<string, number>();
+    const first = handoff.expect('wf-4');
+    // the same request id again, at once: its start is refused and it gives up
+    handoff.expect('wf-4');
+    handoff.forget('wf-4');
+    handoff.admitted('wf-4', 'admitted');
+    expect(await first.admitted).toBe('admitted');
+    handoff.settled('wf-4', 7);
+    expect(await first.settled).toBe(7);
+    expect(handoff.size).toBe(0);
+  });
+
+  it('forgets an id once its first caller gives up too', () => {
+    const handoff = new RequestHandoff<string, number>();
+    handoff.expect('wf-5');
+    handoff.expect('wf-5');
+    handoff.forget('wf-5');
+    expect(handoff.size).toBe(1);
+    handoff.forget('wf-5');
+    expect(handoff.size).toBe(0);
+  });
 });

@@ -32,12 +32,28 @@ export interface HandoffWaiter<A, S> {
   readonly settled: Promise<S>;
 }
 
-export class RequestHandoff<A, S> {
-  private readonly waiting = new Map<string, { admitted: Deferred<A>; settled: Deferred<S> }>();
+interface Entry<A, S> {
+  readonly admitted: Deferred<A>;
+  readonly settled: Deferred<S>;
+  /** callers that expect this id and have not forgotten it (a duplicate request id joins) */
+  expecting: number;
+}
 
-  /** Register interest before starting the workflow. */
+export class RequestHandoff<A, S> {
+  private readonly waiting = new Map<string, Entry<A, S>>();
+
+  /**
+   * Register interest before starting the workflow. A second caller under a live id (the same
+   * request id sent twice at once: its start is refused) gets a waiter that is never handed
+   * anything, and its `forget` leaves the first caller's hand-off in place.
+   */
   expect(workflowId: string): HandoffWaiter<A, S> {
-    const entry = { admitted: deferred<A>(), settled: deferred<S>() };
+    const live = this.waiting.get(workflowId);
+    if (live) {
+      live.expecting += 1;
+      return { admitted: deferred<A>().promise, settled: deferred<S>().promise };
+    }
+    const entry: Entry<A, S> = { admitted: deferred<A>(), settled: deferred<S>(), expecting: 1 };
     this.waiting.set(workflowId, entry);
     return { admitted: entry.admitted.promise, settled: entry.settled.promise };
   }
@@ -62,9 +78,12 @@ export class RequestHandoff<A, S> {
     this.waiting.delete(workflowId);
   }
 
-  /** The waiter is done (or gave up): drop it so the map never grows. */
+  /** The waiter is done (or gave up): drop it once nobody expects the id, so the map never grows. */
   forget(workflowId: string): void {
-    this.waiting.delete(workflowId);
+    const entry = this.waiting.get(workflowId);
+    if (!entry) return;
+    entry.expecting -= 1;
+    if (entry.expecting <= 0) this.waiting.delete(workflowId);
   }
 
   get size(): number {

@@ -138,5 +138,10 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     usage: posted.usage,
     charge: { amount: posted.retailCharge, held: plan.holdAmount, currency: posted.currency },
     flags: posted.flags,
+    candidates: plan.route.map((r) => r.siteId),
+    attempts: [
+      ...report.failedAttempts,
+      { siteId: target.siteId, jurisdiction: target.jurisdiction, outcome: 'served' },
+    ],
   };
 }

@@ -75,6 +75,10 @@ export interface ServedRequestResult {
   readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
   readonly charge: { readonly amount: number; readonly held: number; readonly currency: string };
   readonly flags: readonly string[];
+  /** the ranked site ids the request was routed with (absent in results of older histories) */
+  readonly candidates?: readonly string[] | undefined;
+  /** the sites tried, in order: failed ones before the first byte, then the one that served */
+  readonly attempts?: readonly AttemptSummary[] | undefined;
 }
 
 /** A site's own usage meter for one request key, read when the agent never reported. */

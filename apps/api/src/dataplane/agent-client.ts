@@ -39,7 +39,8 @@ export async function openAgentChat(
       code: 'NO_AGENT',
       message: `the agent of '${body.siteId}' is unreachable: ${describeCause(err)}`,
       final: signal.aborted,
-      mayHaveServed: false,
+      // an agent that took the request and died before its first byte may have set the site to work
+      mayHaveServed: !neverConnected(err),
     });
   }
   if (res.status !== 200 || !res.body) throw await refusalOf(res);
@@ -91,6 +92,12 @@ async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<Age
       if (line) yield JSON.parse(line) as AgentFrame;
     }
   }
+}
+
+/** The agent's address refused the connection: the request never reached it. */
+function neverConnected(err: unknown): boolean {
+  const code = ((err as Error).cause as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND';
 }
 
 function describeCause(err: unknown): string {
