@@ -35,20 +35,6 @@ export async function countTokens(
   }
 }
 
-/** Seal the messages to the allowed jurisdictions that have sites, and count their tokens. */
-export async function sealPayload(
-  deps: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys'>,
-  topology: TopologyIndex,
-  allowed: ReadonlySet<string>,
-  messages: readonly ChatMessage[],
-): Promise<SealedPayload> {
-  const [sealed, inputTokens] = await Promise.all([
-    sealMessages(deps, topology, allowed, messages),
-    countTokens(deps, messages),
-  ]);
-  return { ...sealed, inputTokens };
-}
-
 /**
  * Only the sealing: the data plane runs it while the control plane admits the request, since the
  * sealed prompt is needed only when it goes to the chosen site's agent.

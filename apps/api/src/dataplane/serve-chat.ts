@@ -220,16 +220,19 @@ export async function settle(
       { err, requestId: served.input.requestId },
       'posting the usage from the API failed: waiting for the workflow to post it',
     );
-    return settlementOf(handle, waiter);
+    return settlementOf(deps.handoff, handle, waiter);
   }
 }
 
 export async function settlementOf(
+  handoff: Pick<ServedHandoff, 'forget'>,
   handle: WorkflowHandle,
   waiter: { readonly settled: Promise<ReconcileResult> },
 ): Promise<Settled> {
   const handedOver = await Promise.race([waiter.settled, delay(HANDOFF_DEADLINE_MS).then(() => null)]);
   if (handedOver) return handedOver;
+  // the record will come from the workflow itself: nobody waits on the hand-off any more
+  handoff.forget(handle.workflowId);
   try {
     const r = (await handle.result()) as ServedRequestResult;
     return {
