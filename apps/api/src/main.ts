@@ -60,6 +60,7 @@ const dataPlane = config.agentToken
       served: { tokenCounter, payloadKeys, topology: () => registry.snapshot() },
       agentToken: config.agentToken,
       defaultMaxTokens: config.defaultMaxTokens,
+      grantSliceTokens: config.grantSliceTokens,
       log,
     })
   : undefined;

@@ -22,6 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { postUntilPosted } from '../post-until-posted';
+import { installGrants } from './grants';
 import type { ServedActivities } from './served.activities';
 import { admissionQuery, dispatchAbandonedSignal, usageReportedSignal } from './signals';
 import type {
@@ -64,10 +65,17 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
   let admitted: Admitted | null = null;
   let report: UsageReport | undefined;
   let abandoned: DispatchAbandoned | undefined;
+  let waitOver = false;
   // the first report counts; a second one (a retried signal) changes nothing
   setHandler(usageReportedSignal, (r) => void (report ??= r));
   setHandler(dispatchAbandonedSignal, (a) => void (abandoned ??= a));
   setHandler(admissionQuery, () => admitted);
+  const grants = installGrants({
+    input,
+    admitted: () => admitted,
+    closed: () => waitOver || report !== undefined || abandoned !== undefined,
+    extend: (args) => control.extendGrant(args),
+  });
 
   admitted = await control.admitRequest({ ...input, workflowId, attempt: runId });
   const plan = admitted;
@@ -76,6 +84,10 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     () => report !== undefined || abandoned !== undefined,
     plan.dispatchTimeoutMs + plan.reportGraceMs,
   );
+
+  waitOver = true;
+  // a slice being granted right now is part of the total the usage is reconciled against
+  await grants.idle();
 
   if (!report && !arrived) {
     // the agent died or the API died before dispatching: the sites' own meters say what happened
@@ -94,8 +106,8 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
       report = {
         siteId: first.siteId,
         siteInputTokens: input.inputTokens,
-        siteOutputTokens: plan.grantTokens,
-        relayedTokens: plan.grantTokens,
+        siteOutputTokens: grants.total(),
+        relayedTokens: grants.total(),
         finishReason: 'unknown',
         flags: ['AGENT_LOST', 'UNRECONCILED'],
         failedAttempts: [],
@@ -136,7 +148,7 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
           dispatch: {
             siteId: target.siteId,
             inputTokens: report!.siteInputTokens,
-            outputTokens: served ? report!.relayedTokens : plan.grantTokens,
+            outputTokens: served ? report!.relayedTokens : grants.total(),
             startedAt: '',
             completedAt: '',
             totalMs: report!.totalMs,
@@ -147,7 +159,8 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
           candidates: plan.route.map((r) => r.siteId),
           priorAttemptMayHaveServed: report!.failedAttempts.some((a) => a.mayHaveServed === true),
           edgeInputTokens: input.inputTokens,
-          maxTokens: plan.grantTokens,
+          // the clamp is everything granted (first slice and extensions), never more
+          maxTokens: grants.total(),
           extraFlags: served ? report!.flags : [...report!.flags, 'UNRECONCILED'],
         },
       }),

@@ -20,6 +20,7 @@ import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { openAgentChat } from './agent-client';
+import { firstGrant } from './grant-sizing';
 import { abandon, acrossRoute } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
@@ -32,8 +33,10 @@ export interface ChatPathDeps {
   readonly controlTaskQueue: string;
   readonly agents: AgentLiveness;
   readonly agentToken: string;
-  /** output tokens granted when the client sets no max_tokens */
+  /** the output ceiling when the client sets no max_tokens */
   readonly defaultMaxTokens: number;
+  /** output tokens held at once: the first grant and each slice the agent asks for later */
+  readonly grantSliceTokens: number;
   readonly log: Logger;
 }
 
@@ -54,7 +57,10 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
     model: req.model,
     kind: 'chat',
     inputTokens,
-    maxTokens: req.maxTokens ?? deps.defaultMaxTokens,
+    ...firstGrant(req.maxTokens, {
+      defaultMaxTokens: deps.defaultMaxTokens,
+      sliceTokens: deps.grantSliceTokens,
+    }),
     residency: req.residency,
     ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
   };
@@ -81,6 +87,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
             ? { sealedMessages: payload.sealedMessages }
             : { messages: payload.messages }),
           grantTokens: admitted.grantTokens,
+          maxTokens: admitted.maxTokens ?? admitted.grantTokens,
           allowedJurisdictions: admitted.allowedJurisdictions,
           sampling: samplingOf(req),
           failedAttempts: before,
