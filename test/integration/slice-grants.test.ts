@@ -8,7 +8,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { priceUsage } from '@federa/domain';
-import { requestWorkflowId } from '@federa/workflows';
+import { extendGrantUpdate, requestWorkflowId } from '@federa/workflows';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -162,5 +162,50 @@ describe('slice grants', () => {
     const account = await fed.ledger.account(fr);
     expect(account).toMatchObject({ posted: federa.charge, pending: 0, overage: 0 });
     expect(account.available).toBeGreaterThanOrEqual(0);
+  });
+
+  it('validates extendGrant, answers a repeated number once, and the post releases the unused extension', async () => {
+    // the site stalls after 5 tokens: the workflow waits, and its agent has not asked (5 < 48)
+    for (const e of fed.emulators.values()) e.configure({ stallAfterTokens: 5 });
+    const client = await newKey(eu);
+    const before = await fed.ledger.account(eu);
+    const chunks = await client.chat.completions.create(
+      { model: TEST_MODEL, messages, stream: true },
+      { headers: { 'Idempotency-Key': 'slices-validate' } },
+    );
+    const handle = fed.temporal.workflow.getHandle(requestWorkflowId(eu, 'slices-validate'));
+    const ask = (seq: number, tokens: number) =>
+      handle.executeUpdate(extendGrantUpdate, { args: [{ seq, tokens }] });
+    try {
+      // read up to the first content without leaving the loop (which would close the stream)
+      const reader = chunks[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await reader.next();
+        if (next.done || next.value.choices[0]?.delta.content) break;
+      }
+      await expect(ask(0, 10)).rejects.toThrow();
+      await expect(ask(1, 0)).rejects.toThrow();
+      await expect(ask(2, 10)).rejects.toThrow(); // before 1
+      await expect(ask(1, 10)).resolves.toEqual({ grantedTokens: SLICE + 10 });
+      const hold = await fed.ledger.hold(eu, 'slices-validate');
+      await expect(ask(1, 10)).resolves.toEqual({ grantedTokens: SLICE + 10 });
+      expect(await fed.ledger.hold(eu, 'slices-validate')).toEqual(hold);
+      expect(hold!.amount).toBe(priceUsage(retail, promptTokens, SLICE + 10));
+    } finally {
+      chunks.controller.abort();
+      for (const e of fed.emulators.values()) e.configure({ stallAfterTokens: 0 });
+    }
+    // the client left: input + delivered billed, the rest of the extended hold released
+    await expect
+      .poll(async () => (await fed.ledger.listUsage(eu, { limit: 1 }))[0]?.requestId, { timeout: 15_000 })
+      .toBe('slices-validate');
+    const [record] = await fed.ledger.listUsage(eu, { limit: 1 });
+    expect(record!.flags).toContain('CLIENT_DISCONNECT');
+    expect(record!.retailCharge).toBe(priceUsage(retail, promptTokens, record!.outputTokens));
+    const after = await fed.ledger.account(eu);
+    expect(after.posted - before.posted).toBe(record!.retailCharge);
+    expect(after.pending).toBe(0);
+    // a closed request grants nothing more
+    await expect(ask(2, 10)).rejects.toThrow();
   });
 });
