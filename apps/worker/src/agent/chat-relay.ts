@@ -10,7 +10,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { chunkByTokens, countTextTokensBounded } from '@federa/tokenizer';
 import { siteIdempotencyKey, type UsageReport } from '@federa/workflows';
 import type { AgentChatRequest, AgentRefusal } from '@federa/workflows';
-import { SliceGrant, type AskGrant } from './slice-grant';
+import { boundedAsk, SliceGrant, type AskGrant } from './slice-grant';
 
 export interface RelaySite {
   readonly siteId: string;
@@ -51,14 +51,14 @@ export async function relayChat(
 ): Promise<{ report: UsageReport; code?: string }> {
   // the site may generate up to the ceiling; what is relayed stays within what is granted so far
   const ceiling = Math.max(req.maxTokens ?? req.grantTokens, req.grantTokens);
-  const grant = new SliceGrant(
-    req.grantTokens,
-    askGrant ? ceiling : req.grantTokens,
-    askGrant ?? (() => Promise.reject(new Error('no slices'))),
-  );
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const abort = new AbortController();
   const signal = AbortSignal.any([timeout, clientGone, abort.signal]);
+  const grant = new SliceGrant(
+    req.grantTokens,
+    askGrant ? ceiling : req.grantTokens,
+    askGrant ? boundedAsk(askGrant, signal) : () => Promise.reject(new Error('no slices')),
+  );
   const refuse = (code: string, message: string, mayHaveServed: boolean): never => {
     throw new RelayRefused({
       code,

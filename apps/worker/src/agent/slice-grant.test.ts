@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GrantAnswer } from '@federa/workflows';
-import { GRANT_UNANSWERED, SliceGrant, lowWaterMark } from './slice-grant';
+import { GRANT_UNANSWERED, SliceGrant, boundedAsk, lowWaterMark } from './slice-grant';
 
 /** A workflow stand-in: grants slices while its budget lasts, answering when the test says so. */
 function workflow(budgetTokens: number, first: number) {
@@ -89,5 +89,25 @@ describe('slice grants at the site agent', () => {
     grant.askAheadIfLow(50);
     await expect(grant.room(45, 10)).resolves.toBe(5);
     expect(wf.asked).toEqual([]);
+  });
+});
+
+describe('a bounded ask', () => {
+  it('gives up when the relay ends, so the relay stops at the grant instead of hanging', async () => {
+    const relay = new AbortController();
+    const never = () => new Promise<GrantAnswer>(() => undefined);
+    const grant = new SliceGrant(10, 100, boundedAsk(never, relay.signal));
+    const waiting = grant.room(10, 5);
+    relay.abort();
+    await expect(waiting).resolves.toBe(0);
+    expect(grant.refused).toBe(GRANT_UNANSWERED);
+  });
+
+  it('passes the answer through when it comes in time', async () => {
+    const ask = boundedAsk(
+      async (_seq, tokens) => ({ grantedTokens: 10 + tokens }),
+      new AbortController().signal,
+    );
+    await expect(ask(1, 5)).resolves.toEqual({ grantedTokens: 15 });
   });
 });

@@ -15,6 +15,25 @@ export const GRANT_UNANSWERED = 'GRANT_EXHAUSTED';
 
 export type AskGrant = (seq: number, tokens: number) => Promise<GrantAnswer>;
 
+/** the longest the relay waits for a slice's answer before it stops at what is granted */
+export const GRANT_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * The asker, bounded: it gives up when the relay ends (client gone, site timeout) or the answer
+ * takes longer than `timeoutMs` — the relay then stops at the grant instead of hanging on it.
+ */
+export function boundedAsk(ask: AskGrant, relay: AbortSignal, timeoutMs = GRANT_ANSWER_TIMEOUT_MS): AskGrant {
+  return (seq, tokens) => {
+    const stop = AbortSignal.any([relay, AbortSignal.timeout(timeoutMs)]);
+    const stopped = new Promise<never>((_, reject) => {
+      const fail = () => reject(new Error('no answer to the grant in time'));
+      if (stop.aborted) fail();
+      else stop.addEventListener('abort', fail, { once: true });
+    });
+    return Promise.race([ask(seq, tokens), stopped]);
+  };
+}
+
 /** Tokens left at which the next slice is asked for: a quarter of a slice, at least one token. */
 export function lowWaterMark(sliceTokens: number): number {
   return Math.max(1, Math.floor(sliceTokens * LOW_WATER_SHARE));
