@@ -34,4 +34,10 @@ describe('API config', () => {
       }),
     ).toThrow(/ENOENT.*api\.pem/);
   });
+
+  it('grants output in slices of FEDERA_GRANT_SLICE_TOKENS (1024 unless set), refusing a slice under 16', () => {
+    expect(loadConfig(base).grantSliceTokens).toBe(1_024);
+    expect(loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '256' }).grantSliceTokens).toBe(256);
+    expect(() => loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '8' })).toThrow();
+  });
 });
