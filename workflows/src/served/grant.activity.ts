@@ -21,7 +21,9 @@ export interface ExtendGrantInput {
 }
 
 export type ExtendGrantOutcome =
-  { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+  /** `held`: the request's whole hold after the slice, minor units */
+  | { readonly ok: true; readonly held: number }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** refusals that leave the hold as it was: the agent stops the site at the granted total */
 const REFUSALS = new Set([
@@ -55,14 +57,14 @@ export function createGrantActivity(deps: ControlDeps) {
       const home = topology.operator(topology.tenant(input.tenantId).homeOperator);
       const retail = topology.rateAt(home.id, input.model, now())?.retail;
       if (!retail) throw new FederaError('UNKNOWN_MODEL', `no price for '${input.model}' at '${home.id}'`);
-      await deps.ledger.extendHold({
+      const hold = await deps.ledger.extendHold({
         tenantId: input.tenantId,
         requestId: input.requestId,
         seq: input.seq,
         amount: slicePrice(retail, input.inputTokens, input.grantedTokens, input.tokens),
         tokens: input.tokens,
       });
-      return { ok: true };
+      return { ok: true, held: hold.amount };
     } catch (err) {
       if (err instanceof FederaError && REFUSALS.has(err.code))
         return { ok: false, code: err.code, message: err.message };

@@ -19,6 +19,8 @@ export const MAX_SLICE_TOKENS = 1_000_000;
 export interface GrantLedger {
   /** total output tokens granted (first slice + extensions) */
   total(): number;
+  /** the request's whole hold (minor units) after the last granted slice, or undefined before any */
+  held(): number | undefined;
   /** resolves once no extension is being decided (before reconciling) */
   idle(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export function installGrants(opts: {
 }): GrantLedger {
   const answers = new Map<number, GrantAnswer>();
   let extra = 0;
+  let held: number | undefined;
   let ledgerSeq = 0;
   let busy = false;
   const total = () => (opts.admitted()?.grantTokens ?? 0) + extra;
@@ -84,8 +87,9 @@ export function installGrants(opts: {
     });
     if (!outcome.ok) return { grantedTokens: total(), refused: outcome.code };
     extra += tokens;
+    held = outcome.held;
     return { grantedTokens: total() };
   }
 
-  return { total, idle: () => condition(() => !busy) };
+  return { total, held: () => held, idle: () => condition(() => !busy) };
 }

@@ -174,7 +174,11 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     jurisdiction: target.jurisdiction,
     policyVersion: plan.policyVersion,
     usage: posted.usage,
-    charge: { amount: posted.retailCharge, held: plan.holdAmount, currency: posted.currency },
+    charge: {
+      amount: posted.retailCharge,
+      held: grants.held() ?? plan.holdAmount,
+      currency: posted.currency,
+    },
     flags: posted.flags,
   };
 }
