@@ -142,6 +142,8 @@ export async function startFederation(
       dispatchTimeout?: { baseMs?: number; minTokensPerSecond?: number };
       reportGraceMs?: number;
     };
+    /** the data plane's output ceiling for no max_tokens, and its grant slice (slice-grants tests) */
+    grants?: { defaultMaxTokens?: number; sliceTokens?: number };
     /** settlement period and grace window (defaults: 1 h, 5 min) */
     settlement?: { periodMs: number; graceMs: number; currency?: string; archive?: ArchiveConfig };
     /** run the settlement schedule at this interval (off by default) */
@@ -276,6 +278,8 @@ export async function startFederation(
           served: { tokenCounter, payloadKeys: apiPayloadKeys, topology: () => registry.snapshot() },
           agentToken,
           ...(opts.servedTiming ? { timing: opts.servedTiming } : {}),
+          ...(opts.grants?.defaultMaxTokens ? { defaultMaxTokens: opts.grants.defaultMaxTokens } : {}),
+          ...(opts.grants?.sliceTokens ? { grantSliceTokens: opts.grants.sliceTokens } : {}),
           workflowBundle: { codePath: inject('workflowBundlePath') },
           log: pino({ level: 'silent' }),
         });

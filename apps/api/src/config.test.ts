@@ -39,4 +39,10 @@ describe('API config', () => {
     expect(loadConfig({ ...base, FEDERA_API_STICKY_TIMEOUT_MS: '2000' }).stickyTimeoutMs).toBe(2_000);
     expect(() => loadConfig({ ...base, FEDERA_API_STICKY_TIMEOUT_MS: '10' })).toThrow();
   });
+
+  it('grants output in slices of FEDERA_GRANT_SLICE_TOKENS (1024 unless set), refusing a slice under 16', () => {
+    expect(loadConfig(base).grantSliceTokens).toBe(1_024);
+    expect(loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '256' }).grantSliceTokens).toBe(256);
+    expect(() => loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '8' })).toThrow();
+  });
 });

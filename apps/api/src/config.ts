@@ -70,8 +70,10 @@ const env = z.object({
    * mid-stream waits before another process posts its usage (the SDK's default, 10 s)
    */
   FEDERA_API_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
-  /** output tokens granted to a request that sets no max_tokens */
+  /** the output ceiling of a request that sets no max_tokens (granted slice by slice) */
   FEDERA_DEFAULT_MAX_TOKENS: z.coerce.number().int().min(1).max(32_768).default(4_096),
+  /** output tokens held at once: the first grant of a chat request, then each slice the agent asks for */
+  FEDERA_GRANT_SLICE_TOKENS: z.coerce.number().int().min(16).max(32_768).default(1_024),
   /** audit entries older than this are trimmed from the audit stream (default 400 days) */
   FEDERA_AUDIT_RETENTION_MS: z.coerce
     .number()
@@ -134,6 +136,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     agentToken: e.FEDERA_AGENT_TOKEN,
     defaultMaxTokens: e.FEDERA_DEFAULT_MAX_TOKENS,
     stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
+    grantSliceTokens: e.FEDERA_GRANT_SLICE_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
   };
 }

@@ -61,6 +61,7 @@ const dataPlane = config.agentToken
       agentToken: config.agentToken,
       defaultMaxTokens: config.defaultMaxTokens,
       stickyTimeoutMs: config.stickyTimeoutMs,
+      grantSliceTokens: config.grantSliceTokens,
       log,
     })
   : undefined;

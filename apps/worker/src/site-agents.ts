@@ -20,6 +20,7 @@ import {
 } from '@federa/workflows';
 import { isAssigned, type AgentAssignment } from './agent-assignment';
 import { UsageReporter } from './agent/reporter';
+import { GrantClient } from './agent/grant-client';
 import { startAgentServer, type AgentServer, type HostedSite } from './agent/server';
 
 export interface SiteAgentsOptions {
@@ -80,13 +81,12 @@ export class SiteAgents {
   static async start(opts: SiteAgentsOptions): Promise<SiteAgents> {
     const agents = new SiteAgents(opts);
     if (opts.dataPlane) {
+      const client = new Client({ connection: opts.connection, namespace: opts.namespace });
       agents.server = await startAgentServer({
         hosted: (siteId) => agents.hostedSite(siteId),
         token: opts.dataPlane.token,
-        reporter: new UsageReporter(
-          new Client({ connection: opts.connection, namespace: opts.namespace }),
-          (err) => opts.onError?.(err),
-        ),
+        reporter: new UsageReporter(client, (err) => opts.onError?.(err)),
+        grants: new GrantClient(client),
         ...(opts.dataPlane.host ? { host: opts.dataPlane.host } : {}),
         ...(opts.dataPlane.port ? { port: opts.dataPlane.port } : {}),
         onError: (err) => opts.onError?.(err),

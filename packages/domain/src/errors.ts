@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   KEY_BUDGET_EXCEEDED: { http: 402, retryable: false },
   /** the API key's own tokens-per-minute are spent (the tenant's may still have room) */
   KEY_RATE_LIMITED: { http: 429, retryable: false },
+  /**
+   * the next slice of a streamed request's output grant could not be held (the workflow did not
+   * answer); generation stopped at what was granted, with finish_reason "length"
+   */
+  GRANT_EXHAUSTED: { http: 402, retryable: false },
   /** the API key's model allow-list does not name the requested model */
   MODEL_NOT_ALLOWED: { http: 403, retryable: false },
   /** the API's admission queue is full: back-pressure, not failure */

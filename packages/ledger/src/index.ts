@@ -1,3 +1,4 @@
+export * from './hold-extension';
 export * from './key-ledger';
 export * from './keys';
 export * from './ledger';

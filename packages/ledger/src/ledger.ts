@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
+import { extensionRefusal, type ExtendHoldArgs } from './hold-extension';
 import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledger';
 import { scriptKeys, tenantKeys } from './keys';
 import { periodId, type BillingPeriod } from './periods';
@@ -19,6 +20,7 @@ const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.m
 const PRELUDE = lua('prelude');
 const SCRIPTS = {
   federaReserve: PRELUDE + lua('reserve'),
+  federaExtend: PRELUDE + lua('extend'),
   federaPost: PRELUDE + lua('post'),
   federaVoid: PRELUDE + lua('void'),
   federaTopUp: PRELUDE + lua('topup'),
@@ -285,6 +287,30 @@ export class Ledger {
       default:
         throw new FederaError('INTERNAL', `reserve answered ${raw.status}`);
     }
+  }
+
+  /**
+   * Add the next slice of a request's grant to its pending hold (extend.lua), checked like a reserve
+   * against the tenant's and the hold's API key's budget and rate limit. Refusals throw (nothing
+   * changed); a repeated `seq` replays without holding again.
+   */
+  async extendHold(args: ExtendHoldArgs): Promise<ReserveOk> {
+    if (!Number.isSafeInteger(args.seq) || args.seq < 1)
+      throw new FederaError('VALIDATION_FAILED', `seq must be a positive integer, got ${args.seq}`);
+    const now = this.clock();
+    const raw = await this.run(
+      'federaExtend',
+      args.tenantId,
+      args.requestId,
+      String(args.seq),
+      amountArg(args.amount, 'amount'),
+      amountArg(args.tokens, 'tokens'),
+      String(now),
+      periodId(this.period, now),
+    );
+    if (raw.status === 'OK' || raw.status === 'REPLAY')
+      return { ...toHold(raw), replay: raw.status === 'REPLAY' };
+    throw extensionRefusal(args, raw);
   }
 
   async post(args: {

@@ -21,8 +21,13 @@ export interface AgentChatRequest {
   /** the messages sealed to the jurisdictions' keys (clear `messages` only where sealing is off) */
   readonly sealedMessages?: GeneralJWE | undefined;
   readonly messages?: readonly { role: string; content: string }[] | undefined;
-  /** output tokens the workflow granted */
+  /** output tokens the workflow granted at admission (the first slice) */
   readonly grantTokens: number;
+  /**
+   * the ceiling (the client's max_tokens): the site is asked for this much, and the agent asks the
+   * workflow for further slices (update extendGrant) as it relays; absent = grantTokens, no slices
+   */
+  readonly maxTokens?: number | undefined;
   readonly allowedJurisdictions: readonly string[];
   readonly sampling: Readonly<Record<string, unknown>>;
   /** sites tried before this one, for the record */

@@ -21,6 +21,8 @@ export function reconcileInputOf(
   input: ServedRequestInput,
   plan: Admitted,
   report: UsageReport,
+  /** the output tokens granted in all (first slice and extensions): the clamp, never more */
+  grantedTokens: number = plan.grantTokens,
 ): ServedReconcile {
   const served = plan.route.find((t) => t.siteId === report.siteId);
   // an agent reporting for a site outside the route is not believed: the first site, billed as held
@@ -36,7 +38,7 @@ export function reconcileInputOf(
       dispatch: {
         siteId: target.siteId,
         inputTokens: report.siteInputTokens,
-        outputTokens: served ? report.relayedTokens : plan.grantTokens,
+        outputTokens: served ? report.relayedTokens : grantedTokens,
         startedAt: '',
         completedAt: '',
         totalMs: report.totalMs,
@@ -47,7 +49,7 @@ export function reconcileInputOf(
       candidates: plan.route.map((r) => r.siteId),
       priorAttemptMayHaveServed: report.failedAttempts.some((a) => a.mayHaveServed === true),
       edgeInputTokens: input.inputTokens,
-      maxTokens: plan.grantTokens,
+      maxTokens: grantedTokens,
       extraFlags: served ? report.flags : [...report.flags, 'UNRECONCILED'],
     },
   };

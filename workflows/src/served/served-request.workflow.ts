@@ -23,6 +23,7 @@ import {
 } from '@temporalio/workflow';
 import { postUntilPosted } from '../post-until-posted';
 import { reconcileInputOf } from './reconcile-input';
+import { installGrants } from './grants';
 import type { ServedActivities } from './served.activities';
 import { admissionQuery, dispatchAbandonedSignal, usageReportedSignal } from './signals';
 import type {
@@ -65,10 +66,17 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
   let admitted: Admitted | null = null;
   let report: UsageReport | undefined;
   let abandoned: DispatchAbandoned | undefined;
+  let waitOver = false;
   // the first report counts; a second one (a retried signal) changes nothing
   setHandler(usageReportedSignal, (r) => void (report ??= r));
   setHandler(dispatchAbandonedSignal, (a) => void (abandoned ??= a));
   setHandler(admissionQuery, () => admitted);
+  const grants = installGrants({
+    input,
+    admitted: () => admitted,
+    closed: () => waitOver || report !== undefined || abandoned !== undefined,
+    extend: (args) => control.extendGrant(args),
+  });
 
   admitted = await control.admitRequest({ ...input, workflowId, attempt: runId });
   const plan = admitted;
@@ -77,6 +85,10 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     () => report !== undefined || abandoned !== undefined,
     plan.dispatchTimeoutMs + plan.reportGraceMs,
   );
+
+  waitOver = true;
+  // a slice being granted right now is part of the total the usage is reconciled against
+  await grants.idle();
 
   if (!report && !arrived) {
     // the agent died or the API died before dispatching: the sites' own meters say what happened
@@ -95,8 +107,8 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
       report = {
         siteId: first.siteId,
         siteInputTokens: input.inputTokens,
-        siteOutputTokens: plan.grantTokens,
-        relayedTokens: plan.grantTokens,
+        siteOutputTokens: grants.total(),
+        relayedTokens: grants.total(),
         finishReason: 'unknown',
         flags: ['AGENT_LOST', 'UNRECONCILED'],
         failedAttempts: [],
@@ -116,7 +128,7 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     throw ApplicationFailure.nonRetryable(why.message, why.code, { attempts: why.attempts });
   }
 
-  const { reconcile, siteInRoute, target } = reconcileInputOf(input, plan, report);
+  const { reconcile, siteInRoute, target } = reconcileInputOf(input, plan, report, grants.total());
   if (!siteInRoute) {
     log.error('usage report from a site outside the route', {
       requestId: input.requestId,
@@ -136,7 +148,11 @@ export async function servedRequestWorkflow(input: ServedRequestInput): Promise<
     jurisdiction: target.jurisdiction,
     policyVersion: plan.policyVersion,
     usage: posted.usage,
-    charge: { amount: posted.retailCharge, held: plan.holdAmount, currency: posted.currency },
+    charge: {
+      amount: posted.retailCharge,
+      held: grants.held() ?? plan.holdAmount,
+      currency: posted.currency,
+    },
     flags: posted.flags,
     candidates: plan.route.map((r) => r.siteId),
     attempts: [

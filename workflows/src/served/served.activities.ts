@@ -10,6 +10,7 @@ import { DEFAULT_DISPATCH_TIMEOUT, dispatchTimeoutMs, type DispatchTimeoutParams
 import { withFailures } from '../failures';
 import { siteIdempotencyKey } from '../site-http';
 import type { ReconcileInput, ReconcileResult } from '../types';
+import { createGrantActivity } from './grant.activity';
 import type { RequestHandoff } from './handoff';
 import type { Admitted, ServedRequestInput, SiteMeterReading } from './types';
 
@@ -44,20 +45,22 @@ export function createServedActivities(deps: ServedDeps) {
   async function admitRequest(
     input: ServedRequestInput & { readonly workflowId: string; readonly attempt: string },
   ): Promise<Admitted> {
+    // the first slice is held now; the agent asks for the rest while the site generates
+    const grantTokens = Math.min(input.grantTokens ?? input.maxTokens, input.maxTokens);
     try {
       const plan = await control.planRoute({
         tenantId: input.tenantId,
         requestId: input.requestId,
         model: input.model,
         inputTokens: input.inputTokens,
-        maxTokens: input.maxTokens,
+        maxTokens: grantTokens,
         residency: input.residency,
       });
       await control.reserveHold({
         tenantId: input.tenantId,
         requestId: input.requestId,
         amount: plan.holdAmount,
-        tokens: plan.inputTokens + input.maxTokens,
+        tokens: plan.inputTokens + grantTokens,
         ttlMs: plan.holdTtlMs,
         // a hold voided by an earlier, failed run of this request id is re-opened for this run
         attempt: input.attempt,
@@ -70,7 +73,9 @@ export function createServedActivities(deps: ServedDeps) {
         maxAttempts: plan.maxAttempts,
         holdAmount: plan.holdAmount,
         currency: plan.currency,
-        grantTokens: input.maxTokens,
+        grantTokens,
+        maxTokens: input.maxTokens,
+        // sized for the ceiling: the site may generate every slice
         dispatchTimeoutMs: dispatchTimeoutMs(input.maxTokens, {
           ...DEFAULT_DISPATCH_TIMEOUT,
           ...deps.dispatchTimeout,
@@ -145,6 +150,7 @@ export function createServedActivities(deps: ServedDeps) {
     admitRequest: withFailures(admitRequest),
     settleServed: withFailures(settleServed),
     readSiteMeter: withFailures(readSiteMeter),
+    extendGrant: withFailures(createGrantActivity(deps)),
     voidHold: control.voidHold,
   };
 }

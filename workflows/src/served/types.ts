@@ -14,8 +14,13 @@ export interface ServedRequestInput {
   readonly kind: ServedKind;
   /** counted at the API edge from the prompt, which the workflow never sees */
   readonly inputTokens: number;
-  /** the output tokens granted for the whole request (max_tokens; 0 for embeddings) */
+  /** the output tokens the request may use at most (max_tokens, or the ceiling for none; 0 for embeddings) */
   readonly maxTokens: number;
+  /**
+   * the first slice of that, held at admission (absent: all of maxTokens); the site agent asks the
+   * workflow for more (extendGrant) while the site generates
+   */
+  readonly grantTokens?: number | undefined;
   readonly residency?: readonly string[] | undefined;
   /** the API key the request came with (its own limits apply in the reserve) */
   readonly apiKeyId?: string | undefined;
@@ -29,8 +34,10 @@ export interface Admitted {
   readonly maxAttempts: number;
   readonly holdAmount: number;
   readonly currency: string;
-  /** the output tokens the site may generate */
+  /** the output tokens held at admission: what the site may generate until a slice more is granted */
   readonly grantTokens: number;
+  /** the ceiling the slices may reach (the client's max_tokens); absent in older histories = grantTokens */
+  readonly maxTokens?: number | undefined;
   /** how long the agent may take (sized from the grant), ms */
   readonly dispatchTimeoutMs: number;
   /** beyond that, how long the workflow waits for the agent's report before asking the site's meter */
@@ -48,6 +55,8 @@ export interface UsageReport {
   readonly siteOutputTokens: number;
   /** output tokens the agent relayed, by its own count (the billing basis, clamped to the grant) */
   readonly relayedTokens: number;
+  /** the output tokens granted in all (first slice and extensions) as the agent knew them */
+  readonly grantedTokens?: number | undefined;
   readonly finishReason: string;
   /** CLIENT_DISCONNECT, SITE_FAILED_MID_STREAM, AGENT_LOST, … */
   readonly flags: readonly string[];
@@ -88,4 +97,19 @@ export interface SiteMeterReading {
   readonly state: 'generating' | 'completed' | 'cancelled' | 'unknown' | 'unreachable';
   readonly promptTokens: number;
   readonly completionTokens: number;
+}
+
+/** The site agent asks for the next slice of the output grant (update `extendGrant`). */
+export interface GrantRequest {
+  /** 1, 2, …: the agent's extension number; the same number again gets the same answer */
+  readonly seq: number;
+  /** output tokens wanted on top of what is granted */
+  readonly tokens: number;
+}
+
+export interface GrantAnswer {
+  /** output tokens granted in all, after this answer */
+  readonly grantedTokens: number;
+  /** set when nothing more was granted: the Federa code (BUDGET_EXCEEDED, KEY_BUDGET_EXCEEDED, …) */
+  readonly refused?: string | undefined;
 }

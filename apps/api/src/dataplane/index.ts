@@ -33,8 +33,10 @@ export interface DataPlaneOptions {
   readonly served: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys' | 'topology'>;
   /** the bearer token the site agents expect */
   readonly agentToken: string;
-  /** output tokens granted when a request sets no max_tokens */
+  /** the output ceiling when a request sets no max_tokens */
   readonly defaultMaxTokens?: number;
+  /** output tokens held at once (the first grant, then each slice the agent asks for) */
+  readonly grantSliceTokens?: number;
   /** the agents' dispatch budget and the report's grace beyond it (tests shorten them) */
   readonly timing?: Pick<ServedActivityDeps, 'dispatchTimeout' | 'reportGraceMs'>;
   /**
@@ -53,6 +55,7 @@ export interface RunningDataPlane {
 }
 
 export const DEFAULT_MAX_TOKENS = 4_096;
+export const DEFAULT_GRANT_SLICE_TOKENS = 1_024;
 
 export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
   const handoff: ServedHandoff = new RequestHandoff();
@@ -86,6 +89,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     agents: new AgentLiveness(opts.redis),
     agentToken: opts.agentToken,
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
+    grantSliceTokens: opts.grantSliceTokens ?? DEFAULT_GRANT_SLICE_TOKENS,
     log: opts.log,
   };
   return {

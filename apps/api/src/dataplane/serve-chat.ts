@@ -24,6 +24,7 @@ import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { openAgentChat } from './agent-client';
+import { firstGrant } from './grant-sizing';
 import { abandon, acrossRoute } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
@@ -38,8 +39,10 @@ export interface ChatPathDeps {
   readonly controlTaskQueue: string;
   readonly agents: AgentLiveness;
   readonly agentToken: string;
-  /** output tokens granted when the client sets no max_tokens */
+  /** the output ceiling when the client sets no max_tokens */
   readonly defaultMaxTokens: number;
+  /** output tokens held at once: the first grant and each slice the agent asks for later */
+  readonly grantSliceTokens: number;
   readonly log: Logger;
 }
 
@@ -60,7 +63,10 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
     model: req.model,
     kind: 'chat',
     inputTokens,
-    maxTokens: req.maxTokens ?? deps.defaultMaxTokens,
+    ...firstGrant(req.maxTokens, {
+      defaultMaxTokens: deps.defaultMaxTokens,
+      sliceTokens: deps.grantSliceTokens,
+    }),
     residency: req.residency,
     ...(req.apiKeyId ? { apiKeyId: req.apiKeyId } : {}),
   };
@@ -87,6 +93,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
             ? { sealedMessages: payload.sealedMessages }
             : { messages: payload.messages }),
           grantTokens: admitted.grantTokens,
+          maxTokens: admitted.maxTokens ?? admitted.grantTokens,
           allowedJurisdictions: admitted.allowedJurisdictions,
           sampling: samplingOf(req),
           failedAttempts: before,
@@ -211,6 +218,10 @@ export async function settle(
   served: Pick<Served, 'input' | 'admitted'>,
   report: UsageReport,
 ): Promise<Settled> {
+  // slices granted after admission are the workflow's to count (its update history): a request
+  // whose grant grew is posted by the workflow, and its record read from there
+  const extended = report.grantedTokens !== undefined && report.grantedTokens !== served.admitted.grantTokens;
+  if (extended) return settlementOf(deps.handoff, handle, waiter);
   try {
     const posted = await deps.postUsage(reconcileInputOf(served.input, served.admitted, report).reconcile);
     deps.handoff.forget(handle.workflowId);

@@ -12,6 +12,7 @@ import { siteIdempotencyKey, type UsageReport } from '@federa/workflows';
 import type { AgentChatRequest, AgentRefusal } from '@federa/workflows';
 import { SITE_USAGE_DISPUTED, siteOutputDisputed } from './site-usage';
 import { SiteStreamTooLarge, boundedSse, maxStreamBytes } from './sse-bounds';
+import { boundedAsk, SliceGrant, type AskGrant } from './slice-grant';
 
 export interface RelaySite {
   readonly siteId: string;
@@ -47,10 +48,19 @@ export async function relayChat(
   messages: readonly { role: string; content: string }[],
   sink: RelaySink,
   clientGone: AbortSignal,
+  /** asks the workflow for the next slice of the output grant (absent: the first grant is all) */
+  askGrant?: AskGrant,
 ): Promise<{ report: UsageReport; code?: string }> {
+  // the site may generate up to the ceiling; what is relayed stays within what is granted so far
+  const ceiling = Math.max(req.maxTokens ?? req.grantTokens, req.grantTokens);
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const abort = new AbortController();
   const signal = AbortSignal.any([timeout, clientGone, abort.signal]);
+  const grant = new SliceGrant(
+    req.grantTokens,
+    askGrant ? ceiling : req.grantTokens,
+    askGrant ? boundedAsk(askGrant, signal) : () => Promise.reject(new Error('no slices')),
+  );
   const refuse = (code: string, message: string, mayHaveServed: boolean): never => {
     throw new RelayRefused({
       code,
@@ -72,7 +82,7 @@ export async function relayChat(
         ...req.sampling,
         model: req.model,
         messages,
-        max_tokens: req.grantTokens,
+        max_tokens: askGrant ? ceiling : req.grantTokens,
         stream: true,
         stream_options: { include_usage: true },
       }),
@@ -122,7 +132,7 @@ export async function relayChat(
   try {
     const events = res.body
       // a site's bytes are bounded by the grant before the parser buffers any of them
-      .pipeThrough(boundedSse({ maxTotalBytes: () => maxStreamBytes(req.grantTokens) }))
+      .pipeThrough(boundedSse({ maxTotalBytes: () => maxStreamBytes(askGrant ? ceiling : req.grantTokens) }))
       .pipeThrough(new TextDecoderStream())
       .pipeThrough(new EventSourceParserStream());
     for await (const event of events) {
@@ -142,8 +152,10 @@ export async function relayChat(
       const content = choice?.delta?.content;
       if (typeof content !== 'string' || content === '' || clamped) continue;
       // the grant is a hard ceiling: the piece that would cross it is cut, and the site stopped
-      const remaining = req.grantTokens - relayedEstimate;
       const tokens = countTextTokensBounded(content);
+      grant.askAheadIfLow(relayedEstimate + tokens);
+      // within the grant at once; past it only once the next slice is granted (or refused)
+      const remaining = await grant.room(relayedEstimate, tokens);
       const piece = tokens <= remaining ? content : (chunkByTokens(content, Math.max(remaining, 1))[0] ?? '');
       if (tokens > remaining) clamped = true;
       if (remaining > 0 && piece) {
@@ -154,7 +166,11 @@ export async function relayChat(
       }
       if (clamped) {
         finishReason = 'length';
-        flags.push('OUTPUT_CLAMPED');
+        // stopped short of the ceiling: the next slice was refused (budget, rate limit)
+        if (grant.refused) {
+          flags.push('GRANT_EXHAUSTED');
+          code = grant.refused;
+        } else flags.push('OUTPUT_CLAMPED');
         abort.abort();
         break;
       }
@@ -181,7 +197,7 @@ export async function relayChat(
   open();
   const totalMs = performance.now() - t0;
   // one exact count of everything relayed (pieces may split a token; the sum of their counts may not)
-  const relayedTokens = Math.min(countTextTokensBounded(relayedText), req.grantTokens);
+  const relayedTokens = Math.min(countTextTokensBounded(relayedText), grant.granted);
   // billed from the agent's count either way; a site that claims otherwise is flagged for settlement
   if (siteOutputDisputed(siteOutput, relayedTokens)) flags.push(SITE_USAGE_DISPUTED);
   return {
@@ -190,6 +206,7 @@ export async function relayChat(
       siteInputTokens: siteInput,
       siteOutputTokens: siteOutput,
       relayedTokens,
+      grantedTokens: grant.granted,
       finishReason,
       flags,
       failedAttempts: req.failedAttempts,

@@ -19,6 +19,7 @@ import {
   type AgentFrame,
   type AgentRefusal,
 } from '@federa/workflows';
+import type { GrantClient } from './grant-client';
 import type { UsageReporter } from './reporter';
 
 export interface HostedSite {
@@ -35,6 +36,8 @@ export interface AgentServerOptions {
   /** the bearer token the API presents (a shared secret of the federation's own processes) */
   readonly token: string;
   readonly reporter: UsageReporter;
+  /** asks the requests' workflows for further slices of their output grants */
+  readonly grants?: GrantClient | undefined;
   readonly host?: string;
   readonly port?: number;
   /** largest request body (a sealed prompt), bytes */
@@ -192,6 +195,9 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           delta: (c) => void write({ t: 'delta', c }),
         },
         clientGone.signal,
+        body.maxTokens !== undefined && body.maxTokens > body.grantTokens
+          ? opts.grants?.forWorkflow(body.workflowId)
+          : undefined,
       );
       // a site that broke off mid-stream (or flooded it) failed; one that served, answered
       advise(opts.onOutcome?.(site.siteId, !outcome.report.flags.includes('SITE_FAILED_MID_STREAM')));

@@ -153,8 +153,8 @@ local function prune_resolved(now, replay_window, limit)
   local due = redis.call('ZRANGEBYSCORE', RESOLVED, '-inf', now - replay_window, 'LIMIT', 0, limit)
   for _, id in ipairs(due) do
     local h = load_hold(id)
-    -- the hold and the run that reserved it (see reserve.lua) go together
-    if h and h.state ~= 'pending' then redis.call('HDEL', HOLDS, id, id .. '|attempt') end
+    -- the hold, the run that reserved it (reserve.lua) and its last extension (extend.lua) go together
+    if h and h.state ~= 'pending' then redis.call('HDEL', HOLDS, id, id .. '|attempt', id .. '|ext') end
     redis.call('ZREM', RESOLVED, id)
   end
   return #due

@@ -68,5 +68,7 @@ local h = { state = 'pending', amount = amount, expires_at = expires_at, posted 
             record_id = '', tokens = int(tokens), key = key }
 save_hold(id, h)
 if attempt ~= '' then redis.call('HSET', HOLDS, ATTEMPT_FIELD, attempt) end
+-- a re-opened hold starts without the extensions of the run before (extend.lua)
+redis.call('HDEL', HOLDS, id .. '|ext')
 redis.call('ZADD', EXPIRY, expires_at, id)
 return hold_reply('OK', id, h, { available = int(available - tonumber(amount)) })
