@@ -92,8 +92,13 @@ export class LocalFederation {
       'worker',
       this.group.launch('worker', 'apps/worker/src/main.ts', env, { echo, nodeArgs: WORKER_NODE_ARGS }),
     );
+    // the worker is ready once its site agents serve and are advertised: before that the API finds
+    // no agent for any site (NO_ELIGIBLE_SITE), so a first request must not beat it
+    const workerReady = this.group.untilLine('worker', 'federa worker running', 120_000);
+    workerReady.catch(() => undefined);
     this.apps.set('api', this.group.launch('api', 'apps/api/src/main.ts', env, { echo }));
     await waitForHttp(`${this.apiUrl}/health`, 90_000, () => this.stopping);
+    await workerReady;
   }
 
   /** A tenant JWT signed with the profile's dev key (what `npm start` prints). */
