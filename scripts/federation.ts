@@ -5,13 +5,14 @@
  * measures exactly what users run. `stop()` is safe at any point, even halfway through `start()`.
  */
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
 import { dataDir, ensureRedis, ensureTemporal, type Profile, type RunningService } from './infra';
-import { ProcessGroup, WORKER_NODE_ARGS, waitForHttp } from './processes';
+import { ProcessGroup, WORKER_NODE_ARGS, waitForFile, waitForHttp } from './processes';
 import { ensureSecret } from './secrets';
 
 export interface FederationOptions {
@@ -88,17 +89,22 @@ export class LocalFederation {
     if (this.stopping) return;
     const echo = this.opts.echo ?? true;
     this.apps.set('sites', this.group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo }));
+    const readyFile = join(dataDir(profile), 'worker.ready');
+    rmSync(readyFile, { force: true });
     this.apps.set(
       'worker',
-      this.group.launch('worker', 'apps/worker/src/main.ts', env, { echo, nodeArgs: WORKER_NODE_ARGS }),
+      this.group.launch(
+        'worker',
+        'apps/worker/src/main.ts',
+        { ...env, FEDERA_READY_FILE: readyFile },
+        { echo, nodeArgs: WORKER_NODE_ARGS },
+      ),
     );
-    // the worker is ready once its site agents serve and are advertised: before that the API finds
-    // no agent for any site (NO_ELIGIBLE_SITE), so a first request must not beat it
-    const workerReady = this.group.untilLine('worker', 'federa worker running', 120_000);
-    workerReady.catch(() => undefined);
     this.apps.set('api', this.group.launch('api', 'apps/api/src/main.ts', env, { echo }));
     await waitForHttp(`${this.apiUrl}/health`, 90_000, () => this.stopping);
-    await workerReady;
+    // the worker is ready once its site agents serve and are advertised: before that the API finds
+    // no agent for any site (NO_ELIGIBLE_SITE), so a first request must not beat it
+    await waitForFile(readyFile, 120_000, () => this.stopping);
   }
 
   /** A tenant JWT signed with the profile's dev key (what `npm start` prints). */

@@ -1,11 +1,11 @@
 /** Child processes of Federa's own apps (run from TypeScript source with tsx), stopped as a group. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './paths';
 
 export class ProcessGroup {
   private readonly children: { name: string; proc: ChildProcess }[] = [];
-  private readonly lineWaiters: { name: string; text: string; seen: () => void }[] = [];
   private stopping = false;
 
   /** @param onUnexpectedExit called when a child exits while the group is not stopping */
@@ -34,10 +34,6 @@ export class ProcessGroup {
           if (!line.trim()) continue;
           tail.push(line);
           if (tail.length > 20) tail.shift();
-          for (const w of this.lineWaiters.filter((x) => x.name === name && line.includes(x.text))) {
-            this.lineWaiters.splice(this.lineWaiters.indexOf(w), 1);
-            w.seen();
-          }
           if (opts.echo ?? true) process.stdout.write(prefix + line + '\n');
         }
       });
@@ -49,29 +45,6 @@ export class ProcessGroup {
     });
     this.children.push({ name, proc });
     return proc;
-  }
-
-  /**
-   * Resolves when the child `name` prints a line containing `text` (its own "ready" line), so a
-   * caller can wait for more than a listening port. Call it right after `launch`: earlier lines are
-   * not kept.
-   */
-  untilLine(name: string, text: string, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.lineWaiters.splice(this.lineWaiters.indexOf(waiter), 1);
-        reject(new Error(`${name} did not print "${text}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = {
-        name,
-        text,
-        seen: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.lineWaiters.push(waiter);
-    });
   }
 
   get isStopping(): boolean {
@@ -92,6 +65,17 @@ export class ProcessGroup {
       }),
     );
   }
+}
+
+/** Waits for a file a child writes when it is ready (see the worker's FEDERA_READY_FILE). */
+export async function waitForFile(path: string, timeoutMs: number, abort?: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (abort?.()) throw new Error('stopping');
+    if (existsSync(path)) return;
+    await sleep(200);
+  }
+  throw new Error(`${path} was not written within ${timeoutMs} ms`);
 }
 
 export async function waitForHttp(url: string, timeoutMs: number, abort?: () => boolean): Promise<void> {

@@ -27,6 +27,11 @@ const env = z.object({
   /** how often the site agents are reconciled with the registry */
   FEDERA_AGENT_SYNC_MS: z.coerce.number().int().min(100).default(1_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * a file the worker writes once it is running (its site agents serving and advertised), for a
+   * supervisor that must not send requests before (npm start, the bench); any log level
+   */
+  FEDERA_READY_FILE: z.string().min(1).optional(),
   FEDERA_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   /** settlement: on by default; the clearing key is created on first use in dev */
   FEDERA_SETTLEMENT: z.enum(['on', 'off']).default('on'),
@@ -54,6 +59,8 @@ export interface WorkerConfig {
   readonly siteAgents: AgentAssignment;
   readonly agentSyncMs: number;
   readonly logLevel: string;
+  /** written once the worker runs (FEDERA_READY_FILE), for npm start and the bench */
+  readonly readyFile?: string | undefined;
   readonly billingPeriod: 'month' | 'day' | 'hour';
   readonly registryNamespace: string;
   readonly payloadKeysFile: string;
@@ -86,6 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     siteAgents: parseAgentAssignment(e.FEDERA_SITE_AGENTS),
     agentSyncMs: e.FEDERA_AGENT_SYNC_MS,
     logLevel: e.LOG_LEVEL,
+    readyFile: e.FEDERA_READY_FILE,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     payloadKeysFile: e.FEDERA_PAYLOAD_KEYS_FILE,

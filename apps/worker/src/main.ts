@@ -12,7 +12,7 @@ import { Ledger } from '@federa/ledger';
 import { Registry } from '@federa/registry';
 import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
 import { Client, Connection } from '@temporalio/client';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
 import { loadConfig } from './config';
@@ -136,6 +136,7 @@ log.info(
   },
   'federa worker running',
 );
+if (config.readyFile) writeFileSync(config.readyFile, `${process.pid}\n`);
 
 let stopping = false;
 const stop = () => {
