@@ -9,36 +9,17 @@
  */
 import type { Client } from '@temporalio/client';
 import { FederaError, isErrorCode } from '@federa/domain';
-import {
-  requestWorkflowId,
-  type AttemptSummary,
-  type RequestWorkflowResult,
-  type ServedRequestResult,
-} from '@federa/workflows';
+import { requestWorkflowId, type RequestWorkflowResult, type ServedRequestResult } from '@federa/workflows';
 import { domainErrorOfWorkflow } from '../errors';
 import type { ChatOutcome, ChatServeRequest, ChatStream, DataPlane } from '../dataplane/types';
 
-/** What `inference.complete` answers: unchanged since before the data plane. */
-export interface CompleteResult {
-  readonly requestId: string;
-  readonly model: string;
-  readonly completion: {
-    readonly role: 'assistant';
-    readonly content: string;
-    readonly finishReason: string;
-  };
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
-  readonly charge: { readonly amount: number; readonly held: number; readonly currency: string };
-  readonly route: {
-    readonly siteId: string;
-    readonly operatorId: string;
-    readonly jurisdiction: string;
-    readonly policyVersion: number;
-    readonly candidates: readonly string[];
-    readonly attempts: readonly AttemptSummary[];
-  };
-  readonly recordId: string;
-}
+/**
+ * What `inference.complete` answers: the old request workflow's result, unchanged, except that the
+ * completion is never sealed (it crossed only the data plane).
+ */
+export type CompleteResult = Omit<RequestWorkflowResult, 'completion'> & {
+  readonly completion: Omit<RequestWorkflowResult['completion'], 'sealedContent'>;
+};
 
 /** The old, Temporal-borne request workflow: only its running histories drain; nothing starts it. */
 const LEGACY_WORKFLOW_TYPE = 'requestWorkflow';

@@ -23,38 +23,8 @@ end
 
 local key = h.key
 if key ~= '' and not key_usable(key, now) then return cjson.encode({ status = 'KEY_INVALID' }) end
-roll_period(period)
-local available = available_now()
-if tonumber(amount) > available then
-  return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
-end
-if key ~= '' then
-  roll_key_period(key, period)
-  local key_left = key_available(key)
-  if key_left and tonumber(amount) > key_left then
-    return cjson.encode({ status = 'KEY_BUDGET_EXCEEDED', available = int(key_left), amount = amount })
-  end
-end
-
--- both buckets are checked before either is drawn from
-local function rate_refusal(b, status)
-  if not b or tokens <= b.avail then return nil end
-  if tokens > b.tpm then return cjson.encode({ status = status, retryAfterMs = -1 }) end
-  return cjson.encode({ status = status, retryAfterMs = math.ceil((tokens - b.avail) * 60000 / b.tpm) })
-end
-local b = bucket(now)
-local kb = key ~= '' and key_bucket(key, now) or nil
-local limited = rate_refusal(b, 'RATE_LIMITED') or rate_refusal(kb, 'KEY_RATE_LIMITED')
-if limited then return limited end
-for _, bk in ipairs({ b or false, kb or false }) do
-  if bk and tokens > 0 then
-    bk.avail = bk.avail - tokens
-    save_bucket(bk, now)
-  end
-end
-
-redis.call('HINCRBY', ACCT, 'pending', amount)
-key_pending(key, amount)
+local refusal, available = take_budget(amount, tokens, key, period, now)
+if refusal then return refusal end
 h.amount = int(tonumber(h.amount) + tonumber(amount))
 h.tokens = int(tonumber(h.tokens or '0') + tokens)
 save_hold(id, h)

@@ -174,3 +174,46 @@ local function hold_reply(status, id, h, extra)
   if extra then for k, v in pairs(extra) do r[k] = v end end
   return cjson.encode(r)
 end
+
+-- What a new hold (reserve.lua) and a hold's next slice (extend.lua) both take, checked as one:
+-- the tenant's budget, the API key's (key ⊂ tenant), then both token buckets; every check passes
+-- before anything is drawn, or nothing changes. Returns a refusal (an encoded reply), or nil and
+-- the tenant's availability before the draw.
+local function take_budget(amount, tokens, key, period, now)
+  roll_period(period)
+  local available = available_now()
+  if tonumber(amount) > available then
+    return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
+  end
+  if key ~= '' then
+    roll_key_period(key, period)
+    local key_left = key_available(key)
+    if key_left and tonumber(amount) > key_left then
+      return cjson.encode({ status = 'KEY_BUDGET_EXCEEDED', available = int(key_left), amount = amount })
+    end
+  end
+  local function rate_refusal(b, status)
+    if not b then return nil end
+    if tokens > b.tpm then
+      return cjson.encode({ status = status, retryAfterMs = -1, tpm = b.tpm, tokens = tokens })
+    end
+    if tokens > b.avail then
+      return cjson.encode({ status = status, retryAfterMs = math.ceil((tokens - b.avail) * 60000 / b.tpm),
+                            tpm = b.tpm, tokens = tokens })
+    end
+    return nil
+  end
+  local b = bucket(now)
+  local kb = key ~= '' and key_bucket(key, now) or nil
+  local limited = rate_refusal(b, 'RATE_LIMITED') or rate_refusal(kb, 'KEY_RATE_LIMITED')
+  if limited then return limited end
+  for _, bk in ipairs({ b or false, kb or false }) do
+    if bk then
+      bk.avail = bk.avail - tokens
+      save_bucket(bk, now)
+    end
+  end
+  redis.call('HINCRBY', ACCT, 'pending', amount)
+  key_pending(key, amount)
+  return nil, available
+end
