@@ -1,0 +1,5 @@
+export * from './metrics/catalogue';
+export * from './metrics/buckets';
+export * from './metrics/registry';
+export * from './metrics/server';
+export * from './config';
