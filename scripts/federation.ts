@@ -21,6 +21,11 @@ export interface FederationOptions {
   readonly topologyFile: string;
   /** extra environment for the three apps (e.g. LOG_LEVEL, a private registry namespace) */
   readonly env?: Record<string, string>;
+  /**
+   * Where the API's and the worker's /metrics listen (loopback), or 'off' for no metrics at all.
+   * Default: 9464 and 9465 (the dev profile's; a second federation on this machine picks others).
+   */
+  readonly metrics?: { readonly apiPort: number; readonly workerPort: number } | 'off';
   /** print the apps' output prefixed with their name (npm start) or keep it (the last lines are shown on a crash) */
   readonly echo?: boolean;
   /** a child exited while the federation was running */
@@ -30,17 +35,32 @@ export interface FederationOptions {
 /** The app processes, by the name they are launched under. */
 export type AppName = 'sites' | 'worker' | 'api';
 
+export const DEFAULT_METRICS_PORTS = { apiPort: 9464, workerPort: 9465 } as const;
+
 export class LocalFederation {
   private services: RunningService[] = [];
   private readonly group: ProcessGroup;
   private readonly apps = new Map<AppName, ChildProcess>();
   private stopping = false;
   private signingKeyFile: string | undefined;
+  /** the environment the apps were launched with, kept so they can be relaunched */
+  private appEnv: Record<string, string> = {};
+  private metrics: FederationOptions['metrics'];
 
   constructor(private readonly opts: FederationOptions) {
     this.group = new ProcessGroup((name, code) => {
       if (!this.stopping) opts.onUnexpectedExit(name, code);
     });
+  }
+
+  /** the API's and the worker's metrics endpoints, unless metrics are off */
+  get metricsUrls(): { api: string; worker: string } | undefined {
+    const m = this.metrics ?? this.opts.metrics ?? DEFAULT_METRICS_PORTS;
+    if (m === 'off') return undefined;
+    return {
+      api: `http://127.0.0.1:${m.apiPort}/metrics`,
+      worker: `http://127.0.0.1:${m.workerPort}/metrics`,
+    };
   }
 
   get apiUrl(): string {
@@ -87,8 +107,31 @@ export class LocalFederation {
       ...this.opts.env,
     };
     if (this.stopping) return;
+    this.appEnv = env;
+    this.apps.set(
+      'sites',
+      this.group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo: this.opts.echo ?? true }),
+    );
+    await this.launchApps();
+  }
+
+  /**
+   * Stops the worker and the API and starts them again, with other metrics settings (bench:e2e
+   * compares CPU per request with metrics on and off); Temporal, Redis and the sites keep running.
+   */
+  async relaunchApps(metrics: FederationOptions['metrics']): Promise<void> {
+    await this.group.stopChild('api');
+    await this.group.stopChild('worker');
+    this.metrics = metrics;
+    await this.launchApps();
+  }
+
+  private async launchApps(): Promise<void> {
+    const { profile } = this.opts;
     const echo = this.opts.echo ?? true;
-    this.apps.set('sites', this.group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo }));
+    const m = this.metrics ?? this.opts.metrics ?? DEFAULT_METRICS_PORTS;
+    const metricsPort = (app: 'api' | 'worker') =>
+      m === 'off' ? 'off' : String(app === 'api' ? m.apiPort : m.workerPort);
     const readyFile = join(dataDir(profile), 'worker.ready');
     rmSync(readyFile, { force: true });
     this.apps.set(
@@ -96,11 +139,19 @@ export class LocalFederation {
       this.group.launch(
         'worker',
         'apps/worker/src/main.ts',
-        { ...env, FEDERA_READY_FILE: readyFile },
+        { ...this.appEnv, FEDERA_READY_FILE: readyFile, FEDERA_METRICS_PORT: metricsPort('worker') },
         { echo, nodeArgs: WORKER_NODE_ARGS },
       ),
     );
-    this.apps.set('api', this.group.launch('api', 'apps/api/src/main.ts', env, { echo }));
+    this.apps.set(
+      'api',
+      this.group.launch(
+        'api',
+        'apps/api/src/main.ts',
+        { ...this.appEnv, FEDERA_METRICS_PORT: metricsPort('api') },
+        { echo },
+      ),
+    );
     await waitForHttp(`${this.apiUrl}/health`, 90_000, () => this.stopping);
     // the worker is ready once its site agents serve and are advertised: before that the API finds
     // no agent for any site (NO_ELIGIBLE_SITE), so a first request must not beat it

@@ -53,17 +53,27 @@ export class ProcessGroup {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(
-      this.children.map(async ({ proc }) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return;
-        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        proc.kill('SIGTERM');
-        if (await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)])) {
-          proc.kill('SIGKILL');
-          await exited;
-        }
-      }),
-    );
+    await Promise.all(this.children.map(({ proc }) => terminate(proc)));
+  }
+
+  /** Stops one child on purpose (to relaunch it with other settings): not an unexpected exit. */
+  async stopChild(name: string): Promise<void> {
+    const i = this.children.findIndex((c) => c.name === name);
+    if (i < 0) return;
+    const [child] = this.children.splice(i, 1);
+    child!.proc.removeAllListeners('exit');
+    await terminate(child!.proc);
+  }
+}
+
+/** SIGTERM, then SIGKILL after 10 s. */
+async function terminate(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)])) {
+    proc.kill('SIGKILL');
+    await exited;
   }
 }
 

@@ -83,6 +83,7 @@ try {
   const sse = await streamed.text();
   if (streamed.status !== 200 || !sse.includes('data: [DONE]'))
     throw new Error(`the first streamed request failed: HTTP ${streamed.status} ${sse.slice(0, 300)}`);
+  const metrics = await metricsLines(federation.metricsUrls);
 
   console.log(`
 Federa is running.
@@ -91,6 +92,8 @@ Federa is running.
   Secrets      ${secretsDir(profile.name)}/ (Redis users' passwords, emulator control token; mode 0600)
   First request served by ${route.siteId} (${route.jurisdiction}), charged ${charge.amount} micro-${charge.currency};
   a streamed one through /v1 by ${streamed.headers.get('x-federa-site')} (${streamed.headers.get('x-federa-jurisdiction')}).
+
+${metrics}
 
 OpenAI-compatible API (any official client):  ${api}/v1
   API key for '${DEMO_TENANT}' (kept in ${secretsDir(profile.name)}/demo-api-key):
@@ -119,6 +122,26 @@ Press Ctrl-C to stop everything.`);
     console.error(`\nnpm start failed: ${(err as Error).message}`);
     await shutdown(1);
   }
+}
+
+/**
+ * Where Prometheus scrapes each process, checked by scraping once: the two requests above must
+ * already show in the API's federa_requests_total.
+ */
+async function metricsLines(urls: { api: string; worker: string } | undefined): Promise<string> {
+  if (!urls) return 'Metrics      off (FEDERA_METRICS_PORT=off)';
+  const families = async (url: string) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 200) throw new Error(`${url} answered HTTP ${res.status}`);
+    const text = await res.text();
+    return new Set(text.split('\n').flatMap((l) => (l.startsWith('# TYPE ') ? [l.split(' ')[2]] : []))).size;
+  };
+  const [api, worker] = await Promise.all([families(urls.api), families(urls.worker)]);
+  return `Metrics (Prometheus text format; dashboards and alert rules in deploy/observability/, names in docs/observability.md)
+  API          ${urls.api}   (${api} families: requests, admission, ledger operations, routing, Temporal SDK)
+  worker       ${urls.worker}   (${worker} families: site agents, ledger and routing state, settlement, Temporal SDK)
+  curl -s ${urls.api} | grep '^federa_requests_total'
+Traces       off; set OTEL_EXPORTER_OTLP_ENDPOINT to an OTLP/HTTP collector (e.g. http://127.0.0.1:4318) before npm start`;
 }
 
 /** The demo tenant's API key: the saved one while it still authenticates, else a new one (saved). */

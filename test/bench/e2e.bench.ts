@@ -8,12 +8,13 @@
  */
 import { countChatTokens } from '@federa/tokenizer';
 import { loadBenchConfig } from './e2e/config';
-import { createBenchStack } from './e2e/stack';
+import { BENCH_METRICS, createBenchStack } from './e2e/stack';
 import { chatPlain, chatStream, trpcComplete, type ChatBody, type Outcome } from './e2e/clients';
 import { chatMessages } from './e2e/prompts';
 import { mergeLoads, runLoad } from './e2e/load';
 import { CpuSampler, addUsage } from './e2e/cpu';
 import { federaMeterKey, measureCancel } from './e2e/cancel';
+import { measureMetricsOverhead } from './e2e/metrics-overhead';
 import { summarize } from './stats';
 import {
   CONCURRENCIES,
@@ -172,6 +173,23 @@ try {
       );
   log(`cancel: ${JSON.stringify(cancel)}`);
 
+  // what metrics cost: the API and worker relaunched with metrics off and on, plain chat at c8
+  const metricsOverhead = federaDown
+    ? null
+    : await measureMetricsOverhead({
+        relaunch: (metrics) => stack.federation.relaunchApps(metrics),
+        pids: () => stack.pids(),
+        request: (i, phase) => jobs.federa.plain(i, phase),
+        requests: cfg.requests,
+        concurrency: 8,
+        warmup: cfg.warmup,
+        metrics: BENCH_METRICS,
+        scrapeEveryMs: 5_000,
+        log,
+        stopping: () => stopping,
+      });
+  log(`metrics overhead: ${JSON.stringify(metricsOverhead)}`);
+
   const servedBy: Record<string, number> = {};
   for (const p of phases.filter((x) => x.target !== 'direct'))
     for (const r of p.load.results) if (r.site) servedBy[r.site] = (servedBy[r.site] ?? 0) + 1;
@@ -194,6 +212,7 @@ try {
     cpu_processes: stack.processes,
     cpu_shared: sampler.shared,
     cancel_ms: cancel,
+    metrics_overhead: metricsOverhead,
   });
   if (stopping) throw new Error('interrupted');
   console.log(JSON.stringify(report));

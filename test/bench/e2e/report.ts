@@ -58,6 +58,8 @@ export const TARGETS = [
   { name: 'rps.c32', min: 60 },
   // "a client that disconnects cancels the site's generation within 100 ms" (cancel.ts)
   { name: 'cancel_ms.federa.p99', max: 100 },
+  // metrics on vs off, CPU of our processes per request (issue 10: off-path, ≤ 5 %)
+  { name: 'metrics_overhead.federa_delta_pct', max: 5 },
 ] as const;
 
 function lookup(obj: unknown, path: string): number | null {

@@ -14,6 +14,8 @@ import { isListening, portOwner } from './proc';
 import type { Role } from './cpu';
 
 export const API_PORT = 8797;
+/** the bench's own metrics ports, away from `npm start`'s 9464/9465 */
+export const BENCH_METRICS = { apiPort: 9474, workerPort: 9475 } as const;
 const PORT_SHIFT = 200; // emulators on 93xx, away from `npm start`'s 91xx
 
 /** the bench profile's ports with the dev profile's persistent Temporal (SQLite + WAL), headless */
@@ -68,6 +70,7 @@ export function createBenchStack(opts: {
     apiPort: API_PORT,
     topologyFile: file,
     echo: false,
+    metrics: BENCH_METRICS,
     // a registry and control queue of this run's own: the registry is seeded from the bench topology
     env: {
       FEDERA_CONTROL_TASK_QUEUE: `bench-control-${run}`,
