@@ -13,7 +13,7 @@ import { AgentLiveness } from '@federa/workflows';
 import { spawnApi, type ApiProcess } from '../support/api-process';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
-import { TEST_MODEL, testTopology } from '../support/topology';
+import { TEST_EMBEDDING_MODEL, TEST_MODEL, testTopology } from '../support/topology';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 
 /** Every span the request's trace must hold: [service, name]. */
@@ -27,6 +27,7 @@ const EXPECTED: readonly (readonly [string, string])[] = [
   ['federa-worker', 'agent.chat'],
   ['federa-worker', 'site.chat'],
   ['federa-worker', 'SignalWorkflow:usageReported'],
+  ['federa-api', 'HandleSignal:usageReported'],
   ['federa-api', 'federa.settle'],
   ['federa-api', 'RunActivity:settleServed'],
 ];
@@ -139,5 +140,40 @@ describe('tracing across the API, the workflow, the agent and the site', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.request_id === requestId && l.trace_id === root.traceId);
     expect(logged).toMatchObject({ msg: 'request served', status: 200, span_id: root.spanId });
+  });
+
+  it('embeddings: one trace from the API through the agent to the site', async () => {
+    const client = new OpenAI({
+      apiKey: await fed.token('tenant', eu),
+      baseURL: `${apiUrl}/v1`,
+      maxRetries: 0,
+    });
+    const requestId = `traced-embed-${s}`;
+    const answer = await client.embeddings.create(
+      { model: TEST_EMBEDDING_MODEL, input: 'harbour lights', encoding_format: 'float' },
+      { headers: { 'Idempotency-Key': requestId, 'X-Federa-Residency': 'SE' } },
+    );
+    expect(answer.data).toHaveLength(1);
+    const expected: readonly (readonly [string, string])[] = [
+      ['federa-api', 'POST /v1/embeddings'],
+      ['federa-api', 'RunActivity:admitRequest'],
+      ['federa-api', 'agent.embeddings'],
+      ['federa-worker', 'agent.embeddings'],
+      ['federa-worker', 'site.embeddings'],
+      ['federa-api', 'federa.settle'],
+    ];
+    const requestSpan = (spans: readonly ReceivedSpan[]) =>
+      spans.find(
+        (sp) => sp.name === 'POST /v1/embeddings' && sp.attributes['federa.request_id'] === requestId,
+      );
+    const spans = await receiver.waitFor((all) => {
+      const root = requestSpan(all);
+      return root !== undefined && expected.every((e) => has(inTrace(all, root.traceId), e));
+    });
+    const trace = inTrace(spans, requestSpan(spans)!.traceId);
+    const site = trace.find((sp) => sp.service === 'federa-worker' && sp.name === 'site.embeddings')!;
+    expect(fed.emulator(sto).traceparents()).toContain(`00-${site.traceId}-${site.spanId}-01`);
+    const values = trace.flatMap((sp) => Object.values(sp.attributes).map(String));
+    expect(values.some((v) => v.includes('harbour'))).toBe(false);
   });
 });
