@@ -175,7 +175,7 @@ function streamOf(
   handle: WorkflowHandle,
   waiter: { readonly settled: Promise<ReconcileResult> },
   served: Served,
-  frames: AsyncGenerator<AgentFrame>,
+  frames: AsyncIterable<AgentFrame>,
 ): ChatStream {
   const { admission } = served;
   let end: Extract<AgentFrame, { t: 'end' }> | undefined;

@@ -14,6 +14,7 @@ import {
   contextFromHeaders,
   federaTracer,
   trace,
+  tracingActive,
 } from '@federa/telemetry';
 
 /** The route as a bounded name: a model id or a stray path never becomes a span name of its own. */
@@ -38,36 +39,36 @@ export function inRequestSpan(
 ): void {
   const started = performance.now();
   const route = routeName(req.url ?? '/');
+  const accessLog = () =>
+    log.info(
+      {
+        request_id: requestIdOf(res),
+        route,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        ...(res.writableFinished ? {} : { client_left: true }),
+      },
+      'request served',
+    );
+  if (!tracingActive()) {
+    res.once('close', accessLog);
+    return handle();
+  }
   const method = req.method ?? 'GET';
   const parent = contextFromHeaders(req.headers);
   const span = federaTracer().startSpan(
     `${method} ${route}`,
-    {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': method, 'http.route': route },
-    },
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route } },
     parent,
   );
   const active = trace.setSpan(parent, span);
   res.once('close', () => {
     const requestId = requestIdOf(res);
-    const status = res.statusCode;
-    span.setAttribute('http.response.status_code', status);
+    span.setAttribute('http.response.status_code', res.statusCode);
     if (requestId) span.setAttribute(SPAN_ATTR.requestId, requestId);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     // inside the span's context: the log mixin stamps the line with its trace and span ids
-    context.with(active, () =>
-      log.info(
-        {
-          request_id: requestId,
-          route,
-          status,
-          ms: Math.round(performance.now() - started),
-          ...(res.writableFinished ? {} : { client_left: true }),
-        },
-        'request served',
-      ),
-    );
+    context.with(active, accessLog);
     span.end();
   });
   context.with(active, handle);

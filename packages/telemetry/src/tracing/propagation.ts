@@ -5,9 +5,11 @@
  */
 import { ROOT_CONTEXT, context, propagation, type Context } from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
+import { tracingActive } from './provider';
 
 /** The active context as headers (`traceparent`, `tracestate`); {} when there is nothing to send. */
 export function traceHeaders(): Record<string, string> {
+  if (!tracingActive()) return {};
   const headers: Record<string, string> = {};
   propagation.inject(context.active(), headers);
   return headers;

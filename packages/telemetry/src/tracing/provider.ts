@@ -31,12 +31,20 @@ export interface Tracing {
 
 export const TRACING_OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
 
+let registered = false;
+
+/** Whether this process registered a provider: Federa's own spans are skipped outright when not. */
+export function tracingActive(): boolean {
+  return registered;
+}
+
 export function startTracing(opts: TracingOptions): Tracing {
   if (!opts.url) return TRACING_OFF;
   const resource = new Resource({ [ATTR_SERVICE_NAME]: opts.serviceName });
   // JSON over HTTP: any OTLP collector takes it, and a test can read it without protobuf
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  registered = true;
   provider.register({
     propagator: new W3CTraceContextPropagator(),
     contextManager: new AsyncLocalStorageContextManager(),

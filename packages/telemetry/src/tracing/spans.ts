@@ -5,12 +5,14 @@
 import {
   SpanKind,
   SpanStatusCode,
+  INVALID_SPAN_CONTEXT,
   context,
   trace,
   type Attributes,
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import { tracingActive } from './provider';
 
 export const federaTracer = () => trace.getTracer('federa');
 
@@ -42,6 +44,7 @@ export async function inSpan<T>(
   opts: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!tracingActive()) return fn(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   const parent = opts.parent ?? context.active();
   const span = federaTracer().startSpan(
     name,
@@ -81,7 +84,8 @@ export async function streamInSpan<T>(
   name: string,
   opts: { kind?: SpanKind; attributes?: Attributes },
   open: () => Promise<AsyncIterable<T>>,
-): Promise<AsyncGenerator<T>> {
+): Promise<AsyncIterable<T>> {
+  if (!tracingActive()) return open();
   const parent = context.active();
   const span = federaTracer().startSpan(
     name,
