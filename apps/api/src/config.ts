@@ -12,11 +12,13 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
+import { telemetryEnvShape, tracesUrl } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
+  ...telemetryEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -103,6 +105,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     issuer: e.FEDERA_JWT_ISSUER,
     audience: e.FEDERA_JWT_AUDIENCE,
     logLevel: e.LOG_LEVEL,
+    /** OTLP/HTTP traces URL; undefined = tracing off */
+    tracesUrl: tracesUrl(e),
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     clearingJwksFile: e.FEDERA_CLEARING_JWKS_FILE,

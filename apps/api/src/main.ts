@@ -11,6 +11,7 @@ import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { TokenCountPool } from '@federa/tokenizer/pool';
+import { startTracing, temporalClientTracing, traceLogMixin } from '@federa/telemetry';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
@@ -18,6 +19,8 @@ import { startDataPlane } from './dataplane';
 import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
 const config = loadConfig();
+// first: the provider (when configured) must be registered before any span or client exists
+const tracing = startTracing({ serviceName: 'federa-api', url: config.tracesUrl });
 
 /** The API keeps only public jurisdiction keys and its own private key. */
 function apiPayloadKeys(file: string) {
@@ -27,7 +30,11 @@ function apiPayloadKeys(file: string) {
     apiPrivate: keys.api.privateJwk,
   };
 }
-const log = pino({ name: 'federa-api', level: config.logLevel });
+const log = pino({
+  name: 'federa-api',
+  level: config.logLevel,
+  ...(tracing.enabled ? { mixin: traceLogMixin } : {}),
+});
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
@@ -63,12 +70,17 @@ const dataPlane = config.agentToken
       stickyTimeoutMs: config.stickyTimeoutMs,
       grantSliceTokens: config.grantSliceTokens,
       log,
+      tracing,
     })
   : undefined;
 if (!dataPlane) log.warn('no FEDERA_AGENT_TOKEN: the data plane is off and /v1 answers 503');
 const api = await startApiServer(
   {
-    temporal: new Client({ connection, namespace: config.namespace }),
+    temporal: new Client({
+      connection,
+      namespace: config.namespace,
+      ...temporalClientTracing(tracing),
+    }),
     ledger,
     tokenCounter,
     ...(dataPlane ? { dataPlane: dataPlane.dataPlane } : {}),
@@ -106,6 +118,8 @@ const stop = async () => {
   await tokenCounter.close();
   await connection.close();
   redis.disconnect();
+  // the spans of the last requests leave before the process does
+  await tracing.shutdown().catch(() => undefined);
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());

@@ -45,6 +45,17 @@ describe('site emulator', () => {
     expect(body.choices[0].message.content.length).toBeGreaterThan(0);
   });
 
+  it('notes the W3C traceparent of the requests it received, in process, and not of probes', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const before = site.traceparents().length;
+    expect((await post({ model: 'm-small', messages, max_tokens: 2 }, { traceparent })).status).toBe(200);
+    await fetch(`${site.url}/health`, {
+      headers: { traceparent: '00-ffffffffffffffffffffffffffffffff-0000000000000001-01' },
+    });
+    expect((await post({ model: 'm-small', messages, max_tokens: 2 })).status).toBe(200);
+    expect(site.traceparents().slice(before)).toEqual([traceparent]);
+  });
+
   it('keeps the body of the last request it received, in process (what a test site was asked)', async () => {
     expect(
       (await post({ model: 'm-small', messages, max_tokens: 3, seed: 9, temperature: 0.5 })).status,

@@ -53,12 +53,18 @@ export interface SiteEmulator {
    * what a test's site was actually asked, prompt included; never served over HTTP)
    */
   lastRequest(kind: 'chat' | 'embeddings'): Record<string, unknown> | undefined;
+  /**
+   * the W3C `traceparent` headers of the latest chat and embeddings requests, oldest first (the
+   * last TRACEPARENTS_KEPT; in process only): a test's proof that the trace reached the site
+   */
+  traceparents(): readonly string[];
   close(): Promise<void>;
 }
 
 /** enough for any test or demo run to see its duplicates; ~100 bytes a key, so ~10 MB at most */
 export const DEFAULT_MAX_SEEN_KEYS = 100_000;
 export const DEFAULT_EMBEDDING_MODELS: readonly string[] = ['federa-embed-1'];
+export const TRACEPARENTS_KEPT = 100;
 
 export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmulator> {
   const embeddingModels = opts.embeddingModels ?? DEFAULT_EMBEDDING_MODELS;
@@ -146,6 +152,13 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     sendJson(res, 200, record, ctx.headers);
   }
 
+  const traceparents: string[] = [];
+  function noteTraceparent(header: string | string[] | undefined): void {
+    if (typeof header !== 'string') return;
+    traceparents.push(header);
+    if (traceparents.length > TRACEPARENTS_KEPT) traceparents.shift();
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (path === '/health' || path === '/healthz') {
       return sendJson(
@@ -165,6 +178,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     const handler =
       path === '/v1/chat/completions' ? chatCompletions : path === '/v1/embeddings' ? embeddings : undefined;
     if (handler && req.method === 'POST') {
+      noteTraceparent(req.headers.traceparent);
       handler(ctx, req, res).catch(() => {
         stats.errors++;
         if (!res.headersSent) openAiError(res, 500, 'server_error', 'internal error', ctx.headers);
@@ -209,6 +223,7 @@ export async function startSiteEmulator(opts: EmulatorOptions): Promise<SiteEmul
     configure,
     stats: () => ({ ...stats }),
     lastRequest: (kind) => ctx.last[kind],
+    traceparents: () => [...traceparents],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -10,12 +10,14 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
+import { telemetryEnvShape, tracesUrl } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 import { parseAgentAssignment, type AgentAssignment } from './agent-assignment';
 
 const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
+  ...telemetryEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -59,6 +61,8 @@ export interface WorkerConfig {
   readonly siteAgents: AgentAssignment;
   readonly agentSyncMs: number;
   readonly logLevel: string;
+  /** OTLP/HTTP traces URL; undefined = tracing off */
+  readonly tracesUrl: string | undefined;
   /** written once the worker runs (FEDERA_READY_FILE), for npm start and the bench */
   readonly readyFile?: string | undefined;
   readonly billingPeriod: 'month' | 'day' | 'hour';
@@ -93,6 +97,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     siteAgents: parseAgentAssignment(e.FEDERA_SITE_AGENTS),
     agentSyncMs: e.FEDERA_AGENT_SYNC_MS,
     logLevel: e.LOG_LEVEL,
+    /** OTLP/HTTP traces URL; undefined = tracing off */
+    tracesUrl: tracesUrl(e),
     readyFile: e.FEDERA_READY_FILE,
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,

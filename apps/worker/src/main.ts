@@ -15,6 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
+import { startTracing, traceLogMixin } from '@federa/telemetry';
 import { loadConfig } from './config';
 import { isAssigned } from './agent-assignment';
 import { SiteAgents } from './site-agents';
@@ -28,7 +29,13 @@ import {
 } from './workers';
 
 const config = loadConfig();
-const log = pino({ name: 'federa-worker', level: config.logLevel });
+// first: the provider (when configured) must be registered before any span or client exists
+const tracing = startTracing({ serviceName: 'federa-worker', url: config.tracesUrl });
+const log = pino({
+  name: 'federa-worker',
+  level: config.logLevel,
+  ...(tracing.enabled ? { mixin: traceLogMixin } : {}),
+});
 const SDK_LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR' };
 // The SDK's own chatter (worker state changes, bundle stats) goes through pino at warn and above;
 // site agents that host no workflows warn about it by design, so that line is dropped.
@@ -91,6 +98,7 @@ const workers = await createFederaWorkers({
   controlTaskQueue: config.controlTaskQueue,
   ledger,
   ...(settlement ? { settlement } : {}),
+  tracing,
 });
 // the site agents follow the registry: sites registered at runtime get one, removed ones lose it
 const agents = await SiteAgents.start({
@@ -103,6 +111,7 @@ const agents = await SiteAgents.start({
   syncIntervalMs: config.agentSyncMs,
   onError: (err, siteId) => log.warn({ err, siteId }, 'site agent error'),
   ...(config.agentDataPlane ? { dataPlane: config.agentDataPlane } : {}),
+  tracing,
 });
 if (!existsSync(config.payloadKeysFile))
   log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
@@ -157,4 +166,6 @@ try {
 } finally {
   await connection.close();
   redis.disconnect();
+  // the last spans leave before the process does
+  await tracing.shutdown().catch(() => undefined);
 }

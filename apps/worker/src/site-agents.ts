@@ -18,6 +18,7 @@ import {
   createSiteActivities,
   siteTaskQueue,
 } from '@federa/workflows';
+import { TRACING_OFF, temporalClientTracing, temporalWorkerTracing, type Tracing } from '@federa/telemetry';
 import { isAssigned, type AgentAssignment } from './agent-assignment';
 import { UsageReporter } from './agent/reporter';
 import { GrantClient } from './agent/grant-client';
@@ -49,6 +50,8 @@ export interface SiteAgentsOptions {
     readonly host?: string;
     readonly port?: number;
   };
+  /** the process's tracing (default off): the agents' client and workers carry the trace on */
+  readonly tracing?: Tracing | undefined;
 }
 
 interface RunningAgent {
@@ -81,7 +84,12 @@ export class SiteAgents {
   static async start(opts: SiteAgentsOptions): Promise<SiteAgents> {
     const agents = new SiteAgents(opts);
     if (opts.dataPlane) {
-      const client = new Client({ connection: opts.connection, namespace: opts.namespace });
+      // its usage signals and grant updates continue the trace of the request they are about
+      const client = new Client({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        ...temporalClientTracing(opts.tracing ?? TRACING_OFF),
+      });
       agents.server = await startAgentServer({
         hosted: (siteId) => agents.hostedSite(siteId),
         token: opts.dataPlane.token,
@@ -194,6 +202,7 @@ export class SiteAgents {
         onOutcome: (id, ok) => this.health.record(id, ok),
       }),
       maxConcurrentActivityTaskExecutions: 500,
+      ...temporalWorkerTracing(this.opts.tracing ?? TRACING_OFF, { bundles: false }),
     });
     const running = worker.run().catch((err) => this.opts.onError?.(err, site.id));
     this.agents.set(site.id, { site, worker, running, fingerprint: fingerprint(site) });

@@ -15,6 +15,7 @@ import type { TopologyIndex } from '@federa/domain';
 import type { JWK } from 'jose';
 import { Ledger } from '@federa/ledger';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
+import { TRACING_OFF, temporalWorkerTracing, workflowTracingModules, type Tracing } from '@federa/telemetry';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
   Observations,
@@ -49,6 +50,11 @@ export interface FederaWorkersOptions {
     readonly clearingKey: JWK;
     readonly config: SettlementConfig;
   };
+  /**
+   * the process's tracing (default off): activity and workflow interceptors, the workflow interceptor
+   * module bundled in (a pre-built bundle has only what it was built with)
+   */
+  readonly tracing?: Tracing;
 }
 
 export const WORKFLOWS_PATH = fileURLToPath(WORKFLOWS_URL);
@@ -68,9 +74,15 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
   const observations = new Observations(opts.redis);
   const health = new SiteHealth(opts.redis);
   // bundled once for both workers (webpack is the slow part of a worker's start)
+  const tracing = opts.tracing ?? TRACING_OFF;
   const workflows =
     opts.workflowBundle ??
-    (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler }));
+    (await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: workflowTracingModules(tracing),
+      logger: quietBundler,
+    }));
+  const traced = temporalWorkerTracing(tracing, { bundles: false });
   const control = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -84,6 +96,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     },
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
+    ...traced,
   });
   // Served (data-plane) requests start on the API's own control worker; this one finishes those of an
   // API process that died (their usage reports still arrive from the site agents).
@@ -96,6 +109,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     activities: createServedActivities({ topology: opts.topology, ledger, observations, health }),
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentLocalActivityExecutions: 200,
+    ...traced,
   });
 
   return [control, served];

@@ -3,3 +3,4 @@ export * from './metrics/buckets';
 export * from './metrics/registry';
 export * from './metrics/server';
 export * from './config';
+export * from './tracing';

@@ -12,6 +12,7 @@ import {
   type AgentRefusal,
   type UsageReport,
 } from '@federa/workflows';
+import { traceHeaders } from '@federa/telemetry';
 
 export class AgentRefusedError extends Error {
   constructor(readonly refusal: AgentRefusal) {
@@ -30,7 +31,12 @@ export async function openAgentChat(
   try {
     res = await fetch(`${agentUrl}${AGENT_CHAT_PATH}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        // the caller's span (W3C traceparent): the agent continues the trace
+        ...traceHeaders(),
+      },
       body: JSON.stringify(body),
       signal,
     });
@@ -56,7 +62,12 @@ export async function callAgentEmbeddings(
 ): Promise<{ vectors: number[][]; report: UsageReport }> {
   const res = await fetch(`${agentUrl}${AGENT_EMBEDDINGS_PATH}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      // the caller's span (W3C traceparent): the agent continues the trace
+      ...traceHeaders(),
+    },
     body: JSON.stringify(body),
     signal,
   }).catch((err: unknown) => {

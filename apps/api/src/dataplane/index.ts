@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { TRACING_OFF, temporalClientTracing, temporalWorkerTracing, type Tracing } from '@federa/telemetry';
 import {
   AgentLiveness,
   RequestHandoff,
@@ -47,6 +48,8 @@ export interface DataPlaneOptions {
   /** a pre-built workflow bundle (tests); otherwise bundled from source at start */
   readonly workflowBundle?: WorkflowBundleOption;
   readonly log: Logger;
+  /** the process's tracing (default off): Temporal's interceptors on this worker and client */
+  readonly tracing?: Tracing;
 }
 
 export interface RunningDataPlane {
@@ -61,6 +64,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const handoff: ServedHandoff = new RequestHandoff();
   const taskQueue = servedTaskQueue(opts.controlTaskQueue);
   const control = createControlActivities(opts.control);
+  const tracing = opts.tracing ?? TRACING_OFF;
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -75,6 +79,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     ...(opts.stickyTimeoutMs ? { stickyQueueScheduleToStartTimeout: opts.stickyTimeoutMs } : {}),
     maxConcurrentWorkflowTaskExecutions: 200,
     maxConcurrentLocalActivityExecutions: 400,
+    // a pre-built bundle has the workflow interceptors it was built with; one built here gets them
+    ...temporalWorkerTracing(tracing, { bundles: !opts.workflowBundle }),
   });
   const running = worker
     .run()
@@ -82,7 +88,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
   const deps = {
     served: opts.served,
     // eager start needs the client on the very connection the worker polls with
-    client: new Client({ connection: opts.connection, namespace: opts.namespace }),
+    client: new Client({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      ...temporalClientTracing(tracing),
+    }),
     handoff,
     postUsage: control.reconcileUsage,
     controlTaskQueue: taskQueue,

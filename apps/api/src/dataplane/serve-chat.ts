@@ -8,7 +8,9 @@ import { FederaError, effectiveResidency } from '@federa/domain';
 import {
   SERVED_WORKFLOW_TYPE,
   requestWorkflowId,
+  type AgentChatRequest,
   type AgentFrame,
+  type AttemptSummary,
   reconcileInputOf,
   type AgentLiveness,
   type Admitted,
@@ -17,9 +19,11 @@ import {
   type ServedHandoff,
   type ServedRequestInput,
   type ServedRequestResult,
+  type SiteTarget,
   type UsageReport,
 } from '@federa/workflows';
 import type { Logger } from 'pino';
+import { SPAN_ATTR, SpanKind, inSpan, streamInSpan } from '@federa/telemetry';
 import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
@@ -79,27 +83,35 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
       await abandon(handle, 'INTERNAL', 'the prompt could not be sealed', [], deps.log);
       throw err;
     });
+    const agentRequest = (target: SiteTarget, before: readonly AttemptSummary[]): AgentChatRequest => ({
+      siteId: target.siteId,
+      workflowId,
+      tenantId: req.tenantId,
+      requestId: req.requestId,
+      model: req.model,
+      ...(payload.sealedMessages
+        ? { sealedMessages: payload.sealedMessages }
+        : { messages: payload.messages }),
+      grantTokens: admitted.grantTokens,
+      maxTokens: admitted.maxTokens ?? admitted.grantTokens,
+      allowedJurisdictions: admitted.allowedJurisdictions,
+      sampling: samplingOf(req),
+      failedAttempts: before,
+      timeoutMs: admitted.dispatchTimeoutMs,
+    });
     return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
-      const frames = await openAgentChat(
-        url,
-        deps.agentToken,
+      // the agent's span lasts until its last frame; the agent continues the trace from its headers
+      const frames = await streamInSpan(
+        'agent.chat',
         {
-          siteId: target.siteId,
-          workflowId,
-          tenantId: req.tenantId,
-          requestId: req.requestId,
-          model: req.model,
-          ...(payload.sealedMessages
-            ? { sealedMessages: payload.sealedMessages }
-            : { messages: payload.messages }),
-          grantTokens: admitted.grantTokens,
-          maxTokens: admitted.maxTokens ?? admitted.grantTokens,
-          allowedJurisdictions: admitted.allowedJurisdictions,
-          sampling: samplingOf(req),
-          failedAttempts: before,
-          timeoutMs: admitted.dispatchTimeoutMs,
+          kind: SpanKind.CLIENT,
+          attributes: {
+            [SPAN_ATTR.requestId]: req.requestId,
+            [SPAN_ATTR.siteId]: target.siteId,
+            [SPAN_ATTR.jurisdiction]: target.jurisdiction,
+          },
         },
-        req.signal,
+        () => openAgentChat(url, deps.agentToken, agentRequest(target, before), req.signal),
       );
       const admission: Admission = {
         requestId: req.requestId,
@@ -163,7 +175,7 @@ function streamOf(
   handle: WorkflowHandle,
   waiter: { readonly settled: Promise<ReconcileResult> },
   served: Served,
-  frames: AsyncGenerator<AgentFrame>,
+  frames: AsyncIterable<AgentFrame>,
 ): ChatStream {
   const { admission } = served;
   let end: Extract<AgentFrame, { t: 'end' }> | undefined;
@@ -221,18 +233,26 @@ export async function settle(
   // slices granted after admission are the workflow's to count (its update history): a request
   // whose grant grew is posted by the workflow, and its record read from there
   const extended = report.grantedTokens !== undefined && report.grantedTokens !== served.admitted.grantTokens;
-  if (extended) return settlementOf(deps.handoff, handle, waiter);
-  try {
-    const posted = await deps.postUsage(reconcileInputOf(served.input, served.admitted, report).reconcile);
-    deps.handoff.forget(handle.workflowId);
-    return posted;
-  } catch (err) {
-    deps.log.warn(
-      { err, requestId: served.input.requestId },
-      'posting the usage from the API failed: waiting for the workflow to post it',
-    );
-    return settlementOf(deps.handoff, handle, waiter);
-  }
+  const attributes = {
+    [SPAN_ATTR.requestId]: served.input.requestId,
+    [SPAN_ATTR.workflowId]: handle.workflowId,
+  };
+  return inSpan('federa.settle', { attributes }, async (span) => {
+    span.setAttribute('federa.settle.by', extended ? 'workflow' : 'api');
+    if (extended) return settlementOf(deps.handoff, handle, waiter);
+    try {
+      const posted = await deps.postUsage(reconcileInputOf(served.input, served.admitted, report).reconcile);
+      deps.handoff.forget(handle.workflowId);
+      return posted;
+    } catch (err) {
+      deps.log.warn(
+        { err, request_id: served.input.requestId },
+        'posting the usage from the API failed: waiting for the workflow to post it',
+      );
+      span.setAttribute('federa.settle.by', 'workflow');
+      return settlementOf(deps.handoff, handle, waiter);
+    }
+  });
 }
 
 export async function settlementOf(

@@ -4,6 +4,7 @@
  */
 import { effectiveResidency } from '@federa/domain';
 import { requestWorkflowId, type ServedRequestInput } from '@federa/workflows';
+import { SPAN_ATTR, SpanKind, inSpan } from '@federa/telemetry';
 import { awaitAdmission } from './admission-wait';
 import { callAgentEmbeddings } from './agent-client';
 import { acrossRoute } from './failover';
@@ -35,22 +36,29 @@ export async function serveEmbeddings(
     const handle = await start(deps, workflowId, input);
     const admitted = await awaitAdmission(handle, waiter, 30_000);
     return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
-      const served = await callAgentEmbeddings(
-        url,
-        deps.agentToken,
-        {
-          siteId: target.siteId,
-          workflowId,
-          tenantId: req.tenantId,
-          requestId: req.requestId,
-          model: req.model,
-          ...(payload.sealedInput ? { sealedInput: payload.sealedInput } : { input: payload.input }),
-          ...(req.dimensions ? { dimensions: req.dimensions } : {}),
-          allowedJurisdictions: admitted.allowedJurisdictions,
-          failedAttempts: before,
-          timeoutMs: admitted.dispatchTimeoutMs,
-        },
-        req.signal,
+      const attributes = {
+        [SPAN_ATTR.requestId]: req.requestId,
+        [SPAN_ATTR.siteId]: target.siteId,
+        [SPAN_ATTR.jurisdiction]: target.jurisdiction,
+      };
+      const served = await inSpan('agent.embeddings', { kind: SpanKind.CLIENT, attributes }, () =>
+        callAgentEmbeddings(
+          url,
+          deps.agentToken,
+          {
+            siteId: target.siteId,
+            workflowId,
+            tenantId: req.tenantId,
+            requestId: req.requestId,
+            model: req.model,
+            ...(payload.sealedInput ? { sealedInput: payload.sealedInput } : { input: payload.input }),
+            ...(req.dimensions ? { dimensions: req.dimensions } : {}),
+            allowedJurisdictions: admitted.allowedJurisdictions,
+            failedAttempts: before,
+            timeoutMs: admitted.dispatchTimeoutMs,
+          },
+          req.signal,
+        ),
       );
       const settled = await settle(deps, handle, waiter, { input, admitted }, served.report);
       return {

@@ -11,6 +11,7 @@ import { handleEmbeddings } from './embeddings';
 import { OpenAiHttpError, renderError } from './errors';
 import { readJsonBody, sendError } from './http';
 import { handleModels } from './models-handler';
+import { inRequestSpan, requestIdOf } from './request-span';
 
 export type OpenAiHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -69,17 +70,25 @@ export function createOpenAiHandler(deps: ServedDeps, opts: OpenAiOptions): Open
         return handleEmbeddings(deps, req, res, { body: await readJsonBody(req, opts.maxBodyBytes), signal });
     }
   };
-  return (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (err instanceof ClientLeftError) return; // nobody reads an answer; nothing failed
-      if (res.headersSent) {
-        // a stream already begun cannot change its status: end it (its error event, if any, is out)
-        const rendered = render(err);
-        deps.log.warn({ code: rendered.body.error.code }, 'a /v1 response failed after its headers');
-        res.end();
-        return;
-      }
-      sendError(res, render(err));
-    });
-  };
+  return (req, res) =>
+    inRequestSpan(
+      req,
+      res,
+      deps.log,
+      () =>
+        void handle(req, res).catch((err: unknown) => {
+          if (err instanceof ClientLeftError) return; // nobody reads an answer; nothing failed
+          if (res.headersSent) {
+            // a stream already begun cannot change its status: end it (its error event, if any, is out)
+            const rendered = render(err);
+            deps.log.warn(
+              { code: rendered.body.error.code, request_id: requestIdOf(res) },
+              'a /v1 response failed after its headers',
+            );
+            res.end();
+            return;
+          }
+          sendError(res, render(err));
+        }),
+    );
 }

@@ -12,6 +12,7 @@ import type { ServedDeps } from '../context';
 import type { DataPlane } from '../dataplane/types';
 import { claimRequestId, type FingerprintInput } from '../request-fingerprint';
 import { OpenAiHttpError } from './errors';
+import { annotateRequest } from './request-span';
 import { requireModel, tenantModels, type TenantModel } from './models';
 import { keyLimitsOf, requestIdOf, residencyFor, type KeyLimits, type TenantCaller } from './tenant-call';
 
@@ -84,5 +85,6 @@ export async function preflight(
       'DATA_PLANE_UNAVAILABLE',
       'this API has no data plane configured; retry later',
     );
+  annotateRequest({ requestId, tenantId: caller.tenant.id, model: model.id });
   return { requestId, key, residency: narrowing, model, chars, dataPlane: deps.dataPlane };
 }

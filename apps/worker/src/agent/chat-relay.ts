@@ -10,6 +10,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { chunkByTokens, countTextTokensBounded } from '@federa/tokenizer';
 import { siteIdempotencyKey, type UsageReport } from '@federa/workflows';
 import type { AgentChatRequest, AgentRefusal } from '@federa/workflows';
+import { traceHeaders } from '@federa/telemetry';
 import { SITE_USAGE_DISPUTED, siteOutputDisputed } from './site-usage';
 import { SiteStreamTooLarge, boundedSse, maxStreamBytes } from './sse-bounds';
 import { boundedAsk, SliceGrant, type AskGrant } from './slice-grant';
@@ -77,6 +78,8 @@ export async function relayChat(
       headers: {
         'content-type': 'application/json',
         'idempotency-key': siteIdempotencyKey(req.tenantId, req.requestId),
+        // the agent's site span (W3C traceparent): a site that traces joins the request's trace
+        ...traceHeaders(),
       },
       body: JSON.stringify({
         ...req.sampling,

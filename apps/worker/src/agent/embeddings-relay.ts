@@ -9,6 +9,7 @@ import {
   type AgentEmbeddingsRequest,
   type UsageReport,
 } from '@federa/workflows';
+import { traceHeaders } from '@federa/telemetry';
 import { RelayRefused, type RelaySite } from './chat-relay';
 
 interface EmbeddingsBody {
@@ -42,6 +43,8 @@ export async function relayEmbeddings(
       headers: {
         'content-type': 'application/json',
         'idempotency-key': siteIdempotencyKey(req.tenantId, req.requestId),
+        // the agent's site span (W3C traceparent): a site that traces joins the request's trace
+        ...traceHeaders(),
       },
       body: JSON.stringify({
         model: req.model,

@@ -19,6 +19,8 @@ import {
   type AgentFrame,
   type AgentRefusal,
 } from '@federa/workflows';
+import { inSpan } from '@federa/telemetry';
+import { annotate, inRequestSpan, siteSpan } from './tracing';
 import type { GrantClient } from './grant-client';
 import type { UsageReporter } from './reporter';
 
@@ -82,6 +84,7 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown
 }
 
 function refuse(res: ServerResponse, status: number, refusal: AgentRefusal): void {
+  annotate({ outcome: refusal.code });
   const body = JSON.stringify(refusal);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -140,6 +143,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
 
   async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readJson(req, maxBody)) as AgentEmbeddingsRequest;
+    annotate(body);
     const site = admissible(res, body);
     if (!site) return;
     const input = await opened<readonly string[]>(res, site, body.sealedInput, body.input ?? []);
@@ -151,7 +155,9 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     let outcome;
     advise(opts.onInflight?.(site.siteId, 1));
     try {
-      outcome = await relayEmbeddings(site, body, input, clientGone.signal);
+      outcome = await inSpan('site.embeddings', siteSpan(site), () =>
+        relayEmbeddings(site, body, input, clientGone.signal),
+      );
       advise(opts.onOutcome?.(site.siteId, true));
     } catch (err) {
       if (err instanceof RelayRefused) {
@@ -171,6 +177,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readJson(req, maxBody)) as AgentChatRequest;
+    annotate(body);
     const site = admissible(res, body);
     if (!site) return;
     const messages = await opened<{ role: string; content: string }[]>(res, site, body.sealedMessages, [
@@ -185,19 +192,21 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     let outcome;
     advise(opts.onInflight?.(site.siteId, 1));
     try {
-      outcome = await relayChat(
-        site,
-        body,
-        messages,
-        {
-          open: () =>
-            res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' }),
-          delta: (c) => void write({ t: 'delta', c }),
-        },
-        clientGone.signal,
-        body.maxTokens !== undefined && body.maxTokens > body.grantTokens
-          ? opts.grants?.forWorkflow(body.workflowId)
-          : undefined,
+      outcome = await inSpan('site.chat', siteSpan(site), () =>
+        relayChat(
+          site,
+          body,
+          messages,
+          {
+            open: () =>
+              res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' }),
+            delta: (c) => void write({ t: 'delta', c }),
+          },
+          clientGone.signal,
+          body.maxTokens !== undefined && body.maxTokens > body.grantTokens
+            ? opts.grants?.forWorkflow(body.workflowId)
+            : undefined,
+        ),
       );
       // a site that broke off mid-stream (or flooded it) failed; one that served, answered
       advise(opts.onOutcome?.(site.siteId, !outcome.report.flags.includes('SITE_FAILED_MID_STREAM')));
@@ -234,7 +243,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       });
     }
     if (req.method === 'POST' && req.url === AGENT_CHAT_PATH) {
-      chat(req, res).catch((err: unknown) => {
+      inRequestSpan(req, 'agent.chat', () => chat(req, res)).catch((err: unknown) => {
         opts.onError?.(err);
         if (!res.headersSent)
           refuse(res, 500, { code: 'INTERNAL', message: 'agent error', final: false, mayHaveServed: true });
@@ -243,7 +252,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       return;
     }
     if (req.method === 'POST' && req.url === AGENT_EMBEDDINGS_PATH) {
-      embeddings(req, res).catch((err: unknown) => {
+      inRequestSpan(req, 'agent.embeddings', () => embeddings(req, res)).catch((err: unknown) => {
         opts.onError?.(err);
         if (!res.headersSent)
           refuse(res, 500, { code: 'INTERNAL', message: 'agent error', final: false, mayHaveServed: true });
