@@ -53,7 +53,8 @@ export async function federaFamilies(): Promise<Map<string, FamilyType>> {
   ])
     concern(registry);
   const families = await registry.getMetricsAsJSON();
-  return new Map(families.map((f) => [f.name, f.type as FamilyType]));
+  // prom-client types `type` as a numeric enum; at run time it is the exposition type's name
+  return new Map(families.map((f) => [f.name, String(f.type) as FamilyType]));
 }
 
 /** a series name belongs to a family: itself, or a histogram's/summary's _bucket, _sum, _count */
