@@ -13,7 +13,7 @@ import { familyHas, federaFamilies, metricNames } from '../support/metric-names'
 import { OBSERVABILITY_DIR, RULES_FILE, promtool, readRules } from '../support/promtool';
 
 const PROMETHEUS_DIR = join(OBSERVABILITY_DIR, 'prometheus');
-/** minute-by-minute cases, and the burn-rate cases over hours and days (evaluated every 15 min) */
+/** minute-by-minute cases, and the burn-rate cases over hours and days (evaluated every 4 min) */
 const TEST_FILES = ['federa-rules.test.yml', 'federa-rules-long.test.yml'];
 
 interface RuleTests {
@@ -29,8 +29,8 @@ describe('Prometheus rules (deploy/observability/prometheus)', () => {
 
   it('pass their promtool unit tests (`promtool test rules`)', () => {
     const { status, output } = promtool(['test', 'rules', ...TEST_FILES], PROMETHEUS_DIR);
-    expect(output.match(/SUCCESS/g)).toHaveLength(TEST_FILES.length);
     expect(status, output).toBe(0);
+    expect(output.match(/SUCCESS/g), output).toHaveLength(TEST_FILES.length);
   });
 
   it('test every alert both firing and not firing', () => {
@@ -89,6 +89,28 @@ describe('Prometheus rules (deploy/observability/prometheus)', () => {
       expect(status, output).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docs/observability.md', () => {
+  const doc = readFileSync(join(OBSERVABILITY_DIR, '../../docs/observability.md'), 'utf8');
+
+  it('documents every Federa metric family of the catalogue', async () => {
+    const federa = [...(await federaFamilies()).keys()].filter((name) => name.startsWith('federa_'));
+    expect(federa.filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it("has the runbook section each alert's annotation points to", () => {
+    const headings = new Set([...doc.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase()));
+    const rules = readRules()
+      .groups.flatMap((g) => g.rules)
+      .filter((r) => r.alert);
+    for (const rule of rules) {
+      const runbook = rule.annotations?.runbook ?? '';
+      expect(runbook, rule.alert).toMatch(/^docs\/observability\.md#/);
+      expect(headings, rule.alert).toContain(runbook.split('#')[1]);
+      expect(doc, rule.alert).toContain(rule.alert);
     }
   });
 });

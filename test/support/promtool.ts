@@ -31,7 +31,13 @@ export function promtool(args: readonly string[], cwd?: string): PromtoolResult 
 export interface RuleFile {
   groups: Array<{
     name: string;
-    rules: Array<{ record?: string; alert?: string; expr: string; for?: string }>;
+    rules: Array<{
+      record?: string;
+      alert?: string;
+      expr: string;
+      for?: string;
+      annotations?: Record<string, string>;
+    }>;
   }>;
 }
 
