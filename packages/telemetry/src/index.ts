@@ -5,3 +5,8 @@ export * from './metrics/server';
 export * from './config';
 export * from './temporal/bridge';
 export * from './temporal/runtime';
+export * from './collectors/ledger';
+export * from './collectors/routing';
+export * from './collectors/settlement';
+export * from './collectors/redis';
+export * from './collectors/scrape';
