@@ -10,12 +10,14 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
+import { metricsSettings, telemetryEnvShape, type MetricsSettings } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 import { parseAgentAssignment, type AgentAssignment } from './agent-assignment';
 
 const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
+  ...telemetryEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -48,6 +50,9 @@ const env = z.object({
   FEDERA_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
+/** the worker's default metrics port (the API's is 9464) */
+export const WORKER_METRICS_PORT = 9465;
+
 export interface WorkerConfig {
   readonly temporalAddress: string;
   readonly namespace: string;
@@ -77,6 +82,8 @@ export interface WorkerConfig {
   readonly sweepIntervalMs: number;
   readonly holdReplayWindowMs: number;
   readonly agentDataPlane?: { readonly token: string; readonly host: string; readonly port: number };
+  /** /metrics of this process (default 127.0.0.1:9465; FEDERA_METRICS_PORT=off: none) */
+  readonly metrics: MetricsSettings;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -109,6 +116,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
     holdReplayWindowMs: e.FEDERA_HOLD_REPLAY_WINDOW_MS,
+    metrics: metricsSettings(e, WORKER_METRICS_PORT),
     ...(e.FEDERA_AGENT_TOKEN
       ? {
           agentDataPlane: {

@@ -22,6 +22,7 @@ import { isAssigned, type AgentAssignment } from './agent-assignment';
 import { UsageReporter } from './agent/reporter';
 import { GrantClient } from './agent/grant-client';
 import { startAgentServer, type AgentServer, type HostedSite } from './agent/server';
+import type { AgentServerMetrics } from './agent/agent-metrics';
 
 export interface SiteAgentsOptions {
   readonly connection: NativeConnection;
@@ -49,6 +50,8 @@ export interface SiteAgentsOptions {
     readonly host?: string;
     readonly port?: number;
   };
+  /** what the agents' data plane records (absent: no metrics) */
+  readonly metrics?: AgentServerMetrics | undefined;
 }
 
 interface RunningAgent {
@@ -92,6 +95,7 @@ export class SiteAgents {
         onError: (err) => opts.onError?.(err),
         onInflight: (id, delta) => agents.observations.adjustInflight(id, delta),
         onOutcome: (id, ok) => agents.health.record(id, ok),
+        metrics: opts.metrics,
       });
     }
     await agents.sync();
