@@ -10,6 +10,7 @@ import { SettlementStore, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
+import { installTemporalRuntime } from '@federa/telemetry';
 import { TokenCountPool } from '@federa/tokenizer/pool';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
@@ -28,6 +29,14 @@ function apiPayloadKeys(file: string) {
   };
 }
 const log = pino({ name: 'federa-api', level: config.logLevel });
+// before the first NativeConnection: the SDK logs through pino (warn and above) and, with metrics
+// on, buffers its worker metrics for /metrics (bind temporalMetrics to the registry, drain it in
+// beforeScrape)
+const temporalMetrics = installTemporalRuntime({
+  log,
+  logLevel: config.logLevel,
+  metrics: config.metrics.port !== undefined,
+});
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
@@ -101,6 +110,7 @@ const api = await startApiServer(
 log.info({ url: api.url }, 'federa api listening');
 
 const stop = async () => {
+  temporalMetrics?.stop();
   await api.close();
   await dataPlane?.close();
   await tokenCounter.close();
