@@ -97,7 +97,7 @@ describe('the worker process’s metrics endpoint', () => {
       body: JSON.stringify({ siteId: best, allowedJurisdictions: ['FR'], workflowId: 'none' }),
     });
     expect(res.status).toBe(403);
-    expect((await res.json()).code).toBe('RESIDENCY_VIOLATION');
+    expect(((await res.json()) as { code: string }).code).toBe('RESIDENCY_VIOLATION');
     const after = await scrape(url);
     const refused = { code: 'RESIDENCY_VIOLATION' };
     expect(after.value('federa_residency_refusals_total', refused)).toBe(

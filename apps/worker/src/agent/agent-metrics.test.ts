@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { agentMetrics, routingMetrics } from '@federa/telemetry';
+import type { GrantAnswer } from '@federa/workflows';
 import { countedAsk, countRequest, observeSiteTtft, type AgentServerMetrics } from './agent-metrics';
 
 function metrics(): AgentServerMetrics {
@@ -38,12 +39,12 @@ describe('site agent metrics', () => {
 
   it('counts each slice asked for by its answer; no answer counts as refused and still fails', async () => {
     const m = metrics();
-    const answers = [
-      Promise.resolve({ grantedTokens: 200 }),
-      Promise.resolve({ grantedTokens: 200, refused: 'BUDGET_EXCEEDED' }),
-      Promise.reject(new Error('update failed')),
+    const answers: (() => Promise<GrantAnswer>)[] = [
+      () => Promise.resolve({ grantedTokens: 200 }),
+      () => Promise.resolve({ grantedTokens: 200, refused: 'BUDGET_EXCEEDED' }),
+      () => Promise.reject(new Error('update failed')),
     ];
-    const ask = countedAsk(m, 'sto', () => answers.shift()! as never)!;
+    const ask = countedAsk(m, 'sto', () => answers.shift()!())!;
     await ask(1, 100);
     await ask(2, 100);
     await expect(ask(3, 100)).rejects.toThrow('update failed');
