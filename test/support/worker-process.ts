@@ -13,6 +13,8 @@ export interface WorkerProcess {
   readonly proc: ChildProcess;
   /** resolves once the worker says it is running */
   readonly ready: Promise<void>;
+  /** the worker's /metrics URL, from its `metrics listening` line (FEDERA_METRICS_PORT=0: a free port) */
+  readonly metricsUrl: Promise<string>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -48,14 +50,20 @@ export function spawnWorker(fed: Federation, env: Record<string, string> = {}): 
       // its site agents serve the data plane too, as in `npm start`
       FEDERA_AGENT_TOKEN: fed.agentToken,
       LOG_LEVEL: 'info',
+      // a free port each, so test workers never collide on the default one
+      FEDERA_METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let foundMetricsUrl: (url: string) => void = () => undefined;
+  const metricsUrl = new Promise<string>((resolve) => (foundMetricsUrl = resolve));
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      const listening = /"url":"([^"]+)"[^\n]*"msg":"metrics listening"/.exec(output);
+      if (listening) foundMetricsUrl(listening[1]!);
       if (output.includes('federa worker running')) resolve();
     };
     proc.stdout?.on('data', onData);
@@ -68,6 +76,7 @@ export function spawnWorker(fed: Federation, env: Record<string, string> = {}): 
   return {
     proc,
     ready,
+    metricsUrl,
     kill: (signal = 'SIGKILL') =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

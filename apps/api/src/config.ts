@@ -12,7 +12,7 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
-import { telemetryEnvShape, tracesUrl } from '@federa/telemetry';
+import { metricsSettings, telemetryEnvShape, tracesUrl } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
@@ -142,5 +142,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
     grantSliceTokens: e.FEDERA_GRANT_SLICE_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
+    /** /metrics of this process (default 127.0.0.1:9464; FEDERA_METRICS_PORT=off: none) */
+    metrics: metricsSettings(e, 9464),
   };
 }

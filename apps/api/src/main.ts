@@ -11,7 +11,12 @@ import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { TokenCountPool } from '@federa/tokenizer/pool';
-import { startTracing, temporalClientTracing, traceLogMixin } from '@federa/telemetry';
+import {
+  installTemporalRuntime,
+  startTracing,
+  temporalClientTracing,
+  traceLogMixin,
+} from '@federa/telemetry';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
@@ -34,6 +39,13 @@ const log = pino({
   name: 'federa-api',
   level: config.logLevel,
   ...(tracing.enabled ? { mixin: traceLogMixin } : {}),
+});
+// before the first NativeConnection: the SDK logs through pino (warn and above) and, with metrics
+// on, buffers its worker metrics for /metrics
+const temporalMetrics = installTemporalRuntime({
+  log,
+  logLevel: config.logLevel,
+  metrics: config.metrics.port !== undefined,
 });
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
@@ -113,6 +125,7 @@ const api = await startApiServer(
 log.info({ url: api.url }, 'federa api listening');
 
 const stop = async () => {
+  temporalMetrics?.stop();
   await api.close();
   await dataPlane?.close();
   await tokenCounter.close();

@@ -23,4 +23,11 @@ describe('worker config', () => {
     expect(config).toMatchObject({ namespace: 'default', temporalAddress: '127.0.0.1:7233' });
     expect(config.temporalTls).toBeUndefined();
   });
+
+  it('serves metrics on loopback port 9465 by default, on any free port with 0, and none with off', () => {
+    expect(loadConfig({}).metrics).toMatchObject({ host: '127.0.0.1', port: 9465, maxTenants: 200 });
+    expect(loadConfig({ FEDERA_METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(loadConfig({ FEDERA_METRICS_PORT: 'off' }).metrics.port).toBeUndefined();
+    expect(() => loadConfig({ FEDERA_METRICS_PORT: 'many' })).toThrow();
+  });
 });

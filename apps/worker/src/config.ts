@@ -10,7 +10,7 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
-import { telemetryEnvShape, tracesUrl } from '@federa/telemetry';
+import { metricsSettings, telemetryEnvShape, tracesUrl, type MetricsSettings } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 import { parseAgentAssignment, type AgentAssignment } from './agent-assignment';
 
@@ -50,6 +50,9 @@ const env = z.object({
   FEDERA_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 
+/** the worker's default metrics port (the API's is 9464) */
+export const WORKER_METRICS_PORT = 9465;
+
 export interface WorkerConfig {
   readonly temporalAddress: string;
   readonly namespace: string;
@@ -81,6 +84,8 @@ export interface WorkerConfig {
   readonly sweepIntervalMs: number;
   readonly holdReplayWindowMs: number;
   readonly agentDataPlane?: { readonly token: string; readonly host: string; readonly port: number };
+  /** /metrics of this process (default 127.0.0.1:9465; FEDERA_METRICS_PORT=off: none) */
+  readonly metrics: MetricsSettings;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -115,6 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,
     sweepIntervalMs: e.FEDERA_SWEEP_INTERVAL_MS,
     holdReplayWindowMs: e.FEDERA_HOLD_REPLAY_WINDOW_MS,
+    metrics: metricsSettings(e, WORKER_METRICS_PORT),
     ...(e.FEDERA_AGENT_TOKEN
       ? {
           agentDataPlane: {

@@ -1,11 +1,5 @@
 /** The Federa worker process: control worker plus the site agents this process hosts. */
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  makeTelemetryFilterString,
-  type LogLevel,
-} from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Ledger } from '@federa/ledger';
@@ -15,8 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
-import { startTracing, traceLogMixin } from '@federa/telemetry';
+import { installTemporalRuntime, startTracing, traceLogMixin } from '@federa/telemetry';
 import { loadConfig } from './config';
+import { startWorkerMetrics } from './metrics';
 import { isAssigned } from './agent-assignment';
 import { SiteAgents } from './site-agents';
 import {
@@ -36,15 +31,14 @@ const log = pino({
   level: config.logLevel,
   ...(tracing.enabled ? { mixin: traceLogMixin } : {}),
 });
-const SDK_LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'WARN', warn: 'WARN', error: 'ERROR' };
 // The SDK's own chatter (worker state changes, bundle stats) goes through pino at warn and above;
-// site agents that host no workflows warn about it by design, so that line is dropped.
-Runtime.install({
-  logger: new DefaultLogger(SDK_LEVELS[config.logLevel] ?? 'WARN', ({ level, message, meta }) => {
-    if (message.startsWith('No workflows registered')) return;
-    log[level === 'ERROR' ? 'error' : level === 'WARN' ? 'warn' : 'debug']({ ...meta }, message);
-  }),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+// site agents that host no workflows warn about it by design, so that line is dropped. With metrics
+// on, the SDK's worker metrics are buffered for /metrics.
+const temporalMetrics = installTemporalRuntime({
+  log,
+  logLevel: config.logLevel,
+  metrics: config.metrics.port !== undefined,
+  quiet: (message) => message.startsWith('No workflows registered'),
 });
 
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
@@ -64,6 +58,25 @@ const stopSweeper = startHoldSweeper(
   config.sweepIntervalMs,
   (err) => log.warn({ err }, 'hold sweep failed'),
 );
+
+const metricsPort = config.metrics.port;
+const metrics =
+  metricsPort === undefined
+    ? undefined
+    : await startWorkerMetrics({
+        settings: { ...config.metrics, port: metricsPort },
+        redis,
+        topology,
+        ledger,
+        settlement: {
+          store: new SettlementStore(redis, config.registryNamespace),
+          periodMs: config.settlement.periodMs,
+          graceMs: config.settlement.graceMs,
+        },
+        temporal: temporalMetrics,
+        onError: (err, collector) => log.warn({ err, collector }, 'metrics collection failed'),
+      });
+if (metrics) log.info({ url: metrics.server.url }, 'metrics listening');
 
 const connection = await NativeConnection.connect({
   address: config.temporalAddress,
@@ -112,6 +125,9 @@ const agents = await SiteAgents.start({
   onError: (err, siteId) => log.warn({ err, siteId }, 'site agent error'),
   ...(config.agentDataPlane ? { dataPlane: config.agentDataPlane } : {}),
   tracing,
+  ...(metrics
+    ? { metrics: { agent: metrics.agent, residencyRefusals: metrics.routing.residencyRefusals } }
+    : {}),
 });
 if (!existsSync(config.payloadKeysFile))
   log.warn({ file: config.payloadKeysFile }, 'no payload keys: site agents accept clear payloads only');
@@ -135,6 +151,7 @@ const stopProbes = startHealthProbes(
   async () => (await topology()).topology.sites.filter((s) => isAssigned(config.siteAgents, s)),
   config.probeIntervalMs,
   (err) => log.warn({ err }, 'health probes failed'),
+  metrics?.routing,
 );
 log.info(
   {
@@ -153,6 +170,7 @@ const stop = () => {
   stopping = true;
   stopSweeper();
   stopProbes();
+  temporalMetrics?.stop();
   log.info('shutting down workers');
   for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   void agents.close().catch((err) => log.warn({ err }, 'site agents did not stop cleanly'));
@@ -164,6 +182,7 @@ try {
   await runAll(workers);
   await agents.close();
 } finally {
+  await metrics?.server.close();
   await connection.close();
   redis.disconnect();
   // the last spans leave before the process does

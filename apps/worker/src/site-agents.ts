@@ -23,6 +23,7 @@ import { isAssigned, type AgentAssignment } from './agent-assignment';
 import { UsageReporter } from './agent/reporter';
 import { GrantClient } from './agent/grant-client';
 import { startAgentServer, type AgentServer, type HostedSite } from './agent/server';
+import type { AgentServerMetrics } from './agent/agent-metrics';
 
 export interface SiteAgentsOptions {
   readonly connection: NativeConnection;
@@ -52,6 +53,8 @@ export interface SiteAgentsOptions {
   };
   /** the process's tracing (default off): the agents' client and workers carry the trace on */
   readonly tracing?: Tracing | undefined;
+  /** what the agents' data plane records (absent: no metrics) */
+  readonly metrics?: AgentServerMetrics | undefined;
 }
 
 interface RunningAgent {
@@ -100,6 +103,7 @@ export class SiteAgents {
         onError: (err) => opts.onError?.(err),
         onInflight: (id, delta) => agents.observations.adjustInflight(id, delta),
         onOutcome: (id, ok) => agents.health.record(id, ok),
+        metrics: opts.metrics,
       });
     }
     await agents.sync();

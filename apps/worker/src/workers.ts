@@ -16,6 +16,7 @@ import type { JWK } from 'jose';
 import { Ledger } from '@federa/ledger';
 import type { SettlementConfig, SettlementStore } from '@federa/settlement';
 import { TRACING_OFF, temporalWorkerTracing, workflowTracingModules, type Tracing } from '@federa/telemetry';
+import type { RoutingMetrics } from '@federa/telemetry';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import {
   Observations,
@@ -154,19 +155,23 @@ export function startHoldSweeper(
 
 /**
  * Active health probes of the sites this process hosts agents for: each probe's outcome feeds the
- * site's circuit breaker (a success after the cool-down closes an open circuit).
+ * site's circuit breaker (a success after the cool-down closes an open circuit), and, when given the
+ * routing families, the probe RTT histogram (successes) or the failure counter.
  */
 export function startHealthProbes(
   redis: Redis | Cluster,
   sites: () => Promise<readonly { id: string; endpoint: string }[]>,
   intervalMs: number,
   onError: (err: unknown) => void,
+  metrics?: Pick<RoutingMetrics, 'probeRtt' | 'probeFailures'>,
 ): () => void {
   const health = new SiteHealth(redis);
   const probeAll = async () => {
     await Promise.all(
       (await sites()).map(async (site) => {
         const { ok, rttMs } = await probeSite(site.endpoint);
+        if (ok) metrics?.probeRtt.observe({ site: site.id }, rttMs / 1000);
+        else metrics?.probeFailures.inc({ site: site.id });
         await health.record(site.id, ok, rttMs);
       }),
     );

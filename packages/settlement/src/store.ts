@@ -10,7 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { FederaError } from '@federa/domain';
 import { ISSUED } from './lifecycle';
 import { DEFAULT_RECOMPUTE_LIMIT, RecomputeLimiter, type RecomputeLimit } from './recompute-limit';
-import type { DisputeAdjustment } from './statement';
+import type { DisputeAdjustment, StatementPayload } from './statement';
 
 export type StatementStatus = 'issued' | 'accepted' | 'disputed' | 'resolved';
 
@@ -37,6 +37,12 @@ export interface StatementIndexEntry {
   readonly statementId: string;
   readonly periodId: string;
   readonly parties: readonly [string, string];
+}
+
+export interface RecentStatement {
+  readonly statementId: string;
+  readonly payload: StatementPayload;
+  readonly status: StatementStatus;
 }
 
 /** How a transition decides: the next lifecycle, or null when the call is a replay (no change). */
@@ -182,6 +188,29 @@ export class SettlementStore {
   async forOperator(operator: string | null, limit = 200): Promise<string[]> {
     if (operator) return this.redis.zrevrange(this.k.byOperator(operator), 0, limit - 1);
     return (await this.redis.hkeys(this.k.statements)).sort().reverse().slice(0, limit);
+  }
+
+  /**
+   * The latest statements (by id: period first, so newest periods first) with their payloads and
+   * states, for the metrics collector. The payload is read as stored, not verified: it is this
+   * store's own write-once copy, and nothing here is handed to an operator.
+   */
+  async recentStatements(limit = 1000): Promise<RecentStatement[]> {
+    const ids = await this.forOperator(null, limit);
+    if (ids.length === 0) return [];
+    const [jws, lifecycles] = await Promise.all([
+      this.redis.hmget(this.k.statements, ...ids),
+      this.redis.hmget(this.k.lifecycle, ...ids),
+    ]);
+    return ids.flatMap((statementId, i) => {
+      const compact = jws[i];
+      const lifecycle = lifecycles[i];
+      if (!compact || !lifecycle) return [];
+      const payload = JSON.parse(
+        Buffer.from(compact.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as StatementPayload;
+      return [{ statementId, payload, status: (JSON.parse(lifecycle) as Lifecycle).status }];
+    });
   }
 
   async lifecycle(statementId: string): Promise<Lifecycle | null> {

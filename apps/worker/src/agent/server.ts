@@ -21,6 +21,13 @@ import {
 } from '@federa/workflows';
 import { inSpan } from '@federa/telemetry';
 import { annotate, inRequestSpan, siteSpan } from './tracing';
+import {
+  countedAsk,
+  countRequest,
+  observeSiteTtft,
+  type AgentServerMetrics,
+  type RelayKind,
+} from './agent-metrics';
 import type { GrantClient } from './grant-client';
 import type { UsageReporter } from './reporter';
 
@@ -51,6 +58,8 @@ export interface AgentServerOptions {
    */
   readonly onInflight?: (siteId: string, delta: number) => Promise<void>;
   readonly onOutcome?: (siteId: string, ok: boolean) => Promise<void>;
+  /** requests, site TTFT, grant slices and residency refusals (absent: nothing recorded) */
+  readonly metrics?: AgentServerMetrics | undefined;
 }
 
 export interface AgentServer {
@@ -93,10 +102,21 @@ function refuse(res: ServerResponse, status: number, refusal: AgentRefusal): voi
 export async function startAgentServer(opts: AgentServerOptions): Promise<AgentServer> {
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
 
+  /** Counts a relayed request's outcome once: the first code given wins. */
+  function outcomeCounter(siteId: string, kind: RelayKind): (code: string) => void {
+    let done = false;
+    return (code) => {
+      if (done) return;
+      done = true;
+      countRequest(opts.metrics, siteId, kind, code);
+    };
+  }
+
   /** The hosted site the request is for, if this agent may serve it here; otherwise refused. */
   function admissible(
     res: ServerResponse,
     body: { siteId?: unknown; allowedJurisdictions?: unknown },
+    kind: RelayKind,
   ): HostedSite | undefined {
     const site = typeof body.siteId === 'string' ? opts.hosted(body.siteId) : undefined;
     if (!site) {
@@ -110,6 +130,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     }
     // the last line of defence behind the router's hard filter
     if (!Array.isArray(body.allowedJurisdictions) || !body.allowedJurisdictions.includes(site.jurisdiction)) {
+      countRequest(opts.metrics, site.siteId, kind, 'RESIDENCY_VIOLATION');
       refuse(res, 403, {
         code: 'RESIDENCY_VIOLATION',
         message: `site '${site.siteId}' (${site.jurisdiction}) is outside the request's residency`,
@@ -144,10 +165,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readJson(req, maxBody)) as AgentEmbeddingsRequest;
     annotate(body);
-    const site = admissible(res, body);
+    const site = admissible(res, body, 'embeddings');
     if (!site) return;
+    // counted once, as soon as the answer is out; a throw is the agent's INTERNAL
+    const outcome = outcomeCounter(site.siteId, 'embeddings');
+    try {
+      await relayEmbeddingsFor(site, body, res, outcome);
+    } finally {
+      outcome('INTERNAL');
+    }
+  }
+
+  /** Relay an admitted embeddings request, counting its outcome code. */
+  async function relayEmbeddingsFor(
+    site: HostedSite,
+    body: AgentEmbeddingsRequest,
+    res: ServerResponse,
+    counted: (code: string) => void,
+  ): Promise<void> {
     const input = await opened<readonly string[]>(res, site, body.sealedInput, body.input ?? []);
-    if (!input) return;
+    if (!input) return counted('SITE_REJECTED');
     const clientGone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) clientGone.abort();
@@ -162,7 +199,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     } catch (err) {
       if (err instanceof RelayRefused) {
         if (SITE_FAULTS.has(err.refusal.code)) advise(opts.onOutcome?.(site.siteId, false));
-        return refuse(res, 502, err.refusal);
+        refuse(res, 502, err.refusal);
+        return counted(err.refusal.code);
       }
       throw err;
     } finally {
@@ -172,18 +210,34 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     const payload = JSON.stringify(outcome);
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
     res.end(payload);
+    counted('OK');
     await reported;
   }
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readJson(req, maxBody)) as AgentChatRequest;
     annotate(body);
-    const site = admissible(res, body);
+    const site = admissible(res, body, 'chat');
     if (!site) return;
+    const outcome = outcomeCounter(site.siteId, 'chat');
+    try {
+      await relayChatFor(site, body, res, outcome);
+    } finally {
+      outcome('INTERNAL');
+    }
+  }
+
+  /** Relay an admitted chat request, counting its outcome (OK or the code the stream ended with). */
+  async function relayChatFor(
+    site: HostedSite,
+    body: AgentChatRequest,
+    res: ServerResponse,
+    counted: (code: string) => void,
+  ): Promise<void> {
     const messages = await opened<{ role: string; content: string }[]>(res, site, body.sealedMessages, [
       ...(body.messages ?? []),
     ]);
-    if (!messages) return;
+    if (!messages) return counted('SITE_REJECTED');
     const clientGone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) clientGone.abort();
@@ -204,16 +258,18 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
           },
           clientGone.signal,
           body.maxTokens !== undefined && body.maxTokens > body.grantTokens
-            ? opts.grants?.forWorkflow(body.workflowId)
+            ? countedAsk(opts.metrics, site.siteId, opts.grants?.forWorkflow(body.workflowId))
             : undefined,
         ),
       );
+      observeSiteTtft(opts.metrics, site.siteId, outcome.report.networkMs);
       // a site that broke off mid-stream (or flooded it) failed; one that served, answered
       advise(opts.onOutcome?.(site.siteId, !outcome.report.flags.includes('SITE_FAILED_MID_STREAM')));
     } catch (err) {
       if (err instanceof RelayRefused) {
         if (SITE_FAULTS.has(err.refusal.code)) advise(opts.onOutcome?.(site.siteId, false));
-        return refuse(res, 502, err.refusal);
+        refuse(res, 502, err.refusal);
+        return counted(err.refusal.code);
       }
       throw err;
     } finally {
@@ -225,6 +281,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
       write({ t: 'end', report: outcome.report, ...(outcome.code ? { code: outcome.code } : {}) });
       res.end();
     }
+    counted(outcome.code ?? 'OK');
     await reported;
   }
 

@@ -259,6 +259,22 @@ export function redisMetrics(registry: Registry) {
   };
 }
 
+/**
+ * The Temporal SDK's own metrics come through a bridge (telemetry/src/temporal/) under their core
+ * names (temporal_*); this is the bridge's one family of its own. Created unregistered: the bridge
+ * registers it with every registry it is bound to.
+ */
+export function temporalBridgeMetrics(registry?: Registry) {
+  return {
+    droppedLabels: new Counter({
+      name: 'federa_temporal_labels_dropped_total',
+      help: "Attributes of Temporal SDK metric updates dropped because the metric's first update did not have them (label names are fixed at a family's creation)",
+      labelNames: ['metric'] as const,
+      registers: registry ? [registry] : [],
+    }),
+  };
+}
+
 export type RequestMetrics = ReturnType<typeof requestMetrics>;
 export type LedgerMetrics = ReturnType<typeof ledgerMetrics>;
 export type RoutingMetrics = ReturnType<typeof routingMetrics>;
