@@ -3,3 +3,4 @@ export * from './key-ledger';
 export * from './keys';
 export * from './ledger';
 export * from './periods';
+export * from './observer';
