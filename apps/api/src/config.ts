@@ -12,11 +12,13 @@ import {
   usageArchiveOf,
   type Topology,
 } from '@federa/domain';
+import { metricsSettings, telemetryEnvShape } from '@federa/telemetry';
 import { CONTROL_TASK_QUEUE } from '@federa/workflows';
 
 const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
+  ...telemetryEnvShape,
   REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
@@ -138,5 +140,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
     grantSliceTokens: e.FEDERA_GRANT_SLICE_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
+    /** /metrics: FEDERA_METRICS_PORT (default 9464, 'off' disables, 0 = a free port) */
+    metrics: metricsSettings(e, 9464),
   };
 }

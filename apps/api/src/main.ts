@@ -11,13 +11,19 @@ import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { TokenCountPool } from '@federa/tokenizer/pool';
+import { createProcessRegistry, startMetricsServer } from '@federa/telemetry';
 import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
 import { startDataPlane } from './dataplane';
+import { createApiMetrics } from './metrics/api-metrics';
 import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
 const config = loadConfig();
+// Prometheus metrics (requests, ledger operations, routing decisions) unless FEDERA_METRICS_PORT=off;
+// the registry is the process's one (`metricsRegistry`: `registry` is the federation's registry)
+const metricsRegistry = config.metrics.port === undefined ? undefined : createProcessRegistry('api');
+const metrics = metricsRegistry ? createApiMetrics(metricsRegistry) : undefined;
 
 /** The API keeps only public jurisdiction keys and its own private key. */
 function apiPayloadKeys(file: string) {
@@ -38,7 +44,10 @@ const connection = await NativeConnection.connect({
   address: config.temporalAddress,
   ...(config.temporalTls ? { tls: config.temporalTls } : {}),
 });
-const ledger = new Ledger(redis, { period: config.billingPeriod });
+const ledger = new Ledger(redis, {
+  period: config.billingPeriod,
+  ...(metrics ? { observer: metrics.ledgerObserver } : {}),
+});
 const payloadKeys = existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined;
 const tokenCounter = new TokenCountPool({
   size: config.serverLimits.countWorkers,
@@ -63,9 +72,23 @@ const dataPlane = config.agentToken
       stickyTimeoutMs: config.stickyTimeoutMs,
       grantSliceTokens: config.grantSliceTokens,
       log,
+      metrics,
     })
   : undefined;
 if (!dataPlane) log.warn('no FEDERA_AGENT_TOKEN: the data plane is off and /v1 answers 503');
+const admission = new Admission(config.maxInFlight, config.maxQueued, config.admission);
+metrics?.watchAdmission(admission);
+const metricsServer =
+  metricsRegistry && config.metrics.port !== undefined
+    ? await startMetricsServer({
+        registry: metricsRegistry,
+        host: config.metrics.host,
+        port: config.metrics.port,
+        token: config.metrics.token,
+        onError: (err) => log.warn({ err }, 'a metrics scrape failed'),
+      })
+    : undefined;
+if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
 const api = await startApiServer(
   {
     temporal: new Client({ connection, namespace: config.namespace }),
@@ -84,7 +107,8 @@ const api = await startApiServer(
       maxLifetimeSec: config.jwtMaxLifetimeSec,
     }),
     log,
-    admission: new Admission(config.maxInFlight, config.maxQueued, config.admission),
+    admission,
+    metrics,
     requestLimits: config.requestLimits,
     serverLimits: config.serverLimits,
     audit: new AuditLog(redis, { retentionMs: config.auditRetentionMs }),
@@ -102,6 +126,7 @@ log.info({ url: api.url }, 'federa api listening');
 
 const stop = async () => {
   await api.close();
+  await metricsServer?.close();
   await dataPlane?.close();
   await tokenCounter.close();
   await connection.close();

@@ -25,7 +25,7 @@ import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { openAgentChat } from './agent-client';
 import { firstGrant } from './grant-sizing';
-import { abandon, acrossRoute } from './failover';
+import { abandon, acrossRoute, type FailoverDeps } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
 
@@ -44,6 +44,8 @@ export interface ChatPathDeps {
   /** output tokens held at once: the first grant and each slice the agent asks for later */
   readonly grantSliceTokens: number;
   readonly log: Logger;
+  /** told of failover attempts (each is a routing decision too) */
+  readonly routeObserver?: FailoverDeps['routeObserver'];
 }
 
 type Settled = Pick<ReconcileResult, 'recordId' | 'usage' | 'retailCharge' | 'currency' | 'flags'>;
@@ -80,6 +82,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
       throw err;
     });
     return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
+      req.onDispatch?.(target);
       const frames = await openAgentChat(
         url,
         deps.agentToken,

@@ -12,6 +12,7 @@ import { FederaError, isErrorCode } from '@federa/domain';
 import { requestWorkflowId, type RequestWorkflowResult, type ServedRequestResult } from '@federa/workflows';
 import { domainErrorOfWorkflow } from '../errors';
 import type { ChatOutcome, ChatServeRequest, ChatStream, DataPlane } from '../dataplane/types';
+import { NO_METER, type RequestMeter } from '../metrics/request-meter';
 
 /**
  * What `inference.complete` answers: the old request workflow's result, unchanged, except that the
@@ -30,19 +31,25 @@ export async function completeOnDataPlane(
   req: ChatServeRequest,
   /** opens a completion an old request workflow sealed to the API's key */
   openLegacy: (sealedContent: string) => Promise<string>,
+  /** this request's metrics: its dispatch and billed usage */
+  meter: RequestMeter = NO_METER,
 ): Promise<CompleteResult> {
   let stream: ChatStream;
   try {
-    stream = await dataPlane.serveChat(req);
+    stream = await dataPlane.serveChat({ ...req, onDispatch: (target) => meter.dispatched(target) });
   } catch (err) {
     // a request id the old path was given: join it, or answer its first result, as before
     const legacy = await legacyAnswer(temporal, req, err, openLegacy);
-    if (legacy) return legacy;
+    if (legacy) {
+      meter.billed(legacy.usage);
+      return legacy;
+    }
     await untilReleased(temporal, req, err);
     throw err;
   }
-  // observed now: a rejection while the deltas are read is never unhandled
-  stream.outcome.catch(() => undefined);
+  // billed once the usage is recorded (also when the site failed mid-stream); observed now, so a
+  // rejection while the deltas are read is never unhandled
+  stream.outcome.then((outcome) => meter.billed(outcome.usage)).catch(() => undefined);
   let content = '';
   for await (const delta of stream.deltas) content += delta;
   const outcome = await stream.outcome;
