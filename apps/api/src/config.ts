@@ -140,7 +140,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
     grantSliceTokens: e.FEDERA_GRANT_SLICE_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
-    /** /metrics: FEDERA_METRICS_PORT (default 9464, 'off' disables, 0 = a free port) */
+    /** /metrics of this process (default 127.0.0.1:9464; FEDERA_METRICS_PORT=off: none) */
     metrics: metricsSettings(e, 9464),
   };
 }
