@@ -9,7 +9,7 @@
  */
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AgentLiveness } from '@federa/workflows';
 import { spawnApi, type ApiProcess } from '../support/api-process';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
@@ -239,5 +239,107 @@ describe("the API process's metrics", () => {
     ).toBe(false);
     expect(delta(before, after, 'federa_residency_refusals_total', { code: 'RESIDENCY_VIOLATION' })).toBe(1);
     expect(delta(before, after, 'federa_ledger_operations_total')).toBe(0);
+  });
+
+  it('a client that leaves mid-stream is counted once, as CLIENT_CLOSED_REQUEST, with the tokens it was billed', async () => {
+    fed.emulator(par).configure({ completionTokens: 2_000, tokensPerSecond: 200 });
+    const openai = await client(eu);
+    const requestId = `${s}-leaves`;
+    const before = await scrape(metricsUrl);
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      {
+        model: TEST_MODEL,
+        messages: [{ role: 'user', content: 'A long story.' }],
+        max_tokens: 2_000,
+        stream: true,
+      },
+      { headers: { ...inFrance.headers, 'Idempotency-Key': requestId }, signal: controller.signal },
+    );
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break; // leaves at the first piece
+    controller.abort();
+    // the usage record (what the client was billed), then the API's count of it
+    const record = await vi.waitFor(
+      async () => {
+        const found = (await fed.ledger.listUsage(eu, { limit: 50 })).find((r) => r.requestId === requestId);
+        if (!found) throw new Error('not recorded yet');
+        return found;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const after = await vi.waitFor(
+      async () => {
+        const scraped = await scrape(metricsUrl);
+        if (delta(before, scraped, 'federa_tokens_total', { direction: 'output' }) === 0)
+          throw new Error('not billed yet');
+        return scraped;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    fed.emulator(par).configure({ completionTokens: 32, tokensPerSecond: 50_000 });
+    const at = { route: 'openai.chat', site: par, jurisdiction: 'FR' };
+    expect(delta(before, after, 'federa_requests_total', { ...at, code: 'CLIENT_CLOSED_REQUEST' })).toBe(1);
+    expect(delta(before, after, 'federa_requests_total')).toBe(1);
+    expect(after.value('federa_requests_in_flight', { route: 'openai.chat' })).toBe(0);
+    expect(delta(before, after, 'federa_time_to_first_token_seconds_count', { route: 'openai.chat' })).toBe(
+      1,
+    );
+    const tokens = (direction: string) =>
+      delta(before, after, 'federa_tokens_total', { direction, site: par });
+    expect(tokens('input')).toBe(record.inputTokens);
+    expect(tokens('output')).toBe(record.outputTokens);
+  });
+
+  it('a failover counts a routing decision per site tried and labels the request with the site that served', async () => {
+    // routing by price alone, so the order of the sites is fixed; the first one fails once
+    const pinned = await fed.call(
+      'policy.set',
+      { weights: { latency: 0, load: 0, price: 1 }, preferHome: { mode: 'off', marginMs: 0 } },
+      await fed.token('admin', 'metrics-api'),
+    );
+    expect(pinned.status).toBe(200);
+    const explained = await fed.call(
+      'routing.explain',
+      { model: TEST_MODEL, residency: ['FR', 'SE'] },
+      await fed.token('tenant', eu),
+      { method: 'GET' },
+    );
+    const [first, second] = (
+      explained.body as { result: { data: { candidates: { siteId: string; jurisdiction: string }[] } } }
+    ).result.data.candidates;
+    fed.emulator(first!.siteId).configure({ failNext: 1 });
+    const openai = await client(eu);
+    const before = await scrape(metricsUrl);
+    const { response } = await openai.chat.completions
+      .create(
+        { model: TEST_MODEL, messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 8 },
+        { headers: { 'X-Federa-Residency': 'FR,SE' } },
+      )
+      .withResponse();
+    expect(response.headers.get('x-federa-site')).toBe(second!.siteId);
+    const after = await scrape(metricsUrl);
+    const decisions = (site: { siteId: string; jurisdiction: string }) =>
+      delta(before, after, 'federa_route_decisions_total', {
+        site: site.siteId,
+        jurisdiction: site.jurisdiction,
+      });
+    expect(decisions(first!)).toBe(1);
+    expect(decisions(second!)).toBe(1);
+    expect(delta(before, after, 'federa_route_decisions_total')).toBe(2);
+    expect(
+      delta(before, after, 'federa_requests_total', {
+        route: 'openai.chat',
+        site: second!.siteId,
+        jurisdiction: second!.jurisdiction,
+        code: 'OK',
+      }),
+    ).toBe(1);
+    expect(delta(before, after, 'federa_requests_total')).toBe(1);
+    // Federa's added latency ends at the first dispatch: one sample, failover or not
+    expect(delta(before, after, 'federa_request_added_latency_seconds_count', { route: 'openai.chat' })).toBe(
+      1,
+    );
+    expect(delta(before, after, 'federa_ledger_operations_total', { op: 'reserve', result: 'ok' })).toBe(1);
+    expect(delta(before, after, 'federa_ledger_operations_total', { op: 'post', result: 'ok' })).toBe(1);
   });
 });

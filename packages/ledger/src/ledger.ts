@@ -345,7 +345,17 @@ export class Ledger {
     if (!posted.replay) {
       const flags = [...new Set([...args.record.flags, ...posted.flags])];
       notify(this.observer, (o) =>
-        o.posted({ overage: posted.overage, currency: args.record.currency, flags }),
+        o.posted({
+          usage: {
+            model: args.record.model,
+            siteId: args.record.siteId,
+            inputTokens: args.record.inputTokens,
+            outputTokens: args.record.outputTokens,
+          },
+          overage: posted.overage,
+          currency: args.record.currency,
+          flags,
+        }),
       );
     }
     return posted;

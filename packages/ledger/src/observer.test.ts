@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FederaError } from '@federa/domain';
-import { observed, type LedgerObserver, type LedgerOperation } from './observer';
+import { observed, type LedgerObserver, type LedgerOperation, type LedgerResult } from './observer';
 
 function recording() {
   const operations: LedgerOperation[] = [];
@@ -13,7 +13,7 @@ function recording() {
 
 const fresh = { replay: false };
 const retried = { replay: true };
-const replayed = (r: { replay: boolean }) => (r.replay ? 'replay' : 'ok') as const;
+const replayed = (r: { replay: boolean }): LedgerResult => (r.replay ? 'replay' : 'ok');
 
 describe('the ledger observer hook', () => {
   it('reports ok and replay by what the operation answered, with its duration', async () => {

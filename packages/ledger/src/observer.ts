@@ -23,6 +23,13 @@ export interface LedgerOperation {
 }
 
 export interface LedgerPosted {
+  /** the record's billed tokens, model and serving site */
+  readonly usage: {
+    readonly model: string;
+    readonly siteId: string;
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+  };
   /** usage charged beyond what was held, minor units of `currency` (0 when it fitted) */
   readonly overage: number;
   readonly currency: string;

@@ -43,7 +43,8 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   };
   return {
     start: (route) => new MeteredRequest(requests, route, { onFinish }),
-    ledgerObserver: ledgerObserver(ledgerMetrics(registry)),
+    // billed tokens are counted at the post, once per usage record
+    ledgerObserver: ledgerObserver(ledgerMetrics(registry), requests.tokens),
     routeObserver,
     watchAdmission: (admission) => watchAdmission(requests, admission),
   };

@@ -128,18 +128,6 @@ describe('the request meter', () => {
     expect(await read('federa_time_to_first_token_seconds', { ...ttft, le: '0.05' })).toBe(1);
     expect(await read('federa_requests_total', { site: 'ams', jurisdiction: 'NL' })).toBe(1);
   });
-
-  it('bills tokens once, by direction, model and site', async () => {
-    const { metrics, read } = setup();
-    const meter = new MeteredRequest(metrics, 'trpc.inference.complete');
-    meter.identify({ tenant: topology.tenant('gold'), topology, model: 'chat' });
-    meter.dispatched({ siteId: 'par', jurisdiction: 'FR' });
-    meter.billed({ inputTokens: 11, outputTokens: 7 });
-    meter.billed({ inputTokens: 11, outputTokens: 7 });
-    const at = { model: 'chat', site: 'par' };
-    expect(await read('federa_tokens_total', { ...at, direction: 'input' })).toBe(11);
-    expect(await read('federa_tokens_total', { ...at, direction: 'output' })).toBe(7);
-  });
 });
 
 describe("the API's metrics", () => {

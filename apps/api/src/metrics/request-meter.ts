@@ -1,9 +1,10 @@
 /**
  * One request's metrics, from receipt to its answer: started when the request arrives, told what
- * it learns on the way (who asks for which model, the site it is dispatched to, its first byte, its
- * billed usage), and finished exactly once with its outcome code, whatever path the request took
- * (streamed, plain, refused, failed over, client gone). Nothing here awaits or reads Redis: each
- * call is a few in-memory counter updates.
+ * it learns on the way (who asks for which model, the site it is dispatched to, its first byte),
+ * and finished exactly once with its outcome code, whatever path the request took (streamed, plain,
+ * refused, failed over, client gone). Nothing here awaits or reads Redis: each call is a few
+ * in-memory counter updates. Billed tokens are counted where the usage is posted (the ledger's
+ * observer), so a request whose record the workflow posts (its client gone) is counted too.
  */
 import type { Tenant, TopologyIndex } from '@federa/domain';
 import type { RequestMetrics } from '@federa/telemetry';
@@ -20,8 +21,6 @@ export interface RequestMeter {
   dispatched(target: { readonly siteId: string; readonly jurisdiction: string }): void;
   /** the first completion byte is being written to the client */
   firstByte(): void;
-  /** the usage billed for the request (counted once) */
-  billed(usage: { readonly inputTokens: number; readonly outputTokens: number }): void;
   /** the answer: 'OK' or the stable error code; only the first call counts */
   finish(code: string): void;
 }
@@ -31,7 +30,6 @@ export const NO_METER: RequestMeter = {
   identify: () => undefined,
   dispatched: () => undefined,
   firstByte: () => undefined,
-  billed: () => undefined,
   finish: () => undefined,
 };
 
@@ -55,7 +53,6 @@ export class MeteredRequest implements RequestMeter {
   private jurisdiction = '';
   private wasDispatched = false;
   private wroteFirstByte = false;
-  private wasBilled = false;
   private finished = false;
 
   constructor(
@@ -85,15 +82,6 @@ export class MeteredRequest implements RequestMeter {
     if (this.wroteFirstByte || this.finished) return;
     this.wroteFirstByte = true;
     this.metrics.timeToFirstToken.observe({ route: this.route, site: this.site }, this.secondsSinceStart());
-  }
-
-  billed(usage: { readonly inputTokens: number; readonly outputTokens: number }): void {
-    if (this.wasBilled) return;
-    this.wasBilled = true;
-    const labels = { model: this.model, site: this.site };
-    if (usage.inputTokens > 0) this.metrics.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
-    if (usage.outputTokens > 0)
-      this.metrics.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
   }
 
   finish(code: string): void {

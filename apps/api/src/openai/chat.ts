@@ -92,11 +92,6 @@ export async function handleChat(
   const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
   return runAdmitted(deps, ticket, async () => {
     const served = await pre.dataPlane.serveChat(serve);
-    // billed whenever the usage is recorded, even after the client left
-    served.outcome.then(
-      (outcome) => meter.billed(outcome.usage),
-      () => undefined,
-    );
     const stream = meter === NO_METER ? served : { ...served, deltas: notingFirst(served.deltas, meter) };
     const headers = admissionHeaders(stream.admission);
     if (request.stream) {

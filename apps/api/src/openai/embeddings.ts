@@ -45,10 +45,6 @@ export async function handleEmbeddings(
       signal,
       onDispatch: (target) => meter.dispatched(target),
     });
-    // billed once the usage is recorded, even when the client left before its answer
-    served
-      .then((r) => meter.billed({ inputTokens: r.usage.inputTokens, outputTokens: 0 }))
-      .catch(() => undefined);
     const result = await untilClientLeaves(served, signal);
     meter.firstByte();
     sendJson(

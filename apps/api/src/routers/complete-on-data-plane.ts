@@ -31,7 +31,7 @@ export async function completeOnDataPlane(
   req: ChatServeRequest,
   /** opens a completion an old request workflow sealed to the API's key */
   openLegacy: (sealedContent: string) => Promise<string>,
-  /** this request's metrics: its dispatch and billed usage */
+  /** this request's metrics: its dispatch */
   meter: RequestMeter = NO_METER,
 ): Promise<CompleteResult> {
   let stream: ChatStream;
@@ -40,16 +40,12 @@ export async function completeOnDataPlane(
   } catch (err) {
     // a request id the old path was given: join it, or answer its first result, as before
     const legacy = await legacyAnswer(temporal, req, err, openLegacy);
-    if (legacy) {
-      meter.billed(legacy.usage);
-      return legacy;
-    }
+    if (legacy) return legacy;
     await untilReleased(temporal, req, err);
     throw err;
   }
-  // billed once the usage is recorded (also when the site failed mid-stream); observed now, so a
-  // rejection while the deltas are read is never unhandled
-  stream.outcome.then((outcome) => meter.billed(outcome.usage)).catch(() => undefined);
+  // observed now: a rejection while the deltas are read is never unhandled
+  stream.outcome.catch(() => undefined);
   let content = '';
   for await (const delta of stream.deltas) content += delta;
   const outcome = await stream.outcome;

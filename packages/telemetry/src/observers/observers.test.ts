@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ledgerMetrics, routingMetrics } from '../metrics/catalogue';
+import { ledgerMetrics, requestMetrics, routingMetrics } from '../metrics/catalogue';
 import { createProcessRegistry } from '../metrics/registry';
 import { ledgerObserver } from './ledger-observer';
 import { routingObserver } from './routing-observer';
 
-async function series(registry: ReturnType<typeof createProcessRegistry>, name: string) {
+async function series(
+  registry: ReturnType<typeof createProcessRegistry>,
+  name: string,
+): Promise<Record<string, string | number | undefined>[]> {
   return (await registry.getSingleMetric(name)!.get()).values.map((v) => ({ ...v.labels, value: v.value }));
 }
 
@@ -27,11 +30,13 @@ describe('the ledger observer', () => {
     expect(durations.find((d) => d.op === 'reserve' && d.le === 0.0005)?.value).toBe(2);
   });
 
+  const usage = { model: 'chat', siteId: 'par', inputTokens: 11, outputTokens: 7 };
+
   it('counts overage in minor units by currency and each flag of a posted record', async () => {
     const registry = createProcessRegistry('api');
     const observer = ledgerObserver(ledgerMetrics(registry));
-    observer.posted({ overage: 0, currency: 'EUR', flags: [] });
-    observer.posted({ overage: 1_250, currency: 'EUR', flags: ['OVERAGE', 'FAILOVER'] });
+    observer.posted({ usage, overage: 0, currency: 'EUR', flags: [] });
+    observer.posted({ usage, overage: 1_250, currency: 'EUR', flags: ['OVERAGE', 'FAILOVER'] });
     expect(await series(registry, 'federa_ledger_overage_minor_total')).toEqual([
       { currency: 'EUR', value: 1_250 },
     ]);
@@ -39,6 +44,42 @@ describe('the ledger observer', () => {
       { flag: 'OVERAGE', value: 1 },
       { flag: 'FAILOVER', value: 1 },
     ]);
+  });
+});
+
+describe('billed tokens', () => {
+  it('are counted per posted record, by direction, model and site, where request metrics are kept', async () => {
+    const registry = createProcessRegistry('api');
+    const observer = ledgerObserver(ledgerMetrics(registry), requestMetrics(registry).tokens);
+    observer.posted({
+      usage: { model: 'chat', siteId: 'par', inputTokens: 11, outputTokens: 7 },
+      overage: 0,
+      currency: 'EUR',
+      flags: [],
+    });
+    observer.posted({
+      usage: { model: 'embed', siteId: 'par', inputTokens: 5, outputTokens: 0 },
+      overage: 0,
+      currency: 'EUR',
+      flags: [],
+    });
+    expect(await series(registry, 'federa_tokens_total')).toEqual([
+      { model: 'chat', site: 'par', direction: 'input', value: 11 },
+      { model: 'chat', site: 'par', direction: 'output', value: 7 },
+      { model: 'embed', site: 'par', direction: 'input', value: 5 },
+    ]);
+  });
+
+  it('are not counted by a process without request metrics', async () => {
+    const registry = createProcessRegistry('worker');
+    const observer = ledgerObserver(ledgerMetrics(registry));
+    observer.posted({
+      usage: { model: 'chat', siteId: 'par', inputTokens: 11, outputTokens: 7 },
+      overage: 0,
+      currency: 'EUR',
+      flags: [],
+    });
+    expect(registry.getSingleMetric('federa_tokens_total')).toBeUndefined();
   });
 });
 
