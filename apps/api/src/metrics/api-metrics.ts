@@ -29,17 +29,14 @@ export interface ApiMetrics {
   watchAdmission(admission: Pick<Admission, 'stats'>): void;
 }
 
-/** Codes a request can end with that are residency refusals seen by the API itself. */
-const RESIDENCY_CODES: ReadonlySet<string> = new Set(['RESIDENCY_VIOLATION']);
-
 export function createApiMetrics(registry: Registry): ApiMetrics {
   const requests = requestMetrics(registry);
   const routing = routingMetrics(registry);
   const routeObserver = routingObserver(routing);
-  const onFinish = (code: string) => {
-    // NO_ELIGIBLE_SITE is counted by the routing activity; a request refused for widening its
-    // residency (or refused by an agent for it) never reaches a routing decision
-    if (RESIDENCY_CODES.has(code)) routeObserver.residencyRefused(code);
+  const onFinish = (code: string, dispatched: boolean) => {
+    // a request refused for widening its residency, before any route; NO_ELIGIBLE_SITE is counted
+    // by the routing activity, and an agent refusing a foreign request by the agent's own metrics
+    if (code === 'RESIDENCY_VIOLATION' && !dispatched) routeObserver.residencyRefused(code);
   };
   return {
     start: (route) => new MeteredRequest(requests, route, { onFinish }),

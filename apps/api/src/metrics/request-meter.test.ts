@@ -131,11 +131,15 @@ describe('the request meter', () => {
 });
 
 describe("the API's metrics", () => {
-  it('counts a request refused for widening its residency as a residency refusal', async () => {
+  it('counts a request refused for widening its residency, before any route, as a residency refusal', async () => {
     const registry = createProcessRegistry('api');
     const metrics = createApiMetrics(registry);
     metrics.start('openai.chat').finish('RESIDENCY_VIOLATION');
     metrics.start('openai.chat').finish('BUDGET_EXCEEDED');
+    // refused by the site's agent: the agent counts it, in its own process
+    const refusedByAgent = metrics.start('openai.chat');
+    refusedByAgent.dispatched({ siteId: 'par', jurisdiction: 'FR' });
+    refusedByAgent.finish('RESIDENCY_VIOLATION');
     const refusals = (await registry.getSingleMetric('federa_residency_refusals_total')!.get()).values;
     expect(refusals).toEqual([{ labels: { code: 'RESIDENCY_VIOLATION' }, value: 1 }]);
   });

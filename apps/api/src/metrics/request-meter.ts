@@ -39,8 +39,8 @@ export function modelLabel(topology: TopologyIndex, model: string): string {
 }
 
 export interface MeterHooks {
-  /** told each finished request's code (residency refusals are counted from it) */
-  readonly onFinish?: (code: string) => void;
+  /** told each finished request's code, and whether any site's agent was called for it */
+  readonly onFinish?: (code: string, dispatched: boolean) => void;
   readonly now?: () => number;
 }
 
@@ -96,7 +96,7 @@ export class MeteredRequest implements RequestMeter {
       jurisdiction: this.jurisdiction,
       code,
     });
-    this.hooks.onFinish?.(code);
+    this.hooks.onFinish?.(code, this.wasDispatched);
   }
 
   private secondsSinceStart(): number {
