@@ -16,6 +16,8 @@ export interface ApiProcess {
   readonly proc: ChildProcess;
   /** the API's base URL, once it listens */
   readonly ready: Promise<string>;
+  /** its /metrics URL (logged before it listens; metrics are on, on a free port, unless env says 'off') */
+  readonly metricsUrl: Promise<string>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -41,33 +43,42 @@ export function spawnApi(fed: Federation, env: Record<string, string> = {}): Api
       FEDERA_CLEARING_JWKS_FILE: clearingJwksFile,
       FEDERA_AGENT_TOKEN: fed.agentToken,
       FEDERA_API_PORT: '0',
+      // a free port: spawned APIs must not collide on the default 9464
+      FEDERA_METRICS_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      // pino's JSON line: {"msg":"federa api listening","url":"http://127.0.0.1:…"}
-      const line = output
-        .split('\n')
-        .slice(0, -1) // complete lines only
-        .find((l) => l.includes('federa api listening'));
-      const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
-      if (url) resolve(url);
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) =>
-      reject(new Error(`api exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
-    );
-  });
+  // pino's JSON lines: {"msg":"federa api listening","url":"http://127.0.0.1:…"}, and the same for metrics
+  const urlLogged = (msg: string) =>
+    new Promise<string>((resolve, reject) => {
+      const onData = () => {
+        const line = output
+          .split('\n')
+          .slice(0, -1) // complete lines only
+          .find((l) => l.includes(`"msg":"${msg}"`));
+        const url = line ? (JSON.parse(line) as { url?: string }).url : undefined;
+        if (url) resolve(url);
+      };
+      proc.stdout?.on('data', onData);
+      proc.stderr?.on('data', onData);
+      proc.once('exit', (code) =>
+        reject(new Error(`api exited (${code}) before it logged '${msg}':\n${output.slice(-2000)}`)),
+      );
+    });
+  const collect = (chunk: Buffer) => (output += chunk.toString());
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
+  const ready = urlLogged('federa api listening');
   ready.catch(() => undefined);
+  const metricsUrl = urlLogged('metrics listening');
+  metricsUrl.catch(() => undefined);
   return {
     proc,
     ready,
+    metricsUrl,
     kill: (signal = 'SIGKILL') =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

@@ -9,6 +9,7 @@ import type { SiteHealth } from './health';
 import type { Observations } from './observations';
 import { meterSiteUsage } from './metering';
 import { loadRouteContext } from './route-context';
+import { tellRouteObserver, type RouteObserver } from './route-observer';
 import { withFailures } from './failures';
 import type {
   HoldSummary,
@@ -26,6 +27,8 @@ export interface ControlDeps {
   readonly observations: Observations;
   readonly health?: SiteHealth;
   readonly clock?: () => number;
+  /** told each routing decision and residency refusal (metrics); absent = no cost */
+  readonly routeObserver?: RouteObserver | undefined;
 }
 
 export function createControlActivities(deps: ControlDeps) {
@@ -42,11 +45,19 @@ export function createControlActivities(deps: ControlDeps) {
         `model '${input.model}' is not offered to tenant '${tenant.id}'`,
       );
     }
-    const decision = planRoute(await loadRouteContext(deps, topology, tenant.region, now()), {
-      tenantId: tenant.id,
-      model: input.model,
-      residency: input.residency,
-    });
+    const context = await loadRouteContext(deps, topology, tenant.region, now());
+    let decision: ReturnType<typeof planRoute>;
+    try {
+      decision = planRoute(context, { tenantId: tenant.id, model: input.model, residency: input.residency });
+    } catch (err) {
+      // no site within the tenant's jurisdictions: a residency refusal (RESIDENCY_VIOLATION is
+      // refused by the API before any route, and counted there)
+      if (err instanceof FederaError && err.code === 'NO_ELIGIBLE_SITE')
+        tellRouteObserver(deps.routeObserver, (o) => o.residencyRefused(err.code));
+      throw err;
+    }
+    const chosen = decision.candidates[0];
+    if (chosen) tellRouteObserver(deps.routeObserver, (o) => o.routed(chosen));
     const inputTokens = input.inputTokens ?? countChatTokens(input.messages ?? []);
     return {
       route: decision.candidates.map((c) => ({

@@ -7,6 +7,7 @@ export * from './health';
 export * from './metering';
 export * from './observations';
 export * from './route-context';
+export * from './route-observer';
 export * from './site.activities';
 export * from './site-http';
 export * from './task-queues';

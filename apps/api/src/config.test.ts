@@ -45,4 +45,11 @@ describe('API config', () => {
     expect(loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '256' }).grantSliceTokens).toBe(256);
     expect(() => loadConfig({ ...base, FEDERA_GRANT_SLICE_TOKENS: '8' })).toThrow();
   });
+
+  it("serves /metrics on 127.0.0.1:9464 unless FEDERA_METRICS_PORT says another port, 0 (any free one) or 'off'", () => {
+    expect(loadConfig(base).metrics).toMatchObject({ host: '127.0.0.1', port: 9464 });
+    expect(loadConfig({ ...base, FEDERA_METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(loadConfig({ ...base, FEDERA_METRICS_PORT: 'off' }).metrics.port).toBeUndefined();
+    expect(() => loadConfig({ ...base, FEDERA_METRICS_PORT: 'sometimes' })).toThrow();
+  });
 });

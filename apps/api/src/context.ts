@@ -17,6 +17,7 @@ import type { Admission } from './admission';
 import type { AuditLog } from './audit';
 import { authenticate } from './authenticate';
 import type { DataPlane } from './dataplane/types';
+import type { ApiMetrics } from './metrics/api-metrics';
 import type { ServerLimits } from './server';
 
 export interface ApiDeps {
@@ -44,6 +45,8 @@ export interface ApiDeps {
   /** payload sealing: each jurisdiction's public key, and the API's private key (absent = clear payloads) */
   readonly payloadKeys?:
     { readonly jurisdictions: Readonly<Record<string, JWK>>; readonly apiPrivate: JWK } | undefined;
+  /** request metrics (absent: nothing is recorded, at no cost) */
+  readonly metrics?: ApiMetrics | undefined;
   readonly settlement: {
     readonly store: SettlementStore;
     readonly jwks: JSONWebKeySet;

@@ -12,7 +12,9 @@ import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { TokenCountPool } from '@federa/tokenizer/pool';
 import {
+  createProcessRegistry,
   installTemporalRuntime,
+  startMetricsServer,
   startTracing,
   temporalClientTracing,
   traceLogMixin,
@@ -21,11 +23,16 @@ import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
 import { startDataPlane } from './dataplane';
+import { createApiMetrics } from './metrics/api-metrics';
 import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
 const config = loadConfig();
 // first: the provider (when configured) must be registered before any span or client exists
 const tracing = startTracing({ serviceName: 'federa-api', url: config.tracesUrl });
+// Prometheus metrics (requests, ledger operations, routing decisions) unless FEDERA_METRICS_PORT=off;
+// the registry is the process's one (`metricsRegistry`: `registry` is the federation's registry)
+const metricsRegistry = config.metrics.port === undefined ? undefined : createProcessRegistry('api');
+const metrics = metricsRegistry ? createApiMetrics(metricsRegistry) : undefined;
 
 /** The API keeps only public jurisdiction keys and its own private key. */
 function apiPayloadKeys(file: string) {
@@ -47,6 +54,7 @@ const temporalMetrics = installTemporalRuntime({
   logLevel: config.logLevel,
   metrics: config.metrics.port !== undefined,
 });
+if (metricsRegistry) temporalMetrics?.bind(metricsRegistry);
 const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
@@ -57,7 +65,10 @@ const connection = await NativeConnection.connect({
   address: config.temporalAddress,
   ...(config.temporalTls ? { tls: config.temporalTls } : {}),
 });
-const ledger = new Ledger(redis, { period: config.billingPeriod });
+const ledger = new Ledger(redis, {
+  period: config.billingPeriod,
+  ...(metrics ? { observer: metrics.ledgerObserver } : {}),
+});
 const payloadKeys = existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined;
 const tokenCounter = new TokenCountPool({
   size: config.serverLimits.countWorkers,
@@ -83,9 +94,25 @@ const dataPlane = config.agentToken
       grantSliceTokens: config.grantSliceTokens,
       log,
       tracing,
+      metrics,
     })
   : undefined;
 if (!dataPlane) log.warn('no FEDERA_AGENT_TOKEN: the data plane is off and /v1 answers 503');
+const admission = new Admission(config.maxInFlight, config.maxQueued, config.admission);
+metrics?.watchAdmission(admission);
+const metricsServer =
+  metricsRegistry && config.metrics.port !== undefined
+    ? await startMetricsServer({
+        registry: metricsRegistry,
+        host: config.metrics.host,
+        port: config.metrics.port,
+        token: config.metrics.token,
+        // the SDK's buffered worker metrics are drained into the registry on every scrape
+        beforeScrape: () => Promise.resolve(temporalMetrics?.drain()),
+        onError: (err) => log.warn({ err }, 'a metrics scrape failed'),
+      })
+    : undefined;
+if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
 const api = await startApiServer(
   {
     temporal: new Client({
@@ -108,7 +135,8 @@ const api = await startApiServer(
       maxLifetimeSec: config.jwtMaxLifetimeSec,
     }),
     log,
-    admission: new Admission(config.maxInFlight, config.maxQueued, config.admission),
+    admission,
+    metrics,
     requestLimits: config.requestLimits,
     serverLimits: config.serverLimits,
     audit: new AuditLog(redis, { retentionMs: config.auditRetentionMs }),
@@ -127,6 +155,7 @@ log.info({ url: api.url }, 'federa api listening');
 const stop = async () => {
   temporalMetrics?.stop();
   await api.close();
+  await metricsServer?.close();
   await dataPlane?.close();
   await tokenCounter.close();
   await connection.close();

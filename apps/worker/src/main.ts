@@ -9,9 +9,15 @@ import { Client, Connection } from '@temporalio/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
-import { installTemporalRuntime, startTracing, traceLogMixin } from '@federa/telemetry';
+import {
+  installTemporalRuntime,
+  ledgerObserver,
+  routingObserver,
+  startTracing,
+  traceLogMixin,
+} from '@federa/telemetry';
 import { loadConfig } from './config';
-import { startWorkerMetrics } from './metrics';
+import { startWorkerMetrics, type WorkerMetrics } from './metrics';
 import { isAssigned } from './agent-assignment';
 import { SiteAgents } from './site-agents';
 import {
@@ -48,26 +54,17 @@ const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
 const topology = () => registry.snapshot();
 await seedAccounts(redis, await topology());
-const ledger = new Ledger(redis, {
-  period: config.billingPeriod,
-  replayWindowMs: config.holdReplayWindowMs,
-});
-const stopSweeper = startHoldSweeper(
-  ledger,
-  async () => (await topology()).topology.tenants.map((t) => t.id),
-  config.sweepIntervalMs,
-  (err) => log.warn({ err }, 'hold sweep failed'),
-);
 
 const metricsPort = config.metrics.port;
-const metrics =
+const metrics: WorkerMetrics | undefined =
   metricsPort === undefined
     ? undefined
     : await startWorkerMetrics({
         settings: { ...config.metrics, port: metricsPort },
         redis,
         topology,
-        ledger,
+        // read at scrape time only, by when the ledger below exists
+        ledger: { account: (tenantId) => ledger.account(tenantId) },
         settlement: {
           store: new SettlementStore(redis, config.registryNamespace),
           periodMs: config.settlement.periodMs,
@@ -77,6 +74,17 @@ const metrics =
         onError: (err, collector) => log.warn({ err, collector }, 'metrics collection failed'),
       });
 if (metrics) log.info({ url: metrics.server.url }, 'metrics listening');
+const ledger: Ledger = new Ledger(redis, {
+  period: config.billingPeriod,
+  replayWindowMs: config.holdReplayWindowMs,
+  ...(metrics ? { observer: ledgerObserver(metrics.ledger) } : {}),
+});
+const stopSweeper = startHoldSweeper(
+  ledger,
+  async () => (await topology()).topology.tenants.map((t) => t.id),
+  config.sweepIntervalMs,
+  (err) => log.warn({ err }, 'hold sweep failed'),
+);
 
 const connection = await NativeConnection.connect({
   address: config.temporalAddress,
@@ -112,6 +120,7 @@ const workers = await createFederaWorkers({
   ledger,
   ...(settlement ? { settlement } : {}),
   tracing,
+  ...(metrics ? { routeObserver: routingObserver(metrics.routing) } : {}),
 });
 // the site agents follow the registry: sites registered at runtime get one, removed ones lose it
 const agents = await SiteAgents.start({

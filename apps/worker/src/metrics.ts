@@ -21,6 +21,7 @@ import {
   settlementMetrics,
   startMetricsServer,
   type AgentMetrics,
+  type LedgerMetrics,
   type MetricsServer,
   type MetricsSettings,
   type RoutingMetrics,
@@ -31,6 +32,8 @@ import { COOL_DOWN_MS, Observations, SiteHealth } from '@federa/workflows';
 export interface WorkerMetrics {
   readonly agent: AgentMetrics;
   readonly routing: RoutingMetrics;
+  /** the ledger's families: its state gauges here, and its operations through ledgerObserver() */
+  readonly ledger: LedgerMetrics;
   readonly server: MetricsServer;
 }
 
@@ -38,7 +41,8 @@ export interface WorkerMetricsOptions {
   readonly settings: MetricsSettings & { readonly port: number };
   readonly redis: Redis | Cluster;
   readonly topology: () => Promise<TopologyIndex>;
-  readonly ledger: Ledger;
+  /** account reads for the utilisation gauge (called at scrape time only) */
+  readonly ledger: Pick<Ledger, 'account'>;
   /** the federation's settlement store (read even where this worker does not settle) */
   readonly settlement: {
     readonly store: SettlementStore;
@@ -54,12 +58,13 @@ export async function startWorkerMetrics(opts: WorkerMetricsOptions): Promise<Wo
   const registry = createProcessRegistry('worker');
   opts.temporal?.bind(registry);
   const routing = routingMetrics(registry);
+  const ledger = ledgerMetrics(registry);
   const observations = new Observations(opts.redis);
   const health = new SiteHealth(opts.redis);
   const collect = runCollectors(
     {
       ledger: ledgerCollector({
-        metrics: ledgerMetrics(registry),
+        metrics: ledger,
         maxTenants: opts.settings.maxTenants,
         source: {
           topology: opts.topology,
@@ -104,5 +109,5 @@ export async function startWorkerMetrics(opts: WorkerMetricsOptions): Promise<Wo
     },
     onError: (err) => opts.onError(err),
   });
-  return { agent: agentMetrics(registry), routing, server };
+  return { agent: agentMetrics(registry), routing, ledger, server };
 }

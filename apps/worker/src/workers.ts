@@ -28,6 +28,7 @@ import {
   createSettlementActivities,
   servedTaskQueue,
   settlementScheduleId,
+  type RouteObserver,
 } from '@federa/workflows';
 
 export interface FederaWorkersOptions {
@@ -45,6 +46,8 @@ export interface FederaWorkersOptions {
    * process polls it already (one worker per queue and process)
    */
   readonly servedWorker?: boolean;
+  /** where the control activities report routing decisions and residency refusals (metrics) */
+  readonly routeObserver?: RouteObserver | undefined;
   /** settlement activities on the control worker (omit to run no settlement here) */
   readonly settlement?: {
     readonly store: SettlementStore;
@@ -74,6 +77,13 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
   const ledger = opts.ledger ?? new Ledger(opts.redis);
   const observations = new Observations(opts.redis);
   const health = new SiteHealth(opts.redis);
+  const controlDeps = {
+    topology: opts.topology,
+    ledger,
+    observations,
+    health,
+    ...(opts.routeObserver ? { routeObserver: opts.routeObserver } : {}),
+  };
   // bundled once for both workers (webpack is the slow part of a worker's start)
   const tracing = opts.tracing ?? TRACING_OFF;
   const workflows =
@@ -90,7 +100,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     taskQueue: opts.controlTaskQueue,
     workflowBundle: workflows,
     activities: {
-      ...createControlActivities({ topology: opts.topology, ledger, observations, health }),
+      ...createControlActivities(controlDeps),
       ...(opts.settlement
         ? createSettlementActivities({ ledger, topology: opts.topology, ...opts.settlement })
         : {}),
@@ -107,7 +117,7 @@ export async function createFederaWorkers(opts: FederaWorkersOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: servedTaskQueue(opts.controlTaskQueue),
     workflowBundle: workflows,
-    activities: createServedActivities({ topology: opts.topology, ledger, observations, health }),
+    activities: createServedActivities(controlDeps),
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentLocalActivityExecutions: 200,
     ...traced,

@@ -67,6 +67,11 @@ export const tenantSchema = z.object({
   /** Where the tenant's clients are, for the latency prior. */
   region: z.string().min(1),
   location: geoPointSchema,
+  /**
+   * The tenant's class (e.g. 'standard', 'enterprise', 'internal'): how request metrics group
+   * tenants (`tenant_class`), so their labels stay bounded by what admins define, never by clients.
+   */
+  class: id.default('standard'),
 });
 
 export const weightsSchema = z

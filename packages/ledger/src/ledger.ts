@@ -9,6 +9,7 @@ import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/d
 import { extensionRefusal, type ExtendHoldArgs } from './hold-extension';
 import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledger';
 import { scriptKeys, tenantKeys } from './keys';
+import { notify, observed, type LedgerObserver, type LedgerResult } from './observer';
 import { periodId, type BillingPeriod } from './periods';
 
 type RedisLike = Redis | Cluster;
@@ -124,13 +125,47 @@ export interface LedgerOptions {
    * within it gets the first outcome; the sweep prunes older ones (and a replay after that is new)
    */
   readonly replayWindowMs?: number;
+  /** told each reserve, extend, post, void and sweep (metrics); absent = no cost at all */
+  readonly observer?: LedgerObserver | undefined;
 }
+
+export interface ReserveArgs {
+  tenantId: string;
+  requestId: string;
+  amount: number;
+  expiresAt: number;
+  /** tokens this request may use (input + max output), for the token-rate limit */
+  tokens?: number;
+  /**
+   * who reserves (the workflow run id): a hold voided or expired under another attempt is
+   * re-opened; the same attempt replays; a posted hold stays posted
+   */
+  attempt?: string;
+  /**
+   * the API key the request came with: the key's budget and rate limit are checked (and drawn
+   * from) in the same call as the tenant's; a revoked or expired key holds nothing
+   */
+  apiKeyId?: string | undefined;
+}
+
+export interface PostArgs {
+  tenantId: string;
+  requestId: string;
+  actual: number;
+  /** tokens actually used; the rest of the hold's tokens return to the rate-limit bucket */
+  actualTokens?: number;
+  record: UsageRecord;
+}
+
+/** ok, or replay when the hold already existed / the post or void was done before */
+const replayed = (r: { readonly replay: boolean }): LedgerResult => (r.replay ? 'replay' : 'ok');
 
 export class Ledger {
   private readonly cmd: Commands;
   private readonly clock: () => number;
   private readonly period: BillingPeriod;
   private readonly replayWindowMs: number;
+  private readonly observer: LedgerObserver | undefined;
 
   constructor(
     readonly redis: RedisLike,
@@ -140,6 +175,7 @@ export class Ledger {
     this.clock = o.clock ?? Date.now;
     this.period = o.period ?? 'month';
     this.replayWindowMs = o.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+    this.observer = o.observer;
     for (const [name, source] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua: source });
     }
@@ -218,24 +254,11 @@ export class Ledger {
     };
   }
 
-  async reserve(args: {
-    tenantId: string;
-    requestId: string;
-    amount: number;
-    expiresAt: number;
-    /** tokens this request may use (input + max output), for the token-rate limit */
-    tokens?: number;
-    /**
-     * who reserves (the workflow run id): a hold voided or expired under another attempt is
-     * re-opened; the same attempt replays; a posted hold stays posted
-     */
-    attempt?: string;
-    /**
-     * the API key the request came with: the key's budget and rate limit are checked (and drawn
-     * from) in the same call as the tenant's; a revoked or expired key holds nothing
-     */
-    apiKeyId?: string | undefined;
-  }): Promise<ReserveOk> {
+  reserve(args: ReserveArgs): Promise<ReserveOk> {
+    return observed(this.observer, 'reserve', () => this.reserveOnce(args), replayed);
+  }
+
+  private async reserveOnce(args: ReserveArgs): Promise<ReserveOk> {
     const now = this.clock();
     if (args.apiKeyId !== undefined && !API_KEY_ID_PATTERN.test(args.apiKeyId))
       throw new FederaError('VALIDATION_FAILED', 'invalid API key id');
@@ -294,7 +317,11 @@ export class Ledger {
    * against the tenant's and the hold's API key's budget and rate limit. Refusals throw (nothing
    * changed); a repeated `seq` replays without holding again.
    */
-  async extendHold(args: ExtendHoldArgs): Promise<ReserveOk> {
+  extendHold(args: ExtendHoldArgs): Promise<ReserveOk> {
+    return observed(this.observer, 'extend', () => this.extendOnce(args), replayed);
+  }
+
+  private async extendOnce(args: ExtendHoldArgs): Promise<ReserveOk> {
     if (!Number.isSafeInteger(args.seq) || args.seq < 1)
       throw new FederaError('VALIDATION_FAILED', `seq must be a positive integer, got ${args.seq}`);
     const now = this.clock();
@@ -313,14 +340,28 @@ export class Ledger {
     throw extensionRefusal(args, raw);
   }
 
-  async post(args: {
-    tenantId: string;
-    requestId: string;
-    actual: number;
-    /** tokens actually used; the rest of the hold's tokens return to the rate-limit bucket */
-    actualTokens?: number;
-    record: UsageRecord;
-  }): Promise<PostResult> {
+  async post(args: PostArgs): Promise<PostResult> {
+    const posted = await observed(this.observer, 'post', () => this.postOnce(args), replayed);
+    if (!posted.replay) {
+      const flags = [...new Set([...args.record.flags, ...posted.flags])];
+      notify(this.observer, (o) =>
+        o.posted({
+          usage: {
+            model: args.record.model,
+            siteId: args.record.siteId,
+            inputTokens: args.record.inputTokens,
+            outputTokens: args.record.outputTokens,
+          },
+          overage: posted.overage,
+          currency: args.record.currency,
+          flags,
+        }),
+      );
+    }
+    return posted;
+  }
+
+  private async postOnce(args: PostArgs): Promise<PostResult> {
     const now = this.clock();
     const raw = await this.run(
       'federaPost',
@@ -347,7 +388,11 @@ export class Ledger {
     throw new FederaError('INTERNAL', `post answered ${raw.status}`);
   }
 
-  async void(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
+  void(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
+    return observed(this.observer, 'void', () => this.voidOnce(args), replayed);
+  }
+
+  private async voidOnce(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
     const raw = await this.run('federaVoid', args.tenantId, args.requestId, String(this.clock()));
     if (raw.status === 'OK' || raw.status === 'REPLAY')
       return { ...toHold(raw), replay: raw.status === 'REPLAY' };
@@ -375,7 +420,16 @@ export class Ledger {
    * Expire due holds of one tenant and prune holds resolved longer than the replay window ago (the
    * periodic sweep; reserve/post/void also expire lazily). Returns how many holds it looked at.
    */
-  async sweep(tenantId: string, limit = 1000): Promise<number> {
+  sweep(tenantId: string, limit = 1000): Promise<number> {
+    return observed(
+      this.observer,
+      'sweep',
+      () => this.sweepOnce(tenantId, limit),
+      () => 'ok',
+    );
+  }
+
+  private async sweepOnce(tenantId: string, limit: number): Promise<number> {
     const reply = await this.cmd.federaSweep(
       ...scriptKeys(tenantId),
       String(this.clock()),

@@ -11,3 +11,5 @@ export * from './collectors/routing';
 export * from './collectors/settlement';
 export * from './collectors/redis';
 export * from './collectors/scrape';
+export * from './observers/ledger-observer';
+export * from './observers/routing-observer';

@@ -11,7 +11,9 @@ import {
   type Admitted,
   type AgentLiveness,
   type AttemptSummary,
+  type RouteObserver,
   type SiteTarget,
+  tellRouteObserver,
 } from '@federa/workflows';
 import type { Logger } from 'pino';
 import { AgentRefusedError } from './agent-client';
@@ -19,6 +21,8 @@ import { AgentRefusedError } from './agent-client';
 export interface FailoverDeps {
   readonly agents: AgentLiveness;
   readonly log: Logger;
+  /** told of each failover attempt (the route's first site was counted when it was planned) */
+  readonly routeObserver?: RouteObserver | undefined;
 }
 
 /**
@@ -35,8 +39,9 @@ export async function acrossRoute<T>(
   const route = admitted.route.slice(0, admitted.maxAttempts);
   const urls = await deps.agents.endpoints(route.map((t) => t.siteId));
   const attempts: AttemptSummary[] = [];
-  for (const target of route) {
+  for (const [index, target] of route.entries()) {
     if (signal.aborted) break;
+    if (index > 0) tellRouteObserver(deps.routeObserver, (o) => o.routed(target));
     const url = urls.get(target.siteId);
     if (!url) {
       attempts.push({

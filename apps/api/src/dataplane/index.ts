@@ -21,6 +21,7 @@ import {
   type ServedHandoff,
 } from '@federa/workflows';
 import type { ServedDeps } from '../context';
+import type { ApiMetrics } from '../metrics/api-metrics';
 import { serveChat } from './serve-chat';
 import { serveEmbeddings } from './serve-embeddings';
 import type { DataPlane } from './types';
@@ -50,6 +51,8 @@ export interface DataPlaneOptions {
   readonly log: Logger;
   /** the process's tracing (default off): Temporal's interceptors on this worker and client */
   readonly tracing?: Tracing;
+  /** the API's metrics: the control worker's routing decisions and residency refusals go there */
+  readonly metrics?: Pick<ApiMetrics, 'routeObserver'> | undefined;
 }
 
 export interface RunningDataPlane {
@@ -63,7 +66,11 @@ export const DEFAULT_GRANT_SLICE_TOKENS = 1_024;
 export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDataPlane> {
   const handoff: ServedHandoff = new RequestHandoff();
   const taskQueue = servedTaskQueue(opts.controlTaskQueue);
-  const control = createControlActivities(opts.control);
+  const controlDeps: ControlDeps = {
+    ...opts.control,
+    ...(opts.metrics ? { routeObserver: opts.metrics.routeObserver } : {}),
+  };
+  const control = createControlActivities(controlDeps);
   const tracing = opts.tracing ?? TRACING_OFF;
   const worker = await Worker.create({
     connection: opts.connection,
@@ -74,7 +81,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
       : { workflowsPath: fileURLToPath(WORKFLOWS_URL) }),
     activities: {
       ...control,
-      ...createServedActivities({ ...opts.control, ...opts.timing, handoff }),
+      ...createServedActivities({ ...controlDeps, ...opts.timing, handoff }),
     },
     ...(opts.stickyTimeoutMs ? { stickyQueueScheduleToStartTimeout: opts.stickyTimeoutMs } : {}),
     maxConcurrentWorkflowTaskExecutions: 200,
@@ -101,6 +108,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
     grantSliceTokens: opts.grantSliceTokens ?? DEFAULT_GRANT_SLICE_TOKENS,
     log: opts.log,
+    routeObserver: controlDeps.routeObserver,
   };
   return {
     dataPlane: {

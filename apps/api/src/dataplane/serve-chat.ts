@@ -29,7 +29,7 @@ import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { openAgentChat } from './agent-client';
 import { firstGrant } from './grant-sizing';
-import { abandon, acrossRoute } from './failover';
+import { abandon, acrossRoute, type FailoverDeps } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
 
@@ -48,6 +48,8 @@ export interface ChatPathDeps {
   /** output tokens held at once: the first grant and each slice the agent asks for later */
   readonly grantSliceTokens: number;
   readonly log: Logger;
+  /** told of failover attempts (each is a routing decision too) */
+  readonly routeObserver?: FailoverDeps['routeObserver'];
 }
 
 type Settled = Pick<ReconcileResult, 'recordId' | 'usage' | 'retailCharge' | 'currency' | 'flags'>;
@@ -100,6 +102,7 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
       timeoutMs: admitted.dispatchTimeoutMs,
     });
     return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
+      req.onDispatch?.(target);
       // the agent's span lasts until its last frame; the agent continues the trace from its headers
       const frames = await streamInSpan(
         'agent.chat',

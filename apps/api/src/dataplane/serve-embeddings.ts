@@ -36,6 +36,7 @@ export async function serveEmbeddings(
     const handle = await start(deps, workflowId, input);
     const admitted = await awaitAdmission(handle, waiter, 30_000);
     return await acrossRoute(deps, handle, admitted, req.signal, async (target, url, before) => {
+      req.onDispatch?.(target);
       const attributes = {
         [SPAN_ATTR.requestId]: req.requestId,
         [SPAN_ATTR.siteId]: target.siteId,

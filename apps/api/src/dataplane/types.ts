@@ -34,6 +34,14 @@ export interface ChatServeRequest {
   readonly sampling: SamplingParams;
   /** aborted when the client goes away: the site's generation is cancelled */
   readonly signal: AbortSignal;
+  /** told each time a site's agent is called (metrics: Federa's added latency ends at the first) */
+  readonly onDispatch?: ((target: DispatchTarget) => void) | undefined;
+}
+
+/** The site a request is being sent to. */
+export interface DispatchTarget {
+  readonly siteId: string;
+  readonly jurisdiction: string;
 }
 
 /** Where the request was admitted; known before the first byte (response headers). */
@@ -79,6 +87,7 @@ export interface EmbeddingsServeRequest {
   readonly apiKeyId?: string | undefined;
   readonly dimensions?: number | undefined;
   readonly signal: AbortSignal;
+  readonly onDispatch?: ((target: DispatchTarget) => void) | undefined;
 }
 
 export interface EmbeddingsResult {

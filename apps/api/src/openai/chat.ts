@@ -21,6 +21,8 @@ import {
 } from './schemas';
 import { SSE_HEADERS, writeSse } from './sse';
 import { tenantCaller } from './tenant-call';
+import { CLIENT_CLOSED, NO_METER, type RequestMeter } from '../metrics/request-meter';
+import { outcomeCodeOf } from '../metrics/outcome-code';
 
 /** The response headers that say where a request was served (known before its first byte). */
 export function admissionHeaders(admission: Admission): Record<string, string> {
@@ -51,11 +53,15 @@ export async function handleChat(
     readonly signal: AbortSignal;
     /** an error after the first byte, as the stream's last event */
     readonly renderFailure: (err: unknown) => OpenAiErrorBody;
+    /** this request's metrics */
+    readonly meter?: RequestMeter;
   },
-): Promise<void> {
+): Promise<string> {
   const { body, signal, renderFailure } = call;
+  const meter = call.meter ?? NO_METER;
   const caller = await tenantCaller(deps, req);
   const request = parseChatRequest(body);
+  meter.identify({ tenant: caller.tenant, topology: caller.topology, model: request.model });
   const messages = toChatMessages(request.messages);
   const maxTokens = maxTokensOf(request);
   const pre = await preflight(deps, req, res, caller, {
@@ -80,18 +86,22 @@ export async function handleChat(
       user: request.user ?? undefined,
     },
     signal,
+    onDispatch: (target) => meter.dispatched(target),
   };
   const meta = chatMeta(pre.requestId, pre.model.id, Date.now());
   const ticket = { tenantId: caller.tenant.id, bytes: pre.chars * 2, signal };
-  await runAdmitted(deps, ticket, async () => {
-    const stream = await pre.dataPlane.serveChat(serve);
+  return runAdmitted(deps, ticket, async () => {
+    const served = await pre.dataPlane.serveChat(serve);
+    const stream = meter === NO_METER ? served : { ...served, deltas: notingFirst(served.deltas, meter) };
     const headers = admissionHeaders(stream.admission);
     if (request.stream) {
       // no flushHeaders: the role chunk follows at once and leaves with the headers, in one write
       res.writeHead(200, { ...SSE_HEADERS, ...headers });
       const includeUsage = request.stream_options?.include_usage ?? false;
-      await writeSse(res, chatEvents(stream, meta, includeUsage, renderFailure));
-      return;
+      const whole = await writeSse(res, chatEvents(stream, meta, includeUsage, renderFailure));
+      if (!whole) return CLIENT_CLOSED;
+      // written whole: the outcome has settled (the events end with it)
+      return stream.outcome.then((outcome) => codeOf(outcome), outcomeCodeOf);
     }
     const { content, outcome } = await untilClientLeaves(collect(stream), signal);
     if (endedByFailure(outcome)) {
@@ -99,8 +109,27 @@ export async function handleChat(
       // a code the domain does not know (the data plane's own) is a bad gateway: the site failed us
       const status = isErrorCode(code) ? statusFor(code) : 502;
       sendJson(res, status, failureBody(outcome), { ...headers, 'x-federa-code': code });
-      return;
+      return code;
     }
+    meter.firstByte();
     sendJson(res, 200, completionBody(meta, content, outcome), headers);
+    return 'OK';
   });
+}
+
+/** A request's code from its outcome: OK, or the failure that ended a begun generation. */
+function codeOf(outcome: ChatOutcome): string {
+  return endedByFailure(outcome) ? outcome.federa.code! : 'OK';
+}
+
+/** The deltas, telling the meter when the first piece of content goes out. */
+async function* notingFirst(deltas: AsyncIterable<string>, meter: RequestMeter): AsyncGenerator<string> {
+  let first = true;
+  for await (const delta of deltas) {
+    if (first && delta) {
+      first = false;
+      meter.firstByte();
+    }
+    yield delta;
+  }
 }

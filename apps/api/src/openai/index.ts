@@ -12,6 +12,8 @@ import { OpenAiHttpError, renderError } from './errors';
 import { readJsonBody, sendError } from './http';
 import { handleModels } from './models-handler';
 import { inRequestSpan, requestIdOf } from './request-span';
+import { NO_METER, type RequestMeter } from '../metrics/request-meter';
+import { outcomeCodeOf } from '../metrics/outcome-code';
 
 export type OpenAiHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -51,32 +53,48 @@ export function createOpenAiHandler(deps: ServedDeps, opts: OpenAiOptions): Open
     renderError(err, (cause, correlationId) =>
       deps.log.error({ err: cause, correlationId, surface: 'openai' }, 'internal error'),
     );
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Serves one request; inference requests get a meter (held by `metered`) and answer their code. */
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    metered: { meter: RequestMeter },
+  ): Promise<string | undefined> => {
     // watched from the first byte: a client that leaves while its request is checked is not served
     const signal = clientSignal(res);
     const route = routeOf(req.method ?? 'GET', req.url ?? '/');
     switch (route.kind) {
       case 'models':
-        return handleModels(deps, req, res, undefined);
+        await handleModels(deps, req, res, undefined);
+        return undefined;
       case 'model':
-        return handleModels(deps, req, res, route.id);
+        await handleModels(deps, req, res, route.id);
+        return undefined;
       case 'chat':
+        metered.meter = deps.metrics?.start('openai.chat') ?? NO_METER;
         return handleChat(deps, req, res, {
           body: await readJsonBody(req, opts.maxBodyBytes),
           signal,
           renderFailure: (err) => render(err).body,
+          meter: metered.meter,
         });
       case 'embeddings':
-        return handleEmbeddings(deps, req, res, { body: await readJsonBody(req, opts.maxBodyBytes), signal });
+        metered.meter = deps.metrics?.start('openai.embeddings') ?? NO_METER;
+        return handleEmbeddings(deps, req, res, {
+          body: await readJsonBody(req, opts.maxBodyBytes),
+          signal,
+          meter: metered.meter,
+        });
     }
   };
   return (req, res) =>
-    inRequestSpan(
-      req,
-      res,
-      deps.log,
-      () =>
-        void handle(req, res).catch((err: unknown) => {
+    inRequestSpan(req, res, deps.log, () => {
+      const metered = { meter: NO_METER };
+      handle(req, res, metered).then(
+        (code) => {
+          if (code) metered.meter.finish(code);
+        },
+        (err: unknown) => {
+          metered.meter.finish(outcomeCodeOf(err));
           if (err instanceof ClientLeftError) return; // nobody reads an answer; nothing failed
           if (res.headersSent) {
             // a stream already begun cannot change its status: end it (its error event, if any, is out)
@@ -89,6 +107,7 @@ export function createOpenAiHandler(deps: ServedDeps, opts: OpenAiOptions): Open
             return;
           }
           sendError(res, render(err));
-        }),
-    );
+        },
+      );
+    });
 }

@@ -12,6 +12,7 @@ import { FederaError, isErrorCode } from '@federa/domain';
 import { requestWorkflowId, type RequestWorkflowResult, type ServedRequestResult } from '@federa/workflows';
 import { domainErrorOfWorkflow } from '../errors';
 import type { ChatOutcome, ChatServeRequest, ChatStream, DataPlane } from '../dataplane/types';
+import { NO_METER, type RequestMeter } from '../metrics/request-meter';
 
 /**
  * What `inference.complete` answers: the old request workflow's result, unchanged, except that the
@@ -30,10 +31,12 @@ export async function completeOnDataPlane(
   req: ChatServeRequest,
   /** opens a completion an old request workflow sealed to the API's key */
   openLegacy: (sealedContent: string) => Promise<string>,
+  /** this request's metrics: its dispatch */
+  meter: RequestMeter = NO_METER,
 ): Promise<CompleteResult> {
   let stream: ChatStream;
   try {
-    stream = await dataPlane.serveChat(req);
+    stream = await dataPlane.serveChat({ ...req, onDispatch: (target) => meter.dispatched(target) });
   } catch (err) {
     // a request id the old path was given: join it, or answer its first result, as before
     const legacy = await legacyAnswer(temporal, req, err, openLegacy);

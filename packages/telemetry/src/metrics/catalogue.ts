@@ -72,7 +72,7 @@ export function ledgerMetrics(registry: Registry) {
   return {
     operations: new Counter({
       name: 'federa_ledger_operations_total',
-      help: 'Ledger operations by op (reserve, extend, post, void, sweep) and result (ok, refused, error)',
+      help: 'Ledger operations by op (reserve, extend, post, void, sweep) and result (ok, replay = an idempotent retry that changed nothing, refused, error)',
       labelNames: ['op', 'result'] as const,
       registers,
     }),
