@@ -69,7 +69,13 @@ export interface ChartCheckReport {
   installedSeconds: Record<string, number>;
   lint: Array<{ release: string; ok: boolean; output?: string }>;
   releases: Array<{ example: string; release: string; rendered: string; ok: boolean; error?: string }>;
-  validation: { ok: boolean; objects?: number; byKind?: Record<string, number>; errors?: string[]; output?: string };
+  validation: {
+    ok: boolean;
+    objects?: number;
+    byKind?: Record<string, number>;
+    errors?: string[];
+    output?: string;
+  };
   refused: Array<{ case: string; ok: boolean; output?: string }>;
   dockerfile: { stages: number; problems: string[] };
   seconds: number;
@@ -83,7 +89,11 @@ export function chartCheck(): ChartCheckReport {
 
   const lint = releases.map((r) => {
     const res = run(tools.helm, ['lint', '--strict', CHART, ...valuesArgs(r)]);
-    return { release: `${r.example}/${r.release}`, ok: res.ok, ...(res.ok ? {} : { output: res.stdout + res.stderr }) };
+    return {
+      release: `${r.example}/${r.release}`,
+      ok: res.ok,
+      ...(res.ok ? {} : { output: res.stdout + res.stderr }),
+    };
   });
 
   const rendered = releases.map((r) => {
@@ -100,10 +110,15 @@ export function chartCheck(): ChartCheckReport {
   });
 
   const files = releases.filter((_, i) => rendered[i]!.ok).map((r) => r.rendered);
-  const v = files.length > 0 ? run(tools.validate, files) : { ok: false, stdout: '', stderr: 'nothing rendered' };
+  const v =
+    files.length > 0 ? run(tools.validate, files) : { ok: false, stdout: '', stderr: 'nothing rendered' };
   let validation: ChartCheckReport['validation'];
   try {
-    const parsed = JSON.parse(v.stdout) as { objects: number; byKind: Record<string, number>; errors: string[] };
+    const parsed = JSON.parse(v.stdout) as {
+      objects: number;
+      byKind: Record<string, number>;
+      errors: string[];
+    };
     validation = { ok: v.ok, objects: parsed.objects, byKind: parsed.byKind, errors: parsed.errors };
   } catch {
     validation = { ok: false, output: v.stdout + v.stderr };
@@ -113,7 +128,11 @@ export function chartCheck(): ChartCheckReport {
   const refused = MUST_REFUSE.map(([what, args, expect]) => {
     const res = run(tools.helm, ['template', 'federa', CHART, ...valuesArgs(base), ...args]);
     const ok = !res.ok && res.stderr.toLowerCase().includes(expect.toLowerCase());
-    return { case: what, ok, ...(ok ? {} : { output: (res.stderr || 'rendered without error').slice(0, 2000) }) };
+    return {
+      case: what,
+      ok,
+      ...(ok ? {} : { output: (res.stderr || 'rendered without error').slice(0, 2000) }),
+    };
   });
 
   const dockerfile = checkDockerfile(ROOT);

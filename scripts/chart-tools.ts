@@ -35,7 +35,9 @@ function goBinary(): string {
       // next
     }
   }
-  throw new Error('the chart tools are built from Go modules: install Go ≥ 1.26 (https://go.dev/dl/) and retry');
+  throw new Error(
+    'the chart tools are built from Go modules: install Go ≥ 1.26 (https://go.dev/dl/) and retry',
+  );
 }
 
 function validatorHash(): string {
@@ -61,13 +63,20 @@ function timed(say: (m: string) => void, what: string, run: () => void): number 
   return seconds;
 }
 
-export function ensureChartTools(say: (m: string) => void = (m) => process.stderr.write(`${m}\n`)): ChartTools {
+export function ensureChartTools(
+  say: (m: string) => void = (m) => process.stderr.write(`${m}\n`),
+): ChartTools {
   const helm = join(BIN, 'helm');
   const validate = join(BIN, 'k8s-validate');
   const stamp = readStamp();
   const installed: Record<string, number> = {};
   const wantValidator = validatorHash();
-  if (existsSync(helm) && stamp.helm === HELM_VERSION && existsSync(validate) && stamp.validator === wantValidator) {
+  if (
+    existsSync(helm) &&
+    stamp.helm === HELM_VERSION &&
+    existsSync(validate) &&
+    stamp.validator === wantValidator
+  ) {
     return { helm, validate, installed };
   }
   const go = goBinary();
@@ -104,5 +113,7 @@ export function ensureChartTools(say: (m: string) => void = (m) => process.stder
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const tools = ensureChartTools();
-  process.stdout.write(`${JSON.stringify({ helm: tools.helm, validate: tools.validate, installedSeconds: tools.installed })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ helm: tools.helm, validate: tools.validate, installedSeconds: tools.installed })}\n`,
+  );
 }

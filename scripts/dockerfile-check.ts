@@ -46,7 +46,10 @@ export function parseDockerfile(text: string): { args: Instruction[]; stages: St
   for (const ins of instructions) {
     if (ins.op === 'FROM') {
       const [image = '', as, name] = ins.args.split(/\s+/);
-      const base = image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => argDefaults[a ?? b] ?? '');
+      const base = image.replace(
+        /\$\{(\w+)\}|\$(\w+)/g,
+        (_, a?: string, b?: string) => argDefaults[a ?? b ?? ''] ?? '',
+      );
       stages.push({ base, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
     } else if (stages.length === 0) {
       if (ins.op === 'ARG') {
@@ -99,18 +102,25 @@ export function undeclaredRuntimeImports(root: string, workspaces: readonly stri
       dependencies?: Record<string, string>;
       peerDependencies?: Record<string, string>;
     };
-    const declared = new Set([pkg.name, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
+    const declared = new Set([
+      pkg.name,
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...Object.keys(pkg.peerDependencies ?? {}),
+    ]);
     for (const file of sourceFiles(join(root, ws, 'src'))) {
       const text = readFileSync(file, 'utf8');
       // static imports and re-exports (not `import type`, erased at run time), dynamic imports
-      const re = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+      const re =
+        /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
       for (const m of text.matchAll(re)) {
         const spec = m[1] ?? m[2]!;
-        if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || BUILTINS.has(spec)) continue;
+        if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || BUILTINS.has(spec))
+          continue;
         const parts = spec.split('/');
         const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
         if (BUILTINS.has(name)) continue;
-        if (!declared.has(name)) problems.push(`${relative(root, file)} imports '${name}', not in ${ws}'s dependencies`);
+        if (!declared.has(name))
+          problems.push(`${relative(root, file)} imports '${name}', not in ${ws}'s dependencies`);
       }
     }
   }
@@ -122,14 +132,18 @@ export function checkDockerfile(root: string): { stages: number; problems: strin
   const { args, stages } = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
   if (stages.length < 2) problems.push(`multi-stage build expected, found ${stages.length} stage(s)`);
   for (const s of stages) {
-    if (!/^(docker\.io\/(library\/)?)?node:20[\w.-]*-slim$/.test(s.base)) problems.push(`stage ${s.name ?? '?'}: base '${s.base}' is not a node:20 slim image`);
+    if (!/^(docker\.io\/(library\/)?)?node:20[\w.-]*-slim$/.test(s.base))
+      problems.push(`stage ${s.name ?? '?'}: base '${s.base}' is not a node:20 slim image`);
   }
   const all = [...args, ...stages.flatMap((s) => s.instructions)];
   for (const ins of all) {
     if ((ins.op === 'ARG' || ins.op === 'ENV') && SECRETISH.test(ins.args)) {
       problems.push(`line ${ins.line}: ${ins.op} ${ins.args} looks like a secret baked into the image`);
     }
-    if ((ins.op === 'COPY' || ins.op === 'ADD') && /(\.data|secrets?|\.env|\.pem|\.key\b|id_rsa)/.test(ins.args)) {
+    if (
+      (ins.op === 'COPY' || ins.op === 'ADD') &&
+      /(\.data|secrets?|\.env|\.pem|\.key\b|id_rsa)/.test(ins.args)
+    ) {
       problems.push(`line ${ins.line}: ${ins.op} ${ins.args} copies secrets or local state`);
     }
     if (ins.op === 'ADD' && /https?:\/\//.test(ins.args)) problems.push(`line ${ins.line}: ADD from a URL`);
@@ -158,14 +172,20 @@ export function checkDockerfile(root: string): { stages: number; problems: strin
   if (!deps) problems.push('no stage runs npm ci');
   else {
     const ci = deps.instructions.findIndex((i) => i.op === 'RUN' && /npm ci/.test(i.args));
-    const copied = deps.instructions.slice(0, ci).filter((i) => i.op === 'COPY').map((i) => i.args);
+    const copied = deps.instructions
+      .slice(0, ci)
+      .filter((i) => i.op === 'COPY')
+      .map((i) => i.args);
     for (const ws of workspaceDirs(root)) {
-      if (!copied.some((c) => c.includes(`${ws}/package.json`))) problems.push(`${ws}/package.json is not copied before npm ci`);
+      if (!copied.some((c) => c.includes(`${ws}/package.json`)))
+        problems.push(`${ws}/package.json is not copied before npm ci`);
     }
     if (!deps.instructions[ci]!.args.includes('--omit=dev')) problems.push('npm ci without --omit=dev');
   }
   const ignore = existsSync(join(root, '.dockerignore'))
-    ? readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim())
+    ? readFileSync(join(root, '.dockerignore'), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
     : [];
   for (const must of ['.data', '.tools', '.git', '**/node_modules']) {
     if (!ignore.includes(must)) problems.push(`.dockerignore does not exclude ${must}`);
