@@ -189,6 +189,9 @@ Environment every process reads (packages/domain env.ts and temporal-env.ts, tel
 {{- end }}
   ports:
     - { protocol: TCP, port: {{ $v.temporal.network.port }} }
+{{- if not (or $v.redis.network.podSelector $v.redis.network.cidrs) }}
+{{- fail "redis.network: set podSelector (Redis in this cluster) or cidrs, so that NetworkPolicies can name it" }}
+{{- end }}
 - to:
 {{- if $v.redis.network.podSelector }}
     - namespaceSelector: {{- toYaml $v.redis.network.namespaceSelector | nindent 8 }}
