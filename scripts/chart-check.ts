@@ -19,6 +19,8 @@ export const CHART = join(ROOT, 'deploy', 'helm', 'federa');
 export const EXAMPLES = join(ROOT, 'deploy', 'helm', 'examples');
 export const RENDERED = join(ROOT, '.data', 'chart');
 const NAMESPACE = 'federa';
+/** the Kubernetes version rendered for: the one k8s-validate's k8s.io/api (v0.37) describes */
+export const KUBE_VERSION = '1.37.0';
 
 export interface ExampleRelease {
   readonly example: string;
@@ -88,7 +90,7 @@ export function chartCheck(): ChartCheckReport {
   const version = run(tools.helm, ['version', '--short']).stdout.trim();
 
   const lint = releases.map((r) => {
-    const res = run(tools.helm, ['lint', '--strict', CHART, ...valuesArgs(r)]);
+    const res = run(tools.helm, ['lint', '--strict', '--kube-version', KUBE_VERSION, CHART, ...valuesArgs(r)]);
     return {
       release: `${r.example}/${r.release}`,
       ok: res.ok,
@@ -97,7 +99,7 @@ export function chartCheck(): ChartCheckReport {
   });
 
   const rendered = releases.map((r) => {
-    const res = run(tools.helm, ['template', 'federa', CHART, '--namespace', NAMESPACE, ...valuesArgs(r)]);
+    const res = run(tools.helm, ['template', 'federa', CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...valuesArgs(r)]);
     mkdirSync(join(RENDERED, r.example), { recursive: true });
     if (res.ok) writeFileSync(r.rendered, res.stdout);
     return {
@@ -126,7 +128,7 @@ export function chartCheck(): ChartCheckReport {
 
   const base = releases.find((r) => r.example === 'eu-operator') ?? releases[0]!;
   const refused = MUST_REFUSE.map(([what, args, expect]) => {
-    const res = run(tools.helm, ['template', 'federa', CHART, ...valuesArgs(base), ...args]);
+    const res = run(tools.helm, ['template', 'federa', CHART, '--kube-version', KUBE_VERSION, ...valuesArgs(base), ...args]);
     const ok = !res.ok && res.stderr.toLowerCase().includes(expect.toLowerCase());
     return {
       case: what,

@@ -189,13 +189,14 @@ Environment every process reads (packages/domain env.ts and temporal-env.ts, tel
 {{- end }}
   ports:
     - { protocol: TCP, port: {{ $v.temporal.network.port }} }
-{{- if not (or $v.redis.network.podSelector $v.redis.network.cidrs) }}
+{{- $redisPods := index $v.redis.network "podSelector" }}
+{{- if not (or $redisPods $v.redis.network.cidrs) }}
 {{- fail "redis.network: set podSelector (Redis in this cluster) or cidrs, so that NetworkPolicies can name it" }}
 {{- end }}
 - to:
-{{- if $v.redis.network.podSelector }}
-    - namespaceSelector: {{- toYaml $v.redis.network.namespaceSelector | nindent 8 }}
-      podSelector: {{- toYaml $v.redis.network.podSelector | nindent 8 }}
+{{- if $redisPods }}
+    - namespaceSelector: {{- toYaml (index $v.redis.network "namespaceSelector" | default dict) | nindent 8 }}
+      podSelector: {{- toYaml $redisPods | nindent 8 }}
 {{- end }}
 {{- range $v.redis.network.cidrs }}
     - ipBlock:
@@ -218,7 +219,7 @@ Environment every process reads (packages/domain env.ts and temporal-env.ts, tel
 
 {{/* NetworkPolicy ingress: Prometheus to the metrics port */}}
 {{- define "federa.ingressMetrics" -}}
-{{- if .root.Values.metrics.enabled }}
+{{- if .root.Values.metrics.enabled -}}
 - from:
     - namespaceSelector: {{- toYaml .root.Values.metrics.scraperNamespaceSelector | nindent 8 }}
       podSelector: {{- toYaml .root.Values.metrics.scraperPodSelector | nindent 8 }}
