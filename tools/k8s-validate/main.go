@@ -1,6 +1,7 @@
 // k8s-validate: an offline schema check of rendered Kubernetes manifests (what kubeconform does,
 // without downloading JSON schemas). Each document is decoded strictly into the Go type of its
-// apiVersion/kind from k8s.io/api — an unknown field, a wrong type or a duplicate key is an error —
+// apiVersion/kind from k8s.io/api as the API server decodes it (sigs.k8s.io/json: case-sensitive
+// field names) — an unknown field, a wrong type or a duplicate key is an error —
 // then checked for what decoding cannot see: names, labels, selectors that match their pods,
 // container ports and probes that name real ports, env names. ServiceMonitor
 // (monitoring.coreos.com/v1) is decoded into the subset of prometheus-operator's type declared
@@ -29,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -181,8 +183,23 @@ func validate(doc []byte) (where string, kind string, errs []string) {
 		return where, "", []string{"unknown apiVersion/kind (no schema): " + key}
 	}
 	obj := newObj()
-	if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+	// as the API server decodes: YAML to JSON refusing duplicate keys, then JSON with field names
+	// matched case-sensitively (encoding/json would accept `readOnlyRootFileSystem`) and unknown
+	// fields refused
+	data, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
 		return where, head.Kind, []string{"schema: " + err.Error()}
+	}
+	strict, err := sigsjson.UnmarshalStrict(data, obj, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if err != nil {
+		return where, head.Kind, []string{"schema: " + err.Error()}
+	}
+	if len(strict) > 0 {
+		out := []string{}
+		for _, e := range strict {
+			out = append(out, "schema: "+e.Error())
+		}
+		return where, head.Kind, out
 	}
 	return where, head.Kind, check(obj)
 }
