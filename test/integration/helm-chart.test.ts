@@ -6,8 +6,9 @@
  * every container is non-root with a read-only root filesystem, and each site agent mounts only its
  * own jurisdiction's payload key.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,43 @@ describe('Helm chart (npm run chart:check)', () => {
     }
   });
 
+  it('has a validator that refuses what the API server would refuse', () => {
+    const validate = join(ROOT, '.tools/helm/bin/k8s-validate');
+    const good = readFileSync(rendered[0]!.release.rendered, 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'federa-chart-'));
+    const cases: Array<[string, string, string]> = [
+      // encoding/json would match this case-insensitively; the API server refuses it
+      [
+        'case-mismatched field',
+        good.replace('readOnlyRootFilesystem: true', 'readOnlyRootFileSystem: true'),
+        'unknown field',
+      ],
+      [
+        'unknown field',
+        good.replace('automountServiceAccountToken: false', 'automountServiceAccountTokens: false'),
+        'unknown field',
+      ],
+      ['wrong type', good.replace(/maxUnavailable: 1/, 'maxUnavailable: [1]'), 'cannot unmarshal'],
+      [
+        'unknown kind',
+        `${good}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\n`,
+        'unknown apiVersion/kind',
+      ],
+    ];
+    try {
+      for (const [what, text, expected] of cases) {
+        expect(text, what).not.toBe(good);
+        const file = join(dir, 'bad.yaml');
+        writeFileSync(file, text);
+        const r = spawnSync(validate, [file], { encoding: 'utf8' });
+        expect(r.status, what).toBe(1);
+        expect(r.stdout, what).toContain(expected);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('seeds the registry from topologies the apps accept', () => {
     for (const r of rendered) {
       const cm = r.objects.find((o) => o.kind === 'ConfigMap' && o.data?.['topology.json']);
@@ -185,6 +223,17 @@ describe('Helm chart (npm run chart:check)', () => {
           } else if (JSON.stringify(ports) === JSON.stringify(redisPorts)) {
             kinds.push('redis');
             expect(cidrs.sort()).toEqual([...v.redis.network.cidrs].sort());
+            const selectors = (rule.to as Obj[]).filter((t) => !t.ipBlock);
+            expect(selectors).toEqual(
+              v.redis.network.podSelector && Object.keys(v.redis.network.podSelector).length
+                ? [
+                    {
+                      namespaceSelector: v.redis.network.namespaceSelector,
+                      podSelector: v.redis.network.podSelector,
+                    },
+                  ]
+                : [],
+            );
           } else {
             kinds.push('site');
             expect(ports).toEqual(sitePorts);
