@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTopology } from '@federa/domain';
+import { generatePayloadKeys, openWith, sealFor, sealTo, openCompact } from '@federa/sealing';
+import { splitPayloadKeys } from '../../scripts/payload-key-secrets';
 import { exampleReleases, type ChartCheckReport, type ExampleRelease } from '../../scripts/chart-check';
 import { ROOT } from '../../scripts/paths';
 
@@ -304,6 +306,23 @@ describe('Helm chart (npm run chart:check)', () => {
           expect(jurisdictionKeys, d.metadata.name).toEqual([]);
         }
       }
+    }
+  });
+
+  it("splits payload keys into Secrets that hold one jurisdiction's private key each, and still work", async () => {
+    const keys = await generatePayloadKeys(['DE', 'US', 'JP']);
+    const parts = splitPayloadKeys(keys) as Record<string, Obj>;
+    expect(Object.keys(parts).sort()).toEqual(['DE', 'JP', 'US', 'api']);
+    const privates = (o: Obj) => JSON.stringify(o).match(/"d":/g)?.length ?? 0;
+    expect(privates(parts.api!)).toBe(1); // the API's own key only
+    for (const cc of ['DE', 'US', 'JP']) {
+      expect(privates(parts[cc]!)).toBe(1);
+      expect(Object.keys(parts[cc]!.jurisdictions)).toEqual([cc]);
+      // the API seals to cc with its file; the agent of cc opens with its own, and answers to the API
+      const sealed = await sealFor('hello', [parts.api!.jurisdictions[cc].publicJwk]);
+      expect(await openWith(sealed, parts[cc]!.jurisdictions[cc].privateJwk)).toBe('hello');
+      const answer = await sealTo('world', parts[cc]!.api.publicJwk);
+      expect(await openCompact(answer, parts.api!.api.privateJwk)).toBe('world');
     }
   });
 
