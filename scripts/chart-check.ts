@@ -90,7 +90,14 @@ export function chartCheck(): ChartCheckReport {
   const version = run(tools.helm, ['version', '--short']).stdout.trim();
 
   const lint = releases.map((r) => {
-    const res = run(tools.helm, ['lint', '--strict', '--kube-version', KUBE_VERSION, CHART, ...valuesArgs(r)]);
+    const res = run(tools.helm, [
+      'lint',
+      '--strict',
+      '--kube-version',
+      KUBE_VERSION,
+      CHART,
+      ...valuesArgs(r),
+    ]);
     return {
       release: `${r.example}/${r.release}`,
       ok: res.ok,
@@ -99,7 +106,16 @@ export function chartCheck(): ChartCheckReport {
   });
 
   const rendered = releases.map((r) => {
-    const res = run(tools.helm, ['template', 'federa', CHART, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...valuesArgs(r)]);
+    const res = run(tools.helm, [
+      'template',
+      'federa',
+      CHART,
+      '--namespace',
+      NAMESPACE,
+      '--kube-version',
+      KUBE_VERSION,
+      ...valuesArgs(r),
+    ]);
     mkdirSync(join(RENDERED, r.example), { recursive: true });
     if (res.ok) writeFileSync(r.rendered, res.stdout);
     return {
@@ -128,7 +144,15 @@ export function chartCheck(): ChartCheckReport {
 
   const base = releases.find((r) => r.example === 'eu-operator') ?? releases[0]!;
   const refused = MUST_REFUSE.map(([what, args, expect]) => {
-    const res = run(tools.helm, ['template', 'federa', CHART, '--kube-version', KUBE_VERSION, ...valuesArgs(base), ...args]);
+    const res = run(tools.helm, [
+      'template',
+      'federa',
+      CHART,
+      '--kube-version',
+      KUBE_VERSION,
+      ...valuesArgs(base),
+      ...args,
+    ]);
     const ok = !res.ok && res.stderr.toLowerCase().includes(expect.toLowerCase());
     return {
       case: what,
