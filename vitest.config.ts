@@ -1,5 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The integration core (request path, residency, ledger, settlement, the OpenAI surface) that also
+ * runs against the production-like stack (`npm run test:stack`, docs/stack.md).
+ */
+export const STACK_CORE = [
+  'test/integration/request-path.test.ts',
+  'test/integration/residency.test.ts',
+  'test/integration/ledger.test.ts',
+  'test/integration/settlement.test.ts',
+  'test/integration/data-plane.test.ts',
+  'test/integration/openai-e2e.test.ts',
+];
+
+/** Only `npm run test:stack` sets it: the stack takes minutes to start and needs its own servers. */
+const stackProject = process.env.FEDERA_TEST_STACK
+  ? [
+      {
+        test: {
+          name: 'stack',
+          include: [...STACK_CORE, 'test/stack/**/*.test.ts'],
+          globalSetup: ['test/support/stack-setup.ts'],
+          pool: 'forks' as const,
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ]
+  : [];
+
 export default defineConfig({
   test: {
     projects: [
@@ -29,6 +59,7 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      ...stackProject,
     ],
   },
 });

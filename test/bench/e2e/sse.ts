@@ -21,6 +21,8 @@ export class ChatStreamReader implements StreamState {
   sawContent = false;
   done = false;
   error: string | undefined;
+  /** the stable code of that error event, when it carried one */
+  errorCode: string | undefined;
   private buffer = '';
 
   /** feeds decoded text; returns true when this text carried the first content token */
@@ -57,6 +59,7 @@ export class ChatStreamReader implements StreamState {
     if (chunk.error) {
       const { message, code } = chunk.error;
       this.error = typeof message === 'string' ? message : typeof code === 'string' ? code : 'error event';
+      if (typeof code === 'string') this.errorCode = code;
     }
     for (const choice of chunk.choices ?? []) {
       if (typeof choice.delta?.content === 'string' && choice.delta.content.length > 0)
