@@ -29,6 +29,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // The production-like stack's pieces, on their own servers (no global setup): a real
+          // Temporal cluster on PostgreSQL takes ~30 s to come up. Each file skips, saying why,
+          // when what it needs is not installed (npm run stack:tools builds the Temporal server).
+          name: 'stack',
+          include: ['test/stack/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 240_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
