@@ -192,9 +192,9 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     await waitUntil(i, 'frontend', frontendAnswers);
   };
 
+  checkShardCount(opts.dir, opts.historyShards);
   const answering = await Promise.all(frontends.map((f) => namespaceKnown(f)));
   if (!answering.every(Boolean)) {
-    checkShardCount(opts.dir, opts.historyShards);
     await setupTemporalSchema(tools.sqlTool, opts.postgres);
     writeClusterConfigs(opts.dir, {
       servers: opts.servers,

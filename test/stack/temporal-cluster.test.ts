@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresBinDir, startPostgres, type Postgres } from '../../scripts/stack/postgres';
 import { startTemporalCluster, type TemporalCluster } from '../../scripts/stack/temporal-cluster';
@@ -30,7 +37,16 @@ describe.skipIf(missing.length > 0)('a two-server Temporal cluster on PostgreSQL
   let cluster: TemporalCluster;
   let bundle: WorkflowBundle;
 
+  const clusterOptions = (postgres: Postgres) => ({
+    dir: join(dir, 'temporal'),
+    postgres,
+    servers: 2,
+    historyShards: 4,
+    basePort: 7363,
+  });
+
   beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     dir = mkdtempSync(join(tmpdir(), 'fedt-temporal-'));
     // PostgreSQL runs as the postgres system user when we are root: it must enter the folder
     chmodSync(dir, 0o755);
@@ -41,13 +57,7 @@ describe.skipIf(missing.length > 0)('a two-server Temporal cluster on PostgreSQL
         logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
       }),
     ]);
-    cluster = await startTemporalCluster({
-      dir: join(dir, 'temporal'),
-      postgres,
-      servers: 2,
-      historyShards: 4,
-      basePort: 7363,
-    });
+    cluster = await startTemporalCluster(clusterOptions(postgres));
   }, 300_000);
 
   afterAll(async () => {
@@ -85,6 +95,15 @@ describe.skipIf(missing.length > 0)('a two-server Temporal cluster on PostgreSQL
     expect(await echoThrough(first, second, 'via one')).toBe('VIA ONE');
     expect(await echoThrough(second, first, 'via two')).toBe('VIA TWO');
   }, 120_000);
+
+  it('reuses a running cluster: a second start returns handles on the same processes', async () => {
+    const again = await startTemporalCluster(clusterOptions(postgres));
+    expect(again.frontends).toEqual(cluster.frontends);
+    expect([again.pid(0), again.pid(1)]).toEqual([cluster.pid(0), cluster.pid(1)]);
+    await expect(startTemporalCluster({ ...clusterOptions(postgres), historyShards: 8 })).rejects.toThrow(
+      /created with 4 history shards/,
+    );
+  });
 
   it('keeps running workflows through server 1 after a kill -9 of server 0, which then restarts', async () => {
     const [first, second] = cluster.frontends as [string, string];
