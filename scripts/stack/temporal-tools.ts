@@ -13,9 +13,8 @@ import { promisify } from 'node:util';
 import { ROOT } from '../paths';
 
 /**
- * v1.32.0 builds with the machine's Go 1.26; v1.32.1+ require a newer toolchain. The history
- * shard count of a cluster is fixed by its schema, not by this version: upgrading the server
- * later is `update-schema` + a restart.
+ * v1.32.0 builds with the machine's Go 1.26; v1.32.1+ require a newer toolchain. Upgrading later:
+ * bump this, rebuild, and the next stack start runs update-schema before the servers restart.
  */
 export const TEMPORAL_SERVER_VERSION = 'v1.32.0';
 const MODULE = 'go.temporal.io/server';
