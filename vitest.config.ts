@@ -23,7 +23,7 @@ const stackProject = process.env.FEDERA_TEST_STACK
           globalSetup: ['test/support/stack-setup.ts'],
           pool: 'forks' as const,
           fileParallelism: false,
-          testTimeout: 120_000,
+          testTimeout: 240_000,
           hookTimeout: 300_000,
         },
       },
