@@ -157,4 +157,21 @@ describe('latency-aware routing on the time the API measures', () => {
       : after!.rttEwmaMs;
     expect(sample).toBeGreaterThanOrEqual(DELAY_MS);
   });
+
+  it('still takes one sample, on the agent’s clock, for a draining Temporal-dispatched request', async () => {
+    // nothing starts the old request workflow any more; its running histories drain through the
+    // site's agent over Temporal (no API → agent hop), which samples its own time to the site
+    await pin(far);
+    const before = await observed(near);
+    const requestId = `${s}-legacy`;
+    const body = chat(requestId);
+    const handle = await fed.temporal.workflow.start('requestWorkflow', {
+      taskQueue: fed.controlTaskQueue,
+      workflowId: requestWorkflowId(tenant, requestId),
+      args: [{ tenantId: tenant, requestId, model: body.model, messages: body.messages, maxTokens: 16 }],
+    });
+    const result = (await handle.result()) as { route: { siteId: string } };
+    expect(result.route.siteId).toBe(near);
+    expect((await observed(near))?.samples).toBe((before?.samples ?? 0) + 1);
+  });
 });
