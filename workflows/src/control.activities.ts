@@ -157,9 +157,11 @@ export function createControlActivities(deps: ControlDeps) {
       actualTokens: inputTokens + outputTokens,
       record,
     });
-    // one latency sample per request: a replayed post (the workflow confirming the API's post, or a
+    // one latency sample per request. On the data plane the API took it (its clock, WAN included:
+    // apps/api/src/dataplane/latency-sample.ts), so neither post adds one; on the legacy
+    // Temporal-dispatched path it is the dispatching agent's time, added once: a replayed post (a
     // retried activity) adds none. Advisory and off the answer's path: it may fail on its own.
-    if (!posted.replay) {
+    if (!posted.replay && input.latencySampledBy !== 'api') {
       void deps.observations
         .recordLatency(tenant.region, input.served.siteId, input.dispatch.networkMs)
         .catch(() => undefined);

@@ -44,8 +44,11 @@ export class Observations {
   }
 
   /**
-   * One latency sample, as the federation measured it (the site agent's own clock: a site cannot
-   * report its way to a better rank). A sample that is not a finite, non-negative time is dropped.
+   * One latency sample, as the federation measured it on its own clock, never from a figure a site or
+   * its agent sends (a site cannot report its way to a better rank): on the data plane the API's time
+   * from sending the request to the site's agent to the first completion byte back (WAN both ways,
+   * agent, site), once per served request; on the legacy Temporal-dispatched path the agent's own
+   * time to the site. A sample that is not a finite, non-negative time is dropped.
    */
   async recordLatency(region: string, siteId: string, sampleMs: number): Promise<void> {
     if (!Number.isFinite(sampleMs) || sampleMs < 0) return;

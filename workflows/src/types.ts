@@ -83,7 +83,10 @@ export interface DispatchResult {
   readonly completedAt: string;
   /** wall time of the HTTP exchange */
   readonly totalMs: number;
-  /** the latency sample for routing: the agent's own measurement, never a figure the site reports */
+  /**
+   * the agent's own time to the site, never a figure the site reports: routing's latency sample on
+   * the legacy Temporal-dispatched path only (the data plane samples on the API's clock)
+   */
   readonly networkMs: number;
 }
 
@@ -105,6 +108,13 @@ export interface ReconcileInput {
   readonly maxTokens: number;
   /** flags the caller already knows (e.g. CLIENT_DISCONNECT from the site agent's report) */
   readonly extraFlags?: readonly string[] | undefined;
+  /**
+   * who took this request's routing latency sample. 'api' (the data plane): the API timed the
+   * served attempt on its own clock, WAN included, so the post records none. Absent or 'agent' (the
+   * legacy Temporal-dispatched path): the post records `dispatch.networkMs`, the dispatching agent's
+   * own time to the site.
+   */
+  readonly latencySampledBy?: 'agent' | 'api' | undefined;
 }
 
 export interface ReconcileResult {

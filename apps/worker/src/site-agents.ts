@@ -50,6 +50,11 @@ export interface SiteAgentsOptions {
     readonly token: string;
     readonly host?: string;
     readonly port?: number;
+    /**
+     * the URL the API is told to reach these agents at, when it is not the one they listen on (a
+     * proxy or NAT in between); default the listening URL
+     */
+    readonly advertisedUrl?: string;
   };
   /** the process's tracing (default off): the agents' client and workers carry the trace on */
   readonly tracing?: Tracing | undefined;
@@ -121,9 +126,14 @@ export class SiteAgents {
     return [...this.agents.keys()].sort();
   }
 
-  /** the data-plane URL of this process's agents, if they serve the data plane */
+  /** the data-plane URL of this process's agents (where they listen), if they serve the data plane */
   get dataPlaneUrl(): string | undefined {
     return this.server?.url;
+  }
+
+  /** what the API is told in Redis: the advertised URL, else the listening one */
+  private get advertisedUrl(): string | undefined {
+    return this.server && (this.opts.dataPlane?.advertisedUrl ?? this.server.url);
   }
 
   private hostedSite(siteId: string): HostedSite | undefined {
@@ -210,7 +220,8 @@ export class SiteAgents {
     });
     const running = worker.run().catch((err) => this.opts.onError?.(err, site.id));
     this.agents.set(site.id, { site, worker, running, fingerprint: fingerprint(site) });
-    if (this.server) await this.liveness.publishEndpoint([site.id], this.server.url);
+    const url = this.advertisedUrl;
+    if (url) await this.liveness.publishEndpoint([site.id], url);
     await this.liveness.beat([site.id]);
   }
 
@@ -220,10 +231,9 @@ export class SiteAgents {
     this.agents.delete(siteId);
     // out of routing first, so no new work is sent to a queue nobody will poll
     await this.liveness.forget([siteId]).catch((err) => this.opts.onError?.(err, siteId));
-    if (this.server)
-      await this.liveness
-        .withdrawEndpoint([siteId], this.server.url)
-        .catch((err) => this.opts.onError?.(err, siteId));
+    const url = this.advertisedUrl;
+    if (url)
+      await this.liveness.withdrawEndpoint([siteId], url).catch((err) => this.opts.onError?.(err, siteId));
     if (agent.worker.getState() === 'RUNNING') agent.worker.shutdown();
     await agent.running;
   }
@@ -233,6 +243,7 @@ export class SiteAgents {
     await this.liveness.beat(live);
     // re-advertised with each beat: another process that took a site over and let go of it must not
     // leave the site without an address
-    if (this.server) await this.liveness.publishEndpoint(live, this.server.url);
+    const url = this.advertisedUrl;
+    if (url) await this.liveness.publishEndpoint(live, url);
   }
 }

@@ -51,6 +51,8 @@ export function reconcileInputOf(
       edgeInputTokens: input.inputTokens,
       maxTokens: grantedTokens,
       extraFlags: served ? report.flags : [...report.flags, 'UNRECONCILED'],
+      // routing's sample is the API's (apps/api/src/dataplane/latency-sample.ts), never the agent's
+      latencySampledBy: 'api',
     },
   };
 }

@@ -62,7 +62,10 @@ export interface UsageReport {
   readonly flags: readonly string[];
   /** sites tried before this one, before any byte (failover) */
   readonly failedAttempts: readonly AttemptSummary[];
-  /** wall time of the site exchange, and the agent's own first-token latency (routing's sample) */
+  /**
+   * wall time of the site exchange, and the agent's own time to the site's first token (its metric
+   * only: routing's sample is taken by the API, through the WAN, on its own clock)
+   */
   readonly totalMs: number;
   readonly networkMs: number;
 }

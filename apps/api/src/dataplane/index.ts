@@ -108,6 +108,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<RunningDat
     defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_MAX_TOKENS,
     grantSliceTokens: opts.grantSliceTokens ?? DEFAULT_GRANT_SLICE_TOKENS,
     log: opts.log,
+    // routing's latency samples are taken here, on the API's clock (latency-sample.ts)
+    observations: opts.control.observations,
     routeObserver: controlDeps.routeObserver,
   };
   return {

@@ -28,12 +28,13 @@ import type { ServedDeps } from '../context';
 import { domainErrorOfWorkflow } from '../errors';
 import { awaitAdmission, delay, HANDOFF_DEADLINE_MS } from './admission-wait';
 import { openAgentChat } from './agent-client';
+import { timedExchange, type LatencySampling } from './latency-sample';
 import { firstGrant } from './grant-sizing';
 import { abandon, acrossRoute, type FailoverDeps } from './failover';
 import { countTokens, sealMessages } from './payload';
 import type { Admission, ChatOutcome, ChatServeRequest, ChatStream } from './types';
 
-export interface ChatPathDeps {
+export interface ChatPathDeps extends LatencySampling {
   readonly served: Pick<ServedDeps, 'tokenCounter' | 'payloadKeys' | 'topology'>;
   /** a client on the same connection as the in-process control worker (eager start needs both) */
   readonly client: Client;
@@ -114,7 +115,11 @@ export async function serveChat(deps: ChatPathDeps, req: ChatServeRequest): Prom
             [SPAN_ATTR.jurisdiction]: target.jurisdiction,
           },
         },
-        () => openAgentChat(url, deps.agentToken, agentRequest(target, before), req.signal),
+        () =>
+          // routing's sample: this attempt, timed on our clock to the agent's first byte
+          timedExchange(deps, { region: tenant.region, siteId: target.siteId }, () =>
+            openAgentChat(url, deps.agentToken, agentRequest(target, before), req.signal),
+          ),
       );
       const admission: Admission = {
         requestId: req.requestId,

@@ -8,6 +8,7 @@ import { SPAN_ATTR, SpanKind, inSpan } from '@federa/telemetry';
 import { awaitAdmission } from './admission-wait';
 import { callAgentEmbeddings } from './agent-client';
 import { acrossRoute } from './failover';
+import { timedExchange } from './latency-sample';
 import { sealTexts } from './payload';
 import { settle, start, type ChatPathDeps } from './serve-chat';
 import type { EmbeddingsResult, EmbeddingsServeRequest } from './types';
@@ -43,22 +44,25 @@ export async function serveEmbeddings(
         [SPAN_ATTR.jurisdiction]: target.jurisdiction,
       };
       const served = await inSpan('agent.embeddings', { kind: SpanKind.CLIENT, attributes }, () =>
-        callAgentEmbeddings(
-          url,
-          deps.agentToken,
-          {
-            siteId: target.siteId,
-            workflowId,
-            tenantId: req.tenantId,
-            requestId: req.requestId,
-            model: req.model,
-            ...(payload.sealedInput ? { sealedInput: payload.sealedInput } : { input: payload.input }),
-            ...(req.dimensions ? { dimensions: req.dimensions } : {}),
-            allowedJurisdictions: admitted.allowedJurisdictions,
-            failedAttempts: before,
-            timeoutMs: admitted.dispatchTimeoutMs,
-          },
-          req.signal,
+        // routing's sample: this attempt, timed on our clock to the agent's whole answer
+        timedExchange(deps, { region: tenant.region, siteId: target.siteId }, () =>
+          callAgentEmbeddings(
+            url,
+            deps.agentToken,
+            {
+              siteId: target.siteId,
+              workflowId,
+              tenantId: req.tenantId,
+              requestId: req.requestId,
+              model: req.model,
+              ...(payload.sealedInput ? { sealedInput: payload.sealedInput } : { input: payload.input }),
+              ...(req.dimensions ? { dimensions: req.dimensions } : {}),
+              allowedJurisdictions: admitted.allowedJurisdictions,
+              failedAttempts: before,
+              timeoutMs: admitted.dispatchTimeoutMs,
+            },
+            req.signal,
+          ),
         ),
       );
       const settled = await settle(deps, handle, waiter, { input, admitted }, served.report);
