@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessGroup } from '../../scripts/processes';
+import { ProcessGroup, waitForHttp } from '../../scripts/processes';
 import { createSiteNetwork, netnsSupport, type SiteNetwork } from '../../scripts/stack/netns';
 
 const ENTRY = 'test/fixtures/processes/report-and-wait.ts';
@@ -84,4 +84,25 @@ describe('ProcessGroup: wrapped children, chaos kills and relaunches', () => {
     const again = group.relaunch('short');
     expect((await firstReport(again)).marker).toBe('short');
   });
+
+  it.skipIf(!support.ok)(
+    'runs one site emulator inside its namespace (FEDERA_EMULATOR_SITES, FEDERA_EMULATOR_HOST)',
+    async () => {
+      // deploy/dev/topology.json: lumiere-par listens on 9103 — its own namespace, so never in the way of npm start
+      group.launch(
+        'sites-par',
+        'apps/site-emulator/src/main.ts',
+        { FEDERA_EMULATOR_SITES: 'lumiere-par', FEDERA_EMULATOR_HOST: '198.18.0.226' },
+        { echo: false, wrap: wrap() },
+      );
+      await waitForHttp('http://198.18.0.226:9103/health', 30_000);
+      const models = (await (await fetch('http://198.18.0.226:9103/v1/models')).json()) as {
+        data: unknown[];
+      };
+      expect(models.data.length).toBeGreaterThan(0);
+      // the others of the topology are not emulated by this process
+      await expect(fetch('http://198.18.0.226:9101/health')).rejects.toThrow();
+      expect(unexpected).not.toContainEqual(expect.objectContaining({ name: 'sites-par' }));
+    },
+  );
 });
