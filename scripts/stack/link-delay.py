@@ -33,6 +33,9 @@ NFQA_VERDICT_HDR = 2
 NFQA_CFG_CMD = 1
 NFQA_CFG_PARAMS = 2
 NFQA_CFG_QUEUE_MAXLEN = 3
+NFQA_CFG_MASK = 4
+NFQA_CFG_FLAGS = 5
+NFQA_CFG_F_GSO = 1 << 2
 NFQNL_CFG_CMD_BIND = 1
 NFQNL_COPY_META = 1
 NF_ACCEPT = 1
@@ -75,6 +78,9 @@ class Queue:
         # metadata only: the packet id is all a verdict needs
         self.configure([attr(NFQA_CFG_PARAMS, struct.pack("!IB", 0, NFQNL_COPY_META))])
         self.configure([attr(NFQA_CFG_QUEUE_MAXLEN, struct.pack("!I", 65536))])
+        # large (GSO) packets are queued whole instead of segmented first: fewer packets to hold
+        gso = struct.pack("!I", NFQA_CFG_F_GSO)
+        self.configure([attr(NFQA_CFG_FLAGS, gso), attr(NFQA_CFG_MASK, gso)])
 
     def packet_ids(self, data):
         offset = 0

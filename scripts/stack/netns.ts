@@ -5,10 +5,18 @@
  * Layout (prefix `fed-` for the stack, `fedt-` in tests):
  *   root ns:  bridge `<prefix>br0` (hostAddress/prefixLength) ── veth `<prefix>v<hash6>` (one per site)
  *   site ns:  `<prefix><siteId>` with `lo` up and `wan0` (the veth's peer, site address), default
- *             route via hostAddress; iptables there: INPUT -i wan0 and OUTPUT -o wan0 jump to chain
- *             FEDERA_WAN = [DROP if partitioned] [random DROP at the loss rate] NFQUEUE 0.
- *   A small daemon inside the namespace (link-delay.py) holds every queued packet for the one-way
- *   delay, so each direction pays its half and RTT = 2 × oneWayDelayMs.
+ *             route via hostAddress; iptables (filter table) there:
+ *               INPUT  -i wan0 → FEDERA_WAN_IN  = [DROP if partitioned] [random DROP at the loss rate] NFQUEUE 0
+ *               OUTPUT -o wan0 → FEDERA_WAN_OUT = [DROP if partitioned] [random DROP at the loss rate]
+ *   A small daemon inside the namespace (link-delay.py) holds every packet of queue 0 for
+ *   2 × oneWayDelayMs before accepting it: RTT = 2 × oneWayDelayMs, as asked.
+ *
+ * Why the whole round trip is paid on the way in: a packet held on its way OUT is still charged to
+ * its sending socket, and TCP small queues then lets a socket have only ~2 packets in the host at a
+ * time — measured: 10 MB took 11 s through a 5 ms outbound hold (0.1 s without). netem avoids that
+ * by orphaning the packets it holds; NFQUEUE cannot. Inbound packets crossed the veth already
+ * (orphaned there), so holding them throttles nobody. Round trips, which are what routing measures,
+ * are exact; one-way times are not split evenly (nothing in Federa measures one-way time).
  *
  * Why not `tc netem`: it needs sch_netem, which kernels built without it (this machine's) cannot load;
  * NFQUEUE is in nearly every kernel and delays the same packets at the same place. Only namespaces,
@@ -24,15 +32,16 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 const DELAY_DAEMON = join(import.meta.dirname, 'link-delay.py');
 const WAN = 'wan0';
-const CHAIN = 'FEDERA_WAN';
+const CHAIN_IN = 'FEDERA_WAN_IN';
+const CHAIN_OUT = 'FEDERA_WAN_OUT';
 
 export interface SiteLink {
   readonly siteId: string;
   /** e.g. 198.18.0.11 (inside the namespace) */
   readonly address: string;
-  /** one-way delay applied in EACH direction, so RTT = 2 × oneWayDelayMs (Frankfurt–Paris 10 ms RTT → 5) */
+  /** RTT = 2 × oneWayDelayMs (Frankfurt–Paris 10 ms RTT → 5); all of it is held inbound, see above */
   readonly oneWayDelayMs: number;
-  /** uniform ± jitter on each packet's delay; packets are never reordered */
+  /** uniform ± jitter on each packet's hold (so on the RTT); packets are never reordered */
   readonly jitterMs?: number;
 }
 
@@ -129,7 +138,7 @@ async function removeAll(prefix: string): Promise<void> {
 /** Starts the delay daemon in `ns` and resolves once it listens on the queue. */
 function startDelay(ns: string, link: SiteLink): Promise<void> {
   const log = openSync(join(tmpdir(), `${ns}-link-delay.log`), 'a');
-  const args = ['netns', 'exec', ns, 'python3', DELAY_DAEMON, '0', String(link.oneWayDelayMs)];
+  const args = ['netns', 'exec', ns, 'python3', DELAY_DAEMON, '0', String(2 * link.oneWayDelayMs)];
   const proc = spawn('ip', [...args, String(link.jitterMs ?? 0)], {
     detached: true,
     stdio: ['ignore', 'pipe', log],
@@ -157,14 +166,17 @@ interface LinkState {
   partitioned: boolean;
 }
 
-function wanChain(link: SiteLink, state: LinkState): string {
-  const rules = [`:${CHAIN} - [0:0]`];
-  if (state.partitioned) rules.push(`-A ${CHAIN} -j DROP`);
-  if (state.lossPercent > 0) {
-    const p = (state.lossPercent / 100).toFixed(4);
-    rules.push(`-A ${CHAIN} -m statistic --mode random --probability ${p} -j DROP`);
+function wanChains(link: SiteLink, state: LinkState): string {
+  const rules: string[] = [];
+  for (const chain of [CHAIN_IN, CHAIN_OUT]) {
+    rules.push(`:${chain} - [0:0]`);
+    if (state.partitioned) rules.push(`-A ${chain} -j DROP`);
+    if (state.lossPercent > 0) {
+      const p = (state.lossPercent / 100).toFixed(4);
+      rules.push(`-A ${chain} -m statistic --mode random --probability ${p} -j DROP`);
+    }
   }
-  if (link.oneWayDelayMs > 0) rules.push(`-A ${CHAIN} -j NFQUEUE --queue-num 0`);
+  if (link.oneWayDelayMs > 0) rules.push(`-A ${CHAIN_IN} -j NFQUEUE --queue-num 0`);
   return ['*filter', ...rules, 'COMMIT', ''].join('\n');
 }
 
@@ -218,8 +230,8 @@ export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteN
       if (link.oneWayDelayMs > 0) await startDelay(ns, link);
       const state = { lossPercent: 0, partitioned: false };
       states.set(link.siteId, state);
-      const hooks = [`-A INPUT -i ${WAN} -j ${CHAIN}`, `-A OUTPUT -o ${WAN} -j ${CHAIN}`];
-      const rules = wanChain(link, state).replace('COMMIT', [...hooks, 'COMMIT'].join('\n'));
+      const hooks = [`-A INPUT -i ${WAN} -j ${CHAIN_IN}`, `-A OUTPUT -o ${WAN} -j ${CHAIN_OUT}`];
+      const rules = wanChains(link, state).replace('COMMIT', [...hooks, 'COMMIT'].join('\n'));
       await iptablesRestore(ns, rules, false);
     }
   } catch (err) {
@@ -231,7 +243,7 @@ export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteN
     const ns = nsOf(siteId);
     const state = states.get(siteId)!;
     Object.assign(state, change);
-    await iptablesRestore(ns, wanChain(links.get(siteId)!, state), true);
+    await iptablesRestore(ns, wanChains(links.get(siteId)!, state), true);
   };
 
   return {

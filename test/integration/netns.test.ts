@@ -1,5 +1,5 @@
 /**
- * Site namespaces with a real WAN delay: RTT measured from the root namespace pays both directions'
+ * Site namespaces with a real WAN delay: RTT measured from the root namespace pays 2 × the one-way
  * delay, loss drops packets, a partition blocks connects, reset restores, teardown leaves nothing.
  * Needs root, iproute2, iptables and NFQUEUE; otherwise skipped with the reason printed.
  */
@@ -113,7 +113,7 @@ describe.skipIf(!support.ok)('site network namespaces with WAN delay', () => {
     expect(pids).toContain(String(echoes[0]!.pid));
   });
 
-  it('adds each direction’s delay to the round trip, farther sites paying more', async () => {
+  it('every round trip pays 2 × the one-way delay, farther sites paying more', async () => {
     const near = await connectTimes(NEAR.address, 9);
     const far = await connectTimes(FAR.address, 9);
     console.log(`connect RTT ms: near (5 ms one-way) ${near.map((t) => t.toFixed(1)).join(' ')}`);
