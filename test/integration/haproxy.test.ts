@@ -140,6 +140,18 @@ describe.skipIf(!installed)('haproxy in front of replicas', () => {
     expect(outcomes.slice(-20)).toEqual(Array(20).fill('b'));
   });
 
+  it('reloads its configuration in place (SIGUSR2 to the master), still serving', async () => {
+    const pid = proxy.pid();
+    await proxy.reload!();
+    const answers: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://${base}/`).catch(() => undefined);
+      answers.push(res?.ok ? await res.text() : 'failed');
+    }
+    expect(answers).toEqual(Array(5).fill('b'));
+    expect(proxy.pid()).toBe(pid);
+  });
+
   it('stops, leaving nothing listening', async () => {
     await proxy.stop();
     expect(proxy.pid()).toBeUndefined();
