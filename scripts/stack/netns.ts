@@ -197,6 +197,9 @@ function validate(opts: SiteNetworkOptions): void {
   }
 }
 
+const namespaceName = (prefix: string, siteId: string) => `${prefix}${siteId}`;
+
+/** Builds the network (after removing stale leftovers of the same prefix) and returns its handle. */
 export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteNetwork> {
   validate(opts);
   const support = netnsSupport();
@@ -204,20 +207,13 @@ export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteN
   const { prefix, hostAddress } = opts;
   const len = opts.prefixLength ?? 24;
   const bridge = `${prefix}br0`;
-  const links = new Map(opts.sites.map((s) => [s.siteId, s]));
-  const states = new Map<string, LinkState>();
-  const nsOf = (siteId: string) => {
-    if (!links.has(siteId)) throw new Error(`no site ${siteId} in this network`);
-    return `${prefix}${siteId}`;
-  };
-
   await removeAll(prefix);
   try {
     await ip('link', 'add', bridge, 'type', 'bridge');
     await ip('addr', 'add', `${hostAddress}/${len}`, 'dev', bridge);
     await ip('link', 'set', bridge, 'up');
     for (const link of opts.sites) {
-      const ns = nsOf(link.siteId);
+      const ns = namespaceName(prefix, link.siteId);
       const veth = `${prefix}v${shortHash(link.siteId)}`;
       await ip('netns', 'add', ns);
       await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', WAN, 'netns', ns);
@@ -228,26 +224,54 @@ export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteN
       await ip('-n', ns, 'route', 'add', 'default', 'via', hostAddress);
       // the daemon listens before any packet is queued to it
       if (link.oneWayDelayMs > 0) await startDelay(ns, link);
-      const state = { lossPercent: 0, partitioned: false };
-      states.set(link.siteId, state);
       const hooks = [`-A INPUT -i ${WAN} -j ${CHAIN_IN}`, `-A OUTPUT -o ${WAN} -j ${CHAIN_OUT}`];
-      const rules = wanChains(link, state).replace('COMMIT', [...hooks, 'COMMIT'].join('\n'));
-      await iptablesRestore(ns, rules, false);
+      const rules = wanChains(link, { lossPercent: 0, partitioned: false });
+      await iptablesRestore(ns, rules.replace('COMMIT', [...hooks, 'COMMIT'].join('\n')), false);
     }
   } catch (err) {
     await removeAll(prefix);
     throw err;
   }
+  return handle(opts);
+}
 
+/**
+ * A handle on a network another process created (a chaos run next to `stack up`): changes nothing
+ * until asked; it assumes every link clean, so its first setLoss/setPartition states the whole link.
+ */
+export async function attachSiteNetwork(opts: SiteNetworkOptions): Promise<SiteNetwork> {
+  validate(opts);
+  const existing = await ip('netns', 'list');
+  for (const link of opts.sites) {
+    const ns = namespaceName(opts.prefix, link.siteId);
+    if (!existing.split('\n').some((line) => line.split(' ')[0] === ns))
+      throw new Error(`no namespace ${ns}: is the site network up?`);
+  }
+  return handle(opts);
+}
+
+/** Removes every namespace (and what runs in it) and link with this prefix; idempotent. */
+export function removeSiteNetwork(prefix: string): Promise<void> {
+  if (!/^[a-z][a-z0-9-]{0,7}$/.test(prefix))
+    throw new Error(`prefix "${prefix}" is not a site network prefix`);
+  return removeAll(prefix);
+}
+
+function handle(opts: SiteNetworkOptions): SiteNetwork {
+  const links = new Map(opts.sites.map((s) => [s.siteId, s]));
+  const states = new Map(opts.sites.map((s) => [s.siteId, { lossPercent: 0, partitioned: false }]));
+  const nsOf = (siteId: string) => {
+    if (!links.has(siteId)) throw new Error(`no site ${siteId} in this network`);
+    return namespaceName(opts.prefix, siteId);
+  };
   const apply = async (siteId: string, change: Partial<LinkState>) => {
     const ns = nsOf(siteId);
     const state = states.get(siteId)!;
     Object.assign(state, change);
     await iptablesRestore(ns, wanChains(links.get(siteId)!, state), true);
   };
-
   return {
-    hostAddress,
+    hostAddress: opts.hostAddress,
     namespaceOf: nsOf,
     wrap: (siteId) => ['ip', 'netns', 'exec', nsOf(siteId)],
     setLoss: async (siteId, percent) => {
@@ -256,6 +280,6 @@ export async function createSiteNetwork(opts: SiteNetworkOptions): Promise<SiteN
     },
     setPartition: (siteId, partitioned) => apply(siteId, { partitioned }),
     reset: (siteId) => apply(siteId, { lossPercent: 0, partitioned: false }),
-    teardown: () => removeAll(prefix),
+    teardown: () => removeAll(opts.prefix),
   };
 }

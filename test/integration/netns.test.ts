@@ -8,7 +8,13 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSiteNetwork, netnsSupport, type SiteNetwork } from '../../scripts/stack/netns';
+import {
+  attachSiteNetwork,
+  createSiteNetwork,
+  netnsSupport,
+  removeSiteNetwork,
+  type SiteNetwork,
+} from '../../scripts/stack/netns';
 
 const support = netnsSupport();
 if (!support.ok) console.warn(`netns tests skipped: ${support.reason}`);
@@ -135,10 +141,12 @@ describe.skipIf(!support.ok)('site network namespaces with WAN delay', () => {
   });
 
   it('a partition blocks connects until reset; the other site is unaffected', async () => {
-    await net.setPartition('far', true);
+    // through a second handle, as a chaos run beside the process that built the network would
+    const chaos = await attachSiteNetwork({ prefix: PREFIX, hostAddress: HOST, sites: [FAR] });
+    await chaos.setPartition('far', true);
     expect(await connectTime(FAR.address, 1_500)).toBe('timeout');
     expect(typeof (await connectTime(NEAR.address, 5_000))).toBe('number');
-    await net.reset('far');
+    await chaos.reset('far');
     expect(typeof (await connectTime(FAR.address, 5_000))).toBe('number');
   });
 
@@ -154,7 +162,10 @@ describe.skipIf(!support.ok)('site network namespaces with WAN delay', () => {
 
   it('teardown removes every namespace and link it created, and may run twice', async () => {
     await net.teardown();
-    await net.teardown();
+    await removeSiteNetwork(PREFIX);
+    await expect(attachSiteNetwork({ prefix: PREFIX, hostAddress: HOST, sites: [FAR] })).rejects.toThrow(
+      /no namespace fedt-far/,
+    );
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(PREFIX);
     expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toContain(PREFIX);
   });
