@@ -4,3 +4,9 @@ export declare function temporalPath(): string | null;
 export declare function redisServerPath(): string | null;
 export declare function redisCliPath(): string | null;
 export declare function promtoolPath(): string | null;
+/** HAProxy for the production-like stack: its path, installing it (service off) when missing; throws when it cannot. */
+export declare function haproxyPath(): string | null;
+export declare function ensureHaproxy(): string;
+/** iptables for the stack's site namespaces; throws when it cannot be installed. */
+export declare function iptablesRestorePath(): string | null;
+export declare function ensureIptables(): string;

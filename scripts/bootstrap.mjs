@@ -4,7 +4,7 @@
 // and promtool. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
 // installed the first way that works; when none does, it says what to do instead of a stack trace.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -102,7 +102,7 @@ export function redisCliPath() {
 }
 
 /** apt-get install, as root or through passwordless sudo; false when apt cannot be used or fails. */
-function aptInstall(pkg, tried) {
+function aptInstall(pkg, tried, { noServiceStart = false } = {}) {
   if (!onPath('apt-get')) return false;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = root ? [] : onPath('sudo') ? ['sudo', '-n'] : null;
@@ -115,7 +115,20 @@ function aptInstall(pkg, tried) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   tried.push(`apt-get install -y ${pkg}`);
   run(cmd, aptArgs(['update', '-qq']), { env });
-  return run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', pkg]), { env });
+  // a package's own service (haproxy's) must not start: Debian asks /usr/sbin/policy-rc.d first
+  const policy = '/usr/sbin/policy-rc.d';
+  const guard = noServiceStart && root && !existsSync(policy);
+  if (guard)
+    writeFileSync(
+      policy,
+      '#!/bin/sh\n# Federa bootstrap: no service starts during this install\nexit 101\n',
+      { mode: 0o755 },
+    );
+  try {
+    return run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', pkg]), { env });
+  } finally {
+    if (guard) rmSync(policy, { force: true });
+  }
 }
 
 function ensureRedis() {
@@ -155,6 +168,46 @@ function ensurePromtool() {
   console.warn(
     `\n[bootstrap] could not install promtool (the observability rule tests will fail).\n  tried: ${(tried.length ? tried : ['no apt-get or go found']).join('; ')}\n  put a \`promtool\` binary (Prometheus ≥ 2.42) on PATH.\n`,
   );
+}
+
+export function haproxyPath() {
+  return onPath('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : null);
+}
+
+/**
+ * HAProxy for the production-like stack only (npm test and npm start never need it): Debian's
+ * package, installed without starting its service; if a service manager started it anyway, it is
+ * stopped and disabled so nothing of it stays on port 80 or elsewhere. Throws when it cannot.
+ */
+export function ensureHaproxy() {
+  if (haproxyPath()) return haproxyPath();
+  const tried = [];
+  say("installing haproxy from Debian's packages (its service stays off)");
+  const installed = aptInstall('haproxy', tried, { noServiceStart: true }) && haproxyPath();
+  if (existsSync('/run/systemd/system') && onPath('systemctl'))
+    run('systemctl', ['disable', '--now', 'haproxy'], { stdio: 'ignore' });
+  else if (existsSync('/run/haproxy.pid') && existsSync('/etc/init.d/haproxy'))
+    run('/etc/init.d/haproxy', ['stop'], { stdio: 'ignore' });
+  if (installed) return haproxyPath();
+  throw new Error(
+    `could not install haproxy (tried: ${tried.join('; ') || 'no apt-get found'}); put HAProxy ≥ 2.4 on PATH`,
+  );
+}
+
+export function iptablesRestorePath() {
+  return (
+    onPath('iptables-restore') ??
+    (existsSync('/usr/sbin/iptables-restore') ? '/usr/sbin/iptables-restore' : null)
+  );
+}
+
+/** iptables for the stack's site namespaces (their WAN delay, loss and partitions). Throws when it cannot. */
+export function ensureIptables() {
+  if (iptablesRestorePath()) return iptablesRestorePath();
+  const tried = [];
+  say("installing iptables from Debian's packages");
+  if (aptInstall('iptables', tried) && iptablesRestorePath()) return iptablesRestorePath();
+  throw new Error(`could not install iptables (tried: ${tried.join('; ') || 'no apt-get found'})`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

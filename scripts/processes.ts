@@ -4,20 +4,43 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './paths';
 
+export interface LaunchOptions {
+  /** echo the child's lines, prefixed with its name (default); else only its last lines when it dies */
+  readonly echo?: boolean;
+  readonly nodeArgs?: readonly string[];
+  /**
+   * an argv prefix the node command runs under, e.g. ['ip','netns','exec','fed-par'] to run it inside
+   * a site's namespace; `ip netns exec` execs, so the child's pid is still the node process's own
+   */
+  readonly wrap?: readonly string[];
+}
+
+interface Child {
+  readonly name: string;
+  readonly entry: string;
+  readonly env: Record<string, string>;
+  readonly opts: LaunchOptions;
+  proc: ChildProcess;
+}
+
 export class ProcessGroup {
-  private readonly children: { name: string; proc: ChildProcess }[] = [];
+  private readonly children: Child[] = [];
   private stopping = false;
 
   /** @param onUnexpectedExit called when a child exits while the group is not stopping */
   constructor(private readonly onUnexpectedExit: (name: string, code: number | string | null) => void) {}
 
-  launch(
-    name: string,
-    entry: string,
-    env: Record<string, string>,
-    opts: { echo?: boolean; nodeArgs?: readonly string[] } = {},
-  ): ChildProcess {
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
+  launch(name: string, entry: string, env: Record<string, string>, opts: LaunchOptions = {}): ChildProcess {
+    if (this.children.some((c) => c.name === name)) throw new Error(`a child named ${name} already runs`);
+    const child: Child = { name, entry, env, opts, proc: this.spawn(name, entry, env, opts) };
+    this.children.push(child);
+    return child.proc;
+  }
+
+  private spawn(name: string, entry: string, env: Record<string, string>, opts: LaunchOptions): ChildProcess {
+    const argv = [...(opts.nodeArgs ?? []), '--import', 'tsx', entry];
+    const [cmd, ...args] = [...(opts.wrap ?? []), process.execPath, ...argv];
+    const proc = spawn(cmd!, args, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,12 +66,16 @@ export class ProcessGroup {
       if (!(opts.echo ?? true)) for (const line of tail) process.stderr.write(prefix + line + '\n');
       this.onUnexpectedExit(name, signal ?? code);
     });
-    this.children.push({ name, proc });
     return proc;
   }
 
   get isStopping(): boolean {
     return this.stopping;
+  }
+
+  /** The running child's process (undefined after stopChild or for an unknown name). */
+  processOf(name: string): ChildProcess | undefined {
+    return this.children.find((c) => c.name === name)?.proc;
   }
 
   async stop(): Promise<void> {
@@ -63,6 +90,31 @@ export class ProcessGroup {
     const [child] = this.children.splice(i, 1);
     child!.proc.removeAllListeners('exit');
     await terminate(child!.proc);
+  }
+
+  /**
+   * Sends `signal` (default SIGKILL) to one child on purpose, for chaos runs: its exit is not
+   * reported as unexpected. Resolves once it has exited; `relaunch` starts it again.
+   */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.children.find((c) => c.name === name);
+    if (!child) throw new Error(`no child named ${name}`);
+    const { proc } = child;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.removeAllListeners('exit');
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(signal);
+    await exited;
+  }
+
+  /** Starts a child again with the entry, environment and options it was launched with. */
+  relaunch(name: string): ChildProcess {
+    const child = this.children.find((c) => c.name === name);
+    if (!child) throw new Error(`no child named ${name}`);
+    const { proc } = child;
+    if (proc.exitCode === null && proc.signalCode === null) throw new Error(`${name} is still running`);
+    child.proc = this.spawn(name, child.entry, child.env, child.opts);
+    return child.proc;
   }
 }
 

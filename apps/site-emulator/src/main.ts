@@ -1,12 +1,11 @@
-/** Starts one emulated site per topology site that has an `emulator` profile. */
+/** Starts one emulated site per selected topology site (FEDERA_EMULATOR_SITES; default: all with an `emulator` profile). */
 import { loadConfig } from './config';
 import { DEFAULT_EMBEDDING_MODELS, startSiteEmulator, type SiteEmulator } from './emulator';
 
 const config = loadConfig();
 const running: SiteEmulator[] = [];
-for (const site of config.topology.sites) {
-  if (!site.emulator) continue;
-  const { port, ...profile } = site.emulator;
+for (const site of config.sites) {
+  const { port, ...profile } = site.emulator!;
   const models = site.models.map((m) => m.id);
   running.push(
     await startSiteEmulator({

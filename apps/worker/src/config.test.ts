@@ -30,4 +30,16 @@ describe('worker config', () => {
     expect(loadConfig({ FEDERA_METRICS_PORT: 'off' }).metrics.port).toBeUndefined();
     expect(() => loadConfig({ FEDERA_METRICS_PORT: 'many' })).toThrow();
   });
+
+  it('runs the control work by default; FEDERA_CONTROL_WORKER=off keeps only the site agents', () => {
+    expect(loadConfig({}).controlWorker).toBe(true);
+    expect(loadConfig({ FEDERA_CONTROL_WORKER: 'off', FEDERA_SITE_AGENTS: 'par' }).controlWorker).toBe(false);
+    expect(() => loadConfig({ FEDERA_CONTROL_WORKER: 'maybe' })).toThrow();
+  });
+
+  it('refuses a worker with neither control work nor site agents', () => {
+    expect(() => loadConfig({ FEDERA_CONTROL_WORKER: 'off', FEDERA_SITE_AGENTS: 'none' })).toThrow(
+      /nothing to do/,
+    );
+  });
 });

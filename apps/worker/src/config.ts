@@ -26,6 +26,13 @@ const env = z.object({
    * "none", or a comma-separated list of site ids, `operator:<id>` and `jurisdiction:<CC>`
    */
   FEDERA_SITE_AGENTS: z.string().default('all'),
+  /**
+   * on (default): this process runs the control, served and settlement workers, the settlement
+   * schedule, the hold sweeper and seeds tenants' ledger accounts. off: site agents only (with their
+   * data plane, health probes, metrics and ready file), for an agent process inside a site's network
+   * namespace or jurisdiction; the control work then runs in other (FEDERA_SITE_AGENTS=none) workers
+   */
+  FEDERA_CONTROL_WORKER: z.enum(['on', 'off']).default('on'),
   /** how often the site agents are reconciled with the registry */
   FEDERA_AGENT_SYNC_MS: z.coerce.number().int().min(100).default(1_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -62,6 +69,8 @@ export interface WorkerConfig {
   readonly topology: Topology;
   readonly controlTaskQueue: string;
   readonly siteAgents: AgentAssignment;
+  /** FEDERA_CONTROL_WORKER: false = site agents only (no control/settlement work, sweeper or seeding) */
+  readonly controlWorker: boolean;
   readonly agentSyncMs: number;
   readonly logLevel: string;
   /** OTLP/HTTP traces URL; undefined = tracing off */
@@ -92,6 +101,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
   const e = env.parse(source);
   // before anything else: a production process against the wrong Temporal must not start at all
   const temporal = temporalSettings(e);
+  if (e.FEDERA_CONTROL_WORKER === 'off' && e.FEDERA_SITE_AGENTS.trim() === 'none')
+    throw new Error('FEDERA_CONTROL_WORKER=off with FEDERA_SITE_AGENTS=none leaves the worker nothing to do');
   return {
     temporalAddress: temporal.address,
     namespace: temporal.namespace,
@@ -100,6 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     siteAgents: parseAgentAssignment(e.FEDERA_SITE_AGENTS),
+    controlWorker: e.FEDERA_CONTROL_WORKER === 'on',
     agentSyncMs: e.FEDERA_AGENT_SYNC_MS,
     logLevel: e.LOG_LEVEL,
     /** OTLP/HTTP traces URL; undefined = tracing off */

@@ -53,7 +53,9 @@ redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection erro
 const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
 const topology = () => registry.snapshot();
-await seedAccounts(redis, await topology());
+// an agent-only process (FEDERA_CONTROL_WORKER=off) leaves accounts, holds and settlement to control workers
+const control = config.controlWorker;
+if (control) await seedAccounts(redis, await topology());
 
 const metricsPort = config.metrics.port;
 const metrics: WorkerMetrics | undefined =
@@ -79,49 +81,54 @@ const ledger: Ledger = new Ledger(redis, {
   replayWindowMs: config.holdReplayWindowMs,
   ...(metrics ? { observer: ledgerObserver(metrics.ledger) } : {}),
 });
-const stopSweeper = startHoldSweeper(
-  ledger,
-  async () => (await topology()).topology.tenants.map((t) => t.id),
-  config.sweepIntervalMs,
-  (err) => log.warn({ err }, 'hold sweep failed'),
-);
+const stopSweeper = control
+  ? startHoldSweeper(
+      ledger,
+      async () => (await topology()).topology.tenants.map((t) => t.id),
+      config.sweepIntervalMs,
+      (err) => log.warn({ err }, 'hold sweep failed'),
+    )
+  : () => undefined;
 
 const connection = await NativeConnection.connect({
   address: config.temporalAddress,
   ...(config.temporalTls ? { tls: config.temporalTls } : {}),
 });
 const s = config.settlement;
-const settlement = s.enabled
-  ? {
-      store: new SettlementStore(redis, config.registryNamespace),
-      clearingKey: readJwk(
-        (
-          await ensureClearingKey({
-            keyFile: s.clearingKeyFile,
-            jwksFile: join(dirname(s.clearingKeyFile), 'clearing-jwks.json'),
-          })
-        ).keyFile,
-      ),
-      config: {
-        federation: config.registryNamespace,
-        periodMs: s.periodMs,
-        graceMs: s.graceMs,
-        settlementCurrency: s.currency,
-        ...(s.archive ? { archive: s.archive } : {}),
-      },
-    }
-  : undefined;
-const workers = await createFederaWorkers({
-  connection,
-  namespace: config.namespace,
-  redis,
-  topology,
-  controlTaskQueue: config.controlTaskQueue,
-  ledger,
-  ...(settlement ? { settlement } : {}),
-  tracing,
-  ...(metrics ? { routeObserver: routingObserver(metrics.routing) } : {}),
-});
+const settlement =
+  control && s.enabled
+    ? {
+        store: new SettlementStore(redis, config.registryNamespace),
+        clearingKey: readJwk(
+          (
+            await ensureClearingKey({
+              keyFile: s.clearingKeyFile,
+              jwksFile: join(dirname(s.clearingKeyFile), 'clearing-jwks.json'),
+            })
+          ).keyFile,
+        ),
+        config: {
+          federation: config.registryNamespace,
+          periodMs: s.periodMs,
+          graceMs: s.graceMs,
+          settlementCurrency: s.currency,
+          ...(s.archive ? { archive: s.archive } : {}),
+        },
+      }
+    : undefined;
+const workers = !control
+  ? []
+  : await createFederaWorkers({
+      connection,
+      namespace: config.namespace,
+      redis,
+      topology,
+      controlTaskQueue: config.controlTaskQueue,
+      ledger,
+      ...(settlement ? { settlement } : {}),
+      tracing,
+      ...(metrics ? { routeObserver: routingObserver(metrics.routing) } : {}),
+    });
 // the site agents follow the registry: sites registered at runtime get one, removed ones lose it
 const agents = await SiteAgents.start({
   connection,
@@ -164,6 +171,7 @@ const stopProbes = startHealthProbes(
 );
 log.info(
   {
+    controlWorker: control,
     taskQueue: config.controlTaskQueue,
     workers: workers.length,
     siteAgents: agents.hosted(),
@@ -174,9 +182,13 @@ log.info(
 if (config.readyFile) writeFileSync(config.readyFile, `${process.pid}\n`);
 
 let stopping = false;
+let stopped: () => void = () => undefined;
+// what an agent-only process runs until a signal (its agents' workers run on their own)
+const untilStopped = new Promise<void>((resolve) => (stopped = resolve));
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  stopped();
   stopSweeper();
   stopProbes();
   temporalMetrics?.stop();
@@ -188,7 +200,7 @@ process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
 try {
-  await runAll(workers);
+  await (control ? runAll(workers) : untilStopped);
   await agents.close();
 } finally {
   await metrics?.server.close();
