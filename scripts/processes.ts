@@ -73,6 +73,11 @@ export class ProcessGroup {
     return this.stopping;
   }
 
+  /** the names of the children, in launch order (stopped ones excluded) */
+  names(): string[] {
+    return this.children.map((c) => c.name);
+  }
+
   /** The running child's process (undefined after stopChild or for an unknown name). */
   processOf(name: string): ChildProcess | undefined {
     return this.children.find((c) => c.name === name)?.proc;

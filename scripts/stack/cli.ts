@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { teardownSiteNetwork } from './netns';
+import { removeSiteNetwork } from './netns';
 import { NAMESPACE_PREFIX, PORTS, STACK_DIR, STACK_SITES } from './layout';
 import { ProductionLikeStack } from './stack';
 
@@ -89,7 +89,7 @@ async function down(): Promise<void> {
     }
     rmSync(pidFile, { force: true });
   }
-  await teardownSiteNetwork(NAMESPACE_PREFIX);
+  await removeSiteNetwork(NAMESPACE_PREFIX);
   console.log('the stack is down.');
 }
 

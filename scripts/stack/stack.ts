@@ -318,7 +318,7 @@ export class ProductionLikeStack {
       this.group
         .names()
         .filter((n) => n.startsWith(prefix))
-        .map((n) => this.group.pid(n))
+        .map((n) => this.group.processOf(n)?.pid)
         .filter((p): p is number => p !== undefined);
     const redisNodes = (await this.redis?.nodes()) ?? [];
     return {

@@ -101,7 +101,7 @@ export class Traffic {
     const stream = (index * 0.618034) % 1 < this.opts.streamShare;
     const requestId = this.opts.requestId(index);
     const startedAt = performance.now();
-    const done = (o: Partial<Outcome> & { ok: boolean }) =>
+    const done = (o: Partial<Outcome> & { ok: boolean }): void => {
       this.outcomes.push({
         index,
         tenant,
@@ -111,6 +111,7 @@ export class Traffic {
         ms: performance.now() - startedAt,
         ...o,
       });
+    };
     let status: number | undefined;
     try {
       const res = await fetch(`${this.opts.apiUrl}/v1/chat/completions`, {
