@@ -1,0 +1,8 @@
+export { connectRedis, type ConnectRedisOptions, type RedisClient } from './connect';
+export {
+  parseRedisUrl,
+  redactRedisUrl,
+  RedisUrlError,
+  type ParsedRedisUrl,
+  type RedisEndpoint,
+} from './parse-url';
