@@ -6,3 +6,4 @@ export {
   type ParsedRedisUrl,
   type RedisEndpoint,
 } from './parse-url';
+export { redisDurability, redisUrlIssue } from './config';
