@@ -40,6 +40,8 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
     ...(options.maxRetriesPerRequest !== undefined
       ? { maxRetriesPerRequest: options.maxRetriesPerRequest }
       : {}),
+    // rediss: TLS with the system's CAs (as ioredis does for a rediss:// URL)
+    ...(parsed.tls ? { tls: {} } : {}),
   };
   const autoPipelining = options.autoPipelining ?? true;
   const lazyConnect = options.lazyConnect ?? false;

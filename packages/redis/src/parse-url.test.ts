@@ -9,6 +9,7 @@ describe('parseRedisUrl', () => {
       db: 2,
       username: 'federa',
       password: 's@cret',
+      tls: false,
     });
   });
 
@@ -17,6 +18,7 @@ describe('parseRedisUrl', () => {
       kind: 'single',
       node: { host: 'localhost', port: 6379 },
       db: 0,
+      tls: false,
     });
   });
 
@@ -35,11 +37,20 @@ describe('parseRedisUrl', () => {
       ],
       username: 'u',
       password: 'p',
+      tls: false,
+    });
+  });
+
+  it('reads TLS forms', () => {
+    expect(parseRedisUrl('rediss://u:p@redis.example:6380')).toMatchObject({ kind: 'single', tls: true });
+    expect(parseRedisUrl('rediss+cluster://u:p@10.0.0.1:6379,10.0.0.2:6379')).toMatchObject({
+      kind: 'cluster',
+      tls: true,
     });
   });
 
   it.each([
-    ['http://u:topsecret@h:1', 'expected redis://'],
+    ['http://u:topsecret@h:1', 'expected redis[s]://'],
     ['redis://u:topsecret@h', 'is not host:port'],
     ['redis://u:topsecret@h:0', 'out of range'],
     ['redis://u:topsecret@h:1,h:2', 'redis+cluster://'],

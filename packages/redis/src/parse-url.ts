@@ -4,7 +4,8 @@
  * - `redis://[user:pass@]host:port[/db]`: one node, as before;
  * - `redis+cluster://[user:pass@]host1:port1,host2:port2,...`: Redis Cluster seed nodes (any
  *   reachable one is enough; the client learns the rest from CLUSTER SLOTS), the credentials apply
- *   to every node.
+ *   to every node;
+ * - `rediss://` and `rediss+cluster://`: the same over TLS (system CAs).
  *
  * WHATWG URL cannot hold a comma-separated host list, hence a small hand-written parser. Errors
  * show the URL with its credentials masked: a password must never reach a log.
@@ -20,15 +21,24 @@ interface Credentials {
   readonly password?: string;
 }
 
+interface Common extends Credentials {
+  readonly tls: boolean;
+}
+
 export type ParsedRedisUrl =
-  | (Credentials & { readonly kind: 'single'; readonly node: RedisEndpoint; readonly db: number })
-  | (Credentials & { readonly kind: 'cluster'; readonly nodes: readonly RedisEndpoint[] });
+  | (Common & { readonly kind: 'single'; readonly node: RedisEndpoint; readonly db: number })
+  | (Common & { readonly kind: 'cluster'; readonly nodes: readonly RedisEndpoint[] });
 
 export class RedisUrlError extends Error {
   override readonly name = 'RedisUrlError';
 }
 
-const SCHEMES = { 'redis:': 'single', 'redis+cluster:': 'cluster' } as const;
+const SCHEMES = {
+  'redis:': { kind: 'single', tls: false },
+  'rediss:': { kind: 'single', tls: true },
+  'redis+cluster:': { kind: 'cluster', tls: false },
+  'rediss+cluster:': { kind: 'cluster', tls: true },
+} as const;
 
 /** The URL with anything before '@' in the authority replaced by `***` (for messages and logs). */
 export function redactRedisUrl(url: string): string {
@@ -73,8 +83,9 @@ function parseCredentials(url: string, userinfo: string | undefined): Credential
 export function parseRedisUrl(url: string): ParsedRedisUrl {
   const schemeEnd = url.indexOf('://');
   const scheme = schemeEnd < 0 ? '' : url.slice(0, schemeEnd + 1).toLowerCase();
-  const kind = SCHEMES[scheme as keyof typeof SCHEMES];
-  if (!kind) return fail(url, 'expected redis://host:port or redis+cluster://host1:port1,host2:port2,...');
+  const known = SCHEMES[scheme as keyof typeof SCHEMES] as (typeof SCHEMES)[keyof typeof SCHEMES] | undefined;
+  if (!known)
+    return fail(url, 'expected redis[s]://host:port or redis[s]+cluster://host1:port1,host2:port2,...');
   const rest = url.slice(schemeEnd + 3);
   // credentials end at the LAST '@' (an unencoded '@' in a password then still parses)
   const at = rest.lastIndexOf('@');
@@ -84,7 +95,8 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
   const hostPart = pathStart < 0 ? afterAuth : afterAuth.slice(0, pathStart);
   const path = pathStart < 0 ? '' : afterAuth.slice(pathStart);
   if (/[?#]/.test(path)) return fail(url, 'query parameters and fragments are not supported');
-  const credentials = parseCredentials(url, userinfo);
+  const { kind, tls } = known;
+  const credentials = { ...parseCredentials(url, userinfo), tls };
   const hosts = hostPart.split(',').filter((h) => h !== '');
   if (hosts.length === 0) return fail(url, 'no host:port given');
   const nodes = hosts.map((h) => parseEndpoint(url, h));
