@@ -56,7 +56,7 @@ const temporalMetrics = installTemporalRuntime({
 });
 if (metricsRegistry) temporalMetrics?.bind(metricsRegistry);
 const redis = connectRedis(config.redisUrl, { name: 'federa-api' });
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
 await registry.seed(config.topology);
 // one native connection for the client and the in-process control worker: eager workflow start

@@ -48,7 +48,7 @@ const temporalMetrics = installTemporalRuntime({
 });
 
 const redis = connectRedis(config.redisUrl, { name: 'federa-worker', maxRetriesPerRequest: 3 });
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
 // the topology file seeds the registry once; from then on the registry (changed through the API) rules
 const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');

@@ -213,7 +213,8 @@ export class Ledger {
     const d = this.durability;
     if (!d) return this.cmd[script](...keys, ...args);
     const first = await writeThenWait(this.redis, d, (p) => {
-      (p as unknown as Commands)[script](...keys, ...args);
+      // on a pipeline a script queues (it returns the pipeline, not a reply)
+      (p as unknown as Record<ScriptName, (...a: string[]) => unknown>)[script](...keys, ...args);
     });
     const status = (JSON.parse(String(first.reply)) as { status?: string }).status;
     // refusals moved no money: nothing to confirm
