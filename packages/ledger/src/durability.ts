@@ -37,7 +37,11 @@ export interface LedgerDurability {
 type RedisLike = Redis | Cluster;
 type Pipeline = ReturnType<RedisLike['pipeline']>;
 
-/** Errors a cluster answers BEFORE running a command: safe to send the pipeline again. */
+/**
+ * Errors a cluster answers before running a command (redirections, a slot without a master), or
+ * that leave it unknown whether it ran (a closed connection): safe to send again, every script is
+ * idempotent.
+ */
 const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING)\b|Connection is closed/;
 const REDIRECT_ATTEMPTS = 6;
 
