@@ -3,7 +3,6 @@
  * workers (control + site agents) against the shared dev server, the real API server, and signing
  * keys for tokens. Nothing here is a mock; the only test-specific part is the topology.
  */
-import { connectRedis, type RedisClient } from '@federa/redis';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -24,6 +23,7 @@ import {
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { connectRedis, type RedisClient } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { Observations, SiteHealth, settlementScheduleId } from '@federa/workflows';
 import {
