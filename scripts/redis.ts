@@ -79,7 +79,7 @@ async function redisAnswer(port: number, user?: RedisUser): Promise<RedisAnswer>
  * durability rests on the append-only file, and it must never lose keys to eviction (when full,
  * Redis refuses writes instead).
  */
-function ledgerStorageArgs(profile: Profile): string[] {
+export function ledgerStorageArgs(maxMemory: string): string[] {
   return [
     '--appendonly',
     'yes',
@@ -88,7 +88,7 @@ function ledgerStorageArgs(profile: Profile): string[] {
     '--save',
     '',
     '--maxmemory',
-    profile.redisMaxMemory,
+    maxMemory,
     '--maxmemory-policy',
     'noeviction',
   ];
@@ -156,7 +156,7 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
       // users and password hashes (never passwords on the command line, where `ps` shows them)
       '--aclfile',
       writeAclFile(profile.name, creds),
-      ...ledgerStorageArgs(profile),
+      ...ledgerStorageArgs(profile.redisMaxMemory),
       '--daemonize',
       'no',
     ],
@@ -227,7 +227,7 @@ export async function ensureRedisCluster(
         'nodes.conf',
         '--cluster-node-timeout',
         '5000',
-        ...ledgerStorageArgs(profile),
+        ...ledgerStorageArgs(profile.redisMaxMemory),
       ],
       logFile,
       pidFile,

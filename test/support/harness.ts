@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import {
@@ -24,6 +23,7 @@ import {
 import { createVerifier, generateSigningKey, mintToken, type Role, type SigningKey } from '@federa/auth';
 import { TopologyIndex, parseTopology, type TopologyInput } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
+import { connectRedis, type RedisClient } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { Observations, SiteHealth, settlementScheduleId } from '@federa/workflows';
 import {
@@ -64,7 +64,7 @@ export interface Federation {
   readonly topology: TopologyIndex;
   readonly emulators: ReadonlyMap<string, SiteEmulator>;
   readonly redisUrl: string;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly ledger: Ledger;
   readonly registry: Registry;
   readonly settlementStore: SettlementStore;
@@ -171,7 +171,7 @@ export async function startFederation(
   );
 
   const redisUrl = opts.redisUrl ?? inject('redisUrl');
-  const redis = new Redis(redisUrl, { enableAutoPipelining: true });
+  const redis = connectRedis(redisUrl, { name: 'federa-test' });
   redis.on('error', () => undefined); // reconnects are the point of some tests; failures surface as rejections
   const ledger = new Ledger(redis);
   // each test federation has its own registry, seeded from its topology

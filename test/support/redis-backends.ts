@@ -1,20 +1,15 @@
 /**
  * The two Redis deployments the ledger's scripts must behave identically on: the single node the
  * federation runs on by default, and a 3-master Redis Cluster (every key of a tenant in its slot).
+ * Both are reached the way the apps reach them: connectRedis with a redis:// or redis+cluster:// URL.
  */
-import { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '@federa/redis';
 import { inject } from 'vitest';
 
-export const REDIS_BACKENDS: [string, () => Redis | Cluster][] = [
-  ['a single Redis', () => new Redis(inject('redisUrl'))],
+export const REDIS_BACKENDS: [string, () => RedisClient][] = [
+  ['a single Redis', () => connectRedis(inject('redisUrl'), { autoPipelining: false })],
   [
     'a 3-master Redis Cluster',
-    () =>
-      new Cluster(
-        inject('redisClusterNodes').map((n) => {
-          const [host, port] = n.split(':');
-          return { host: host!, port: Number(port) };
-        }),
-      ),
+    () => connectRedis(`redis+cluster://${inject('redisClusterNodes').join(',')}`, { autoPipelining: false }),
   ],
 ];

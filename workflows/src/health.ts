@@ -98,19 +98,33 @@ export class SiteHealth {
     });
   }
 
+  /**
+   * Redis's memory against its maxmemory. On a Redis Cluster every master has its own limit (and
+   * refuses writes to its slots when full): the fullest master is the one that counts.
+   */
   async storeMemory(): Promise<StoreMemory> {
-    const info = await this.redis.info('memory');
-    const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
-    return {
-      usedBytes: Number(field('used_memory')) || 0,
-      maxBytes: Number(field('maxmemory')) || 0,
-      policy: field('maxmemory_policy') || 'unknown',
-    };
+    const masters = 'nodes' in this.redis ? this.redis.nodes('master') : [];
+    // a cluster client that has not connected yet knows no nodes: any node answers then
+    const nodes: (Redis | Cluster)[] = masters.length > 0 ? masters : [this.redis];
+    const all = await Promise.all(nodes.map(async (node) => parseMemory(await node.info('memory'))));
+    const fill = (m: StoreMemory) => (m.maxBytes > 0 ? m.usedBytes / m.maxBytes : 0);
+    return all.reduce((a, b) =>
+      fill(b) > fill(a) || (fill(b) === fill(a) && b.usedBytes > a.usedBytes) ? b : a,
+    );
   }
 
   async openCircuits(siteIds: readonly string[]): Promise<Set<string>> {
     return new Set((await this.states(siteIds)).filter((s) => s.circuit === 'open').map((s) => s.siteId));
   }
+}
+
+function parseMemory(info: string): StoreMemory {
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+  return {
+    usedBytes: Number(field('used_memory')) || 0,
+    maxBytes: Number(field('maxmemory')) || 0,
+    policy: field('maxmemory_policy') || 'unknown',
+  };
 }
 
 /** Probe a site's health endpoint; the agent runs this on an interval. */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { redisUrlIssue, redisDurability } from '@federa/redis';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
 import {
   federationEnvShape,
@@ -19,7 +20,10 @@ const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
   ...telemetryEnvShape,
-  REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6381').superRefine(redisUrlIssue),
+  /** replicas a ledger write must reach before it is acknowledged (0: a single Redis, no WAIT) */
+  FEDERA_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).default(0),
+  FEDERA_REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).default(200),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
   FEDERA_API_HOST: z.string().default('127.0.0.1'),
@@ -95,6 +99,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     /** mTLS options for Connection.connect (production), undefined for the plaintext dev server */
     temporalTls: temporalTlsOptions(temporal, (path) => readFileSync(path)),
     redisUrl: e.REDIS_URL,
+    redisDurability: redisDurability(e.FEDERA_REDIS_WAIT_REPLICAS, e.FEDERA_REDIS_WAIT_TIMEOUT_MS),
     topology,
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     host: e.FEDERA_API_HOST,

@@ -1,10 +1,10 @@
 /** The Federa API process. */
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
+import { connectRedis } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { SettlementStore, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
@@ -55,8 +55,8 @@ const temporalMetrics = installTemporalRuntime({
   metrics: config.metrics.port !== undefined,
 });
 if (metricsRegistry) temporalMetrics?.bind(metricsRegistry);
-const redis = new Redis(config.redisUrl, { enableAutoPipelining: true });
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+const redis = connectRedis(config.redisUrl, { name: 'federa-api' });
+redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
 await registry.seed(config.topology);
 // one native connection for the client and the in-process control worker: eager workflow start
@@ -67,6 +67,7 @@ const connection = await NativeConnection.connect({
 });
 const ledger = new Ledger(redis, {
   period: config.billingPeriod,
+  durability: config.redisDurability,
   ...(metrics ? { observer: metrics.ledgerObserver } : {}),
 });
 const payloadKeys = existsSync(config.payloadKeysFile) ? apiPayloadKeys(config.payloadKeysFile) : undefined;

@@ -1,6 +1,6 @@
 /** Runs `federa ledger audit` against Temporal and Redis (loaded on demand by ledger-commands.ts). */
 import { Client, Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@federa/redis';
 import type { Args } from './args';
 import type { CommandOutput } from './command';
 import { auditLedger, renderAudit } from './ledger-audit';
@@ -11,7 +11,8 @@ export async function runLedgerAudit(a: Args, fromMs: number, toMs: number): Pro
   const config = loadAuditConfig();
   // a record is appended a moment before its workflow closes: read both sides a little wider
   const slackMs = a.number('slack-ms') ?? 10 * 60_000;
-  const redis = new Redis(a.string('redis') ?? config.redisUrl, {
+  const redis = connectRedis(a.string('redis') ?? config.redisUrl, {
+    name: 'federa-cli',
     lazyConnect: true,
     maxRetriesPerRequest: 3,
   });

@@ -42,4 +42,26 @@ describe('worker config', () => {
       /nothing to do/,
     );
   });
+
+  it('waits for no Redis replica by default, for FEDERA_REDIS_WAIT_REPLICAS when set', () => {
+    expect(loadConfig({}).redisDurability).toBeUndefined();
+    expect(loadConfig({ FEDERA_REDIS_WAIT_REPLICAS: '1' }).redisDurability).toEqual({
+      replicas: 1,
+      timeoutMs: 200,
+    });
+    expect(() => loadConfig({ FEDERA_REDIS_WAIT_TIMEOUT_MS: '0' })).toThrow();
+  });
+
+  it('takes a cluster REDIS_URL and refuses a bad one without echoing its password', () => {
+    const url = 'redis+cluster://federa:pw@198.18.0.1:7311,198.18.0.1:7312';
+    expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    let message = '';
+    try {
+      loadConfig({ REDIS_URL: 'redis://federa:hunter2@host-without-port' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('is not host:port');
+    expect(message).not.toContain('hunter2');
+  });
 });

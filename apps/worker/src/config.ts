@@ -1,6 +1,7 @@
 /** The worker's configuration: read from the environment here and nowhere else. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { redisUrlIssue, redisDurability } from '@federa/redis';
 import {
   federationEnvShape,
   parseTopology,
@@ -18,7 +19,10 @@ const env = z.object({
   ...federationEnvShape,
   ...temporalEnvShape,
   ...telemetryEnvShape,
-  REDIS_URL: z.string().default('redis://127.0.0.1:6381'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6381').superRefine(redisUrlIssue),
+  /** replicas a ledger write must reach before it is acknowledged (0: a single Redis, no WAIT) */
+  FEDERA_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).default(0),
+  FEDERA_REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).default(200),
   FEDERA_TOPOLOGY: z.string().default('deploy/dev/topology.json'),
   FEDERA_CONTROL_TASK_QUEUE: z.string().default(CONTROL_TASK_QUEUE),
   /**
@@ -66,6 +70,8 @@ export interface WorkerConfig {
   /** mTLS options for Temporal connections (production), undefined for the plaintext dev server */
   readonly temporalTls: ReturnType<typeof temporalTlsOptions>;
   readonly redisUrl: string;
+  /** WAIT for replicas after each ledger write (undefined: a single Redis) */
+  readonly redisDurability: { readonly replicas: number; readonly timeoutMs: number } | undefined;
   readonly topology: Topology;
   readonly controlTaskQueue: string;
   readonly siteAgents: AgentAssignment;
@@ -108,6 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
     namespace: temporal.namespace,
     temporalTls: temporalTlsOptions(temporal, (path) => readFileSync(path)),
     redisUrl: e.REDIS_URL,
+    redisDurability: redisDurability(e.FEDERA_REDIS_WAIT_REPLICAS, e.FEDERA_REDIS_WAIT_TIMEOUT_MS),
     topology: parseTopology(JSON.parse(readFileSync(e.FEDERA_TOPOLOGY, 'utf8'))),
     controlTaskQueue: e.FEDERA_CONTROL_TASK_QUEUE,
     siteAgents: parseAgentAssignment(e.FEDERA_SITE_AGENTS),

@@ -1,8 +1,8 @@
 /** The Federa worker process: control worker plus the site agents this process hosts. */
 import { NativeConnection } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Ledger } from '@federa/ledger';
+import { connectRedis } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
 import { Client, Connection } from '@temporalio/client';
@@ -47,8 +47,8 @@ const temporalMetrics = installTemporalRuntime({
   quiet: (message) => message.startsWith('No workflows registered'),
 });
 
-const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
-redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+const redis = connectRedis(config.redisUrl, { name: 'federa-worker', maxRetriesPerRequest: 3 });
+redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
 // the topology file seeds the registry once; from then on the registry (changed through the API) rules
 const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
@@ -79,6 +79,7 @@ if (metrics) log.info({ url: metrics.server.url }, 'metrics listening');
 const ledger: Ledger = new Ledger(redis, {
   period: config.billingPeriod,
   replayWindowMs: config.holdReplayWindowMs,
+  durability: config.redisDurability,
   ...(metrics ? { observer: ledgerObserver(metrics.ledger) } : {}),
 });
 const stopSweeper = control

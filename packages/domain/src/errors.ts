@@ -50,6 +50,11 @@ export const ERROR_CODES = {
   ENDPOINT_NOT_ALLOWED: { http: 403, retryable: false },
   /** the id is taken: the same answer whoever owns it, so it says nothing about other operators */
   CONFLICT: { http: 409, retryable: false },
+  /**
+   * a ledger write was applied on the Redis master but not confirmed on its replicas in time
+   * (FEDERA_REDIS_WAIT_REPLICAS): re-issue it, it is idempotent by request id
+   */
+  LEDGER_NOT_REPLICATED: { http: 503, retryable: true },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

@@ -1,3 +1,4 @@
+export * from './durability';
 export * from './hold-extension';
 export * from './key-ledger';
 export * from './keys';

@@ -16,6 +16,8 @@ export function tenantKeys(tenantId: string) {
     keyLedger: `${tag}:keyledger`,
     /** per API key: its public metadata (name, limits, created, revoked), keyId -> JSON */
     apiKeys: `${tag}:apikeys`,
+    /** written to confirm a replayed write is replicated (see durability.ts) */
+    replicationMark: `${tag}:replmark`,
   } as const;
 }
 

@@ -2,10 +2,18 @@
  * The metering ledger: two-phase holds (reserve → post | void | expire) over Redis Lua scripts.
  * Every script is atomic and idempotent by request id, so a retried activity or a command that
  * ioredis re-sends after a reconnect can never hold, post or record twice.
+ *
+ * Durability (option `durability`, see durability.ts): on a replicated Redis, a reserve, extend,
+ * post, void or top-up is acknowledged only once `replicas` replicas of the tenant's master have
+ * received it; otherwise it throws LEDGER_NOT_REPLICATED (retryable: re-issue the same call, it is
+ * idempotent). So an acknowledged write survives the failover of that master to a replica, and a
+ * retried post is a replay, never a second charge. Without the option (a single Redis) an
+ * acknowledged write is on the master and in its AOF within a second (appendfsync everysec).
  */
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
+import { checkDurability, notReplicated, writeThenWait, type LedgerDurability } from './durability';
 import { extensionRefusal, type ExtendHoldArgs } from './hold-extension';
 import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledger';
 import { scriptKeys, tenantKeys } from './keys';
@@ -127,6 +135,8 @@ export interface LedgerOptions {
   readonly replayWindowMs?: number;
   /** told each reserve, extend, post, void and sweep (metrics); absent = no cost at all */
   readonly observer?: LedgerObserver | undefined;
+  /** acknowledge money-moving writes only once replicated (absent: a single Redis, no WAIT) */
+  readonly durability?: LedgerDurability | undefined;
 }
 
 export interface ReserveArgs {
@@ -166,6 +176,7 @@ export class Ledger {
   private readonly period: BillingPeriod;
   private readonly replayWindowMs: number;
   private readonly observer: LedgerObserver | undefined;
+  private readonly durability: LedgerDurability | undefined;
 
   constructor(
     readonly redis: RedisLike,
@@ -176,6 +187,7 @@ export class Ledger {
     this.period = o.period ?? 'month';
     this.replayWindowMs = o.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
     this.observer = o.observer;
+    this.durability = o.durability && o.durability.replicas > 0 ? checkDurability(o.durability) : undefined;
     for (const [name, source] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua: source });
     }
@@ -183,7 +195,7 @@ export class Ledger {
   }
 
   private async run(script: ScriptName, tenantId: string, ...args: string[]): Promise<RawReply> {
-    const raw = JSON.parse(String(await this.cmd[script](...scriptKeys(tenantId), ...args))) as RawReply;
+    const raw = JSON.parse(String(await this.send(script, tenantId, args))) as RawReply;
     // the TS checks make these unreachable from callers; the scripts check again for anyone else
     if (raw.status === 'INVALID_ARGUMENT')
       throw new FederaError('VALIDATION_FAILED', `invalid ${raw.argument ?? 'argument'} for the ledger`);
@@ -193,6 +205,27 @@ export class Ledger {
         `the amount would take the account past ${Number.MAX_SAFE_INTEGER} minor units`,
       );
     return raw;
+  }
+
+  /** Run a script; with durability, throw LEDGER_NOT_REPLICATED unless its success is replicated. */
+  private async send(script: ScriptName, tenantId: string, args: string[]): Promise<unknown> {
+    const keys = scriptKeys(tenantId);
+    const d = this.durability;
+    if (!d) return this.cmd[script](...keys, ...args);
+    const first = await writeThenWait(this.redis, d, (p) => {
+      // on a pipeline a script queues (it returns the pipeline, not a reply)
+      (p as unknown as Record<ScriptName, (...a: string[]) => unknown>)[script](...keys, ...args);
+    });
+    const status = (JSON.parse(String(first.reply)) as { status?: string }).status;
+    // refusals moved no money: nothing to confirm
+    if (status !== 'OK' && status !== 'REPLAY') return first.reply;
+    let acked = first.acked;
+    if (status === 'REPLAY' && acked >= d.replicas) {
+      const mark = tenantKeys(tenantId).replicationMark;
+      acked = (await writeThenWait(this.redis, d, (p) => p.set(mark, String(this.clock())))).acked;
+    }
+    if (acked < d.replicas) throw notReplicated(script.replace(/^federa/, '').toLowerCase(), d, acked);
+    return first.reply;
   }
 
   /** Create the tenant's account if it does not exist; an existing account keeps its figures. */
