@@ -75,7 +75,13 @@ export function stackTopology(
     .map((s) => {
       const index = STACK_SITES.findIndex((x) => x.id === s.id);
       const { host, port } = siteEndpoint(STACK_SITES[index]!, index);
-      return { ...s, endpoint: `http://${host}:${port}`, emulator: { ...s.emulator, port } };
+      // answers as long as max_tokens asks (up to 4,096): a chaos run's streams last long enough
+      // for a fault to land mid-stream
+      return {
+        ...s,
+        endpoint: `http://${host}:${port}`,
+        emulator: { ...s.emulator, port, completionTokens: 4096 },
+      };
     });
   const operators = new Set(sites.map((s) => s.operator as string));
   const tenants = (dev.tenants as any[])

@@ -38,6 +38,8 @@ export const emulatorProfileSchema = z.object({
   ttftMs: z.number().int().nonnegative().default(20),
   tokensPerSecond: z.number().positive().default(2000),
   errorRate: z.number().min(0).max(1).default(0),
+  /** how long an answer runs when max_tokens allows (the emulator's default: 32 tokens) */
+  completionTokens: z.number().int().min(1).max(100_000).optional(),
 });
 
 export const siteSchema = z.object({
