@@ -170,9 +170,16 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withWait: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withWait: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
+    expect(out.refusedBy).toEqual({});
     expect(out.acked).toHaveLength(400);
     expect(state).toMatchObject({ lost: 0, duplicated: 0, records: 400 });
     expect(state.account).toMatchObject({ posted: 400 * CHARGE, pending: 0 });
@@ -200,7 +207,13 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withoutWaitPlainKill: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withoutWaitPlainKill: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)
@@ -230,7 +243,13 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withoutWaitLinkCut: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withoutWaitLinkCut: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)
