@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ERROR_CODES, FederaError } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
-import { connectRedis, type RedisClient } from '@federa/redis';
+import { connectRedis, replicaShortfall, type RedisClient } from '@federa/redis';
 import { uniqueSuffix } from '../support/harness';
 import { sampleUsageRecord } from '../support/usage-record';
 
@@ -81,5 +81,12 @@ describe('a ledger write that is not confirmed on enough replicas', () => {
       durable.reserve({ tenantId: t, requestId: 'r4', amount: 1, expiresAt: now + 1000 }),
     );
     expect(over.code).toBe('BUDGET_EXCEEDED');
+  });
+
+  it('is foreseen at start-up: the apps are told the Redis has fewer replicas than they wait for', async () => {
+    expect(await replicaShortfall(redis, 0)).toBeNull();
+    expect(await replicaShortfall(redis, 1)).toMatch(
+      /has 0: they will be refused with LEDGER_NOT_REPLICATED/,
+    );
   });
 });

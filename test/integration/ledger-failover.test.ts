@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, tenantKeys } from '@federa/ledger';
 import type { Cluster } from 'ioredis';
-import { connectRedis } from '@federa/redis';
+import { connectRedis, replicaShortfall } from '@federa/redis';
 import { ROOT } from '../../scripts/paths';
 import { ensureRedisCredentials } from '../../scripts/redis-auth';
 import { startReplicatedCluster, type ReplicatedCluster } from '../../scripts/stack/redis-cluster';
@@ -113,6 +113,9 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
       expect(String(info![1])).toContain(`laddr=127.0.0.1:${await masterOf(t)} `);
       expect(wait).toEqual([null, 1]);
     }
+    // every master has its replica: the apps' start-up check is satisfied
+    expect(await replicaShortfall(redis, 1)).toBeNull();
+    expect(await replicaShortfall(redis, 2)).toMatch(/127\.0\.0\.1:\d+ has 1/);
   });
 
   it('measures what WAIT costs per post (300 posts each way, loopback)', async () => {
@@ -167,9 +170,16 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withWait: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withWait: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
+    expect(out.refusedBy).toEqual({});
     expect(out.acked).toHaveLength(400);
     expect(state).toMatchObject({ lost: 0, duplicated: 0, records: 400 });
     expect(state.account).toMatchObject({ posted: 400 * CHARGE, pending: 0 });
@@ -197,7 +207,13 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withoutWaitPlainKill: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withoutWaitPlainKill: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)
@@ -227,7 +243,13 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     const state = await checkPosted(ledger, t, out.acked);
     console.log(
       JSON.stringify({
-        withoutWaitLinkCut: { acked: out.acked.length, ...timing, ...state, retriedBy: out.retriedBy },
+        withoutWaitLinkCut: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
       }),
     );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)

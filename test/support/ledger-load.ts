@@ -15,6 +15,11 @@ export interface LoadOutcome {
   readonly retriedBy: Record<string, number>;
   /** ms per acknowledged post (reserve not included) */
   readonly postMs: number[];
+  /**
+   * requests a stable refusal ended, by code: e.g. HOLD_NOT_FOUND when an acknowledged reserve was
+   * lost in a failover (the request workflow would park such a post; the ledger audit lists it)
+   */
+  readonly refusedBy: Record<string, number>;
 }
 
 /** Retry `call` like an activity: any failure but a non-retryable FederaError, until the deadline. */
@@ -55,6 +60,7 @@ export async function postConcurrently(o: {
   const acked: string[] = [];
   const retriedBy: Record<string, number> = {};
   const postMs: number[] = [];
+  const refusedBy: Record<string, number> = {};
   const deadline = Date.now() + (o.deadlineMs ?? 90_000);
   let next = 0;
   const loop = async () => {
@@ -73,7 +79,7 @@ export async function postConcurrently(o: {
         deadline,
       );
       const t0 = performance.now();
-      await untilAcked(
+      const posted = await untilAcked(
         () =>
           o.ledger.post({
             tenantId: o.tenantId,
@@ -83,14 +89,19 @@ export async function postConcurrently(o: {
           }),
         retriedBy,
         deadline,
-      );
+      ).catch((err: unknown) => {
+        if (!(err instanceof FederaError)) throw err;
+        refusedBy[err.code] = (refusedBy[err.code] ?? 0) + 1;
+        return null;
+      });
+      if (!posted) continue;
       postMs.push(performance.now() - t0);
       acked.push(requestId);
       o.onAcked?.(acked.length);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, loop));
-  return { acked, retriedBy, postMs };
+  return { acked, retriedBy, postMs, refusedBy };
 }
 
 /** How the ledger's state on the (new) master compares with what was acknowledged. */

@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
-import { connectRedis } from '@federa/redis';
+import { connectRedis, replicaShortfall } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { SettlementStore, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
@@ -59,6 +59,10 @@ const redis = connectRedis(config.redisUrl, { name: 'federa-api' });
 redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
 const registry = new Registry(redis, config.registryNamespace);
 await registry.seed(config.topology);
+const shortfall = await replicaShortfall(redis, config.redisDurability?.replicas ?? 0).catch(
+  (err: Error) => `could not count Redis replicas: ${err.message}`,
+);
+if (shortfall) log.warn(shortfall);
 // one native connection for the client and the in-process control worker: eager workflow start
 // hands a request's first task to a worker on the very connection that started it
 const connection = await NativeConnection.connect({

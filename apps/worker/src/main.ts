@@ -2,7 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { pino } from 'pino';
 import { Ledger } from '@federa/ledger';
-import { connectRedis } from '@federa/redis';
+import { connectRedis, replicaShortfall } from '@federa/redis';
 import { Registry } from '@federa/registry';
 import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
 import { Client, Connection } from '@temporalio/client';
@@ -52,6 +52,10 @@ redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connecti
 // the topology file seeds the registry once; from then on the registry (changed through the API) rules
 const registry = new Registry(redis, config.registryNamespace);
 if (await registry.seed(config.topology)) log.info('registry seeded from the topology file');
+const shortfall = await replicaShortfall(redis, config.redisDurability?.replicas ?? 0).catch(
+  (err: Error) => `could not count Redis replicas: ${err.message}`,
+);
+if (shortfall) log.warn(shortfall);
 const topology = () => registry.snapshot();
 // an agent-only process (FEDERA_CONTROL_WORKER=off) leaves accounts, holds and settlement to control workers
 const control = config.controlWorker;

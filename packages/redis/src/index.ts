@@ -7,3 +7,4 @@ export {
   type RedisEndpoint,
 } from './parse-url';
 export { redisDurability, redisUrlIssue } from './config';
+export { replicaShortfall } from './replicas';
