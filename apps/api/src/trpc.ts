@@ -2,6 +2,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { Role } from '@federa/auth';
 import { FederaError } from '@federa/domain';
+import { storeUnavailableOr } from '@federa/redis';
 import type { Context } from './context';
 import { correlationIdOf, federaCodeOf, isInternal, retryAfterSeconds, toTRPCError } from './errors';
 
@@ -41,8 +42,10 @@ export const createCallerFactory = t.createCallerFactory;
 /** Domain errors thrown anywhere below become the right tRPC error, once. */
 const mapDomainErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof FederaError) {
-    const mapped = toTRPCError(result.error.cause);
+  // a store failing over (a Redis master killed) is a retryable 503, not an internal error
+  const cause = result.ok ? undefined : storeUnavailableOr(result.error.cause);
+  if (!result.ok && cause instanceof FederaError) {
+    const mapped = toTRPCError(cause);
     const retryAfter = retryAfterSeconds(mapped);
     if (retryAfter) ctx.setHeader('retry-after', String(retryAfter));
     return { ...result, error: mapped };

@@ -55,6 +55,11 @@ export const ERROR_CODES = {
    * (FEDERA_REDIS_WAIT_REPLICAS): re-issue it, it is idempotent by request id
    */
   LEDGER_NOT_REPLICATED: { http: 503, retryable: true },
+  /**
+   * Federa's state store (Redis: the ledger, routing inputs) could not be reached or is failing
+   * over (a master killed, a connection cut): re-issue the request with the same id
+   */
+  STORE_UNAVAILABLE: { http: 503, retryable: true },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
 import { checkDurability, notReplicated, writeThenWait, type LedgerDurability } from './durability';
+import { storeUnavailableOr } from '@federa/redis';
 import { extensionRefusal, type ExtendHoldArgs } from './hold-extension';
 import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledger';
 import { scriptKeys, tenantKeys } from './keys';
@@ -195,7 +196,13 @@ export class Ledger {
   }
 
   private async run(script: ScriptName, tenantId: string, ...args: string[]): Promise<RawReply> {
-    const raw = JSON.parse(String(await this.send(script, tenantId, args))) as RawReply;
+    let reply: unknown;
+    try {
+      reply = await this.send(script, tenantId, args);
+    } catch (err) {
+      throw storeUnavailableOr(err);
+    }
+    const raw = JSON.parse(String(reply)) as RawReply;
     // the TS checks make these unreachable from callers; the scripts check again for anyone else
     if (raw.status === 'INVALID_ARGUMENT')
       throw new FederaError('VALIDATION_FAILED', `invalid ${raw.argument ?? 'argument'} for the ledger`);

@@ -8,3 +8,4 @@ export {
 } from './parse-url';
 export { redisDurability, redisUrlIssue } from './config';
 export { replicaShortfall } from './replicas';
+export { isStoreUnavailable, storeUnavailableOr } from './unavailable';

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES, FederaError } from '@federa/domain';
+import { storeUnavailableOr } from '@federa/redis';
 import { domainErrorOfWorkflow } from '../errors';
 
 /** Codes the /v1 surface gives besides the domain's (HTTP-level conditions, like tRPC's). */
@@ -104,7 +105,8 @@ export function renderError(
   logInternal: (cause: unknown, correlationId: string) => void,
 ): RenderedError {
   if (err instanceof OpenAiHttpError) return rendered(err.status, err.code, err.message, err.param);
-  const domain = domainErrorOf(err);
+  // a store failing over (a Redis master killed) is a retryable 503, not an internal error
+  const domain = domainErrorOf(storeUnavailableOr(err));
   if (domain && domain.code !== 'INTERNAL') {
     const status = statusFor(domain.code);
     const retryAfter = retryAfterSeconds(domain.details);
