@@ -65,36 +65,30 @@ export const STACK_TENANTS = ['acme-eu', 'bleu-sante', 'globex'] as const;
 export function stackTopology(
   siteEndpoint: (site: StackSite, index: number) => { host: string; port: number },
 ): Topology {
-  const dev = JSON.parse(readFileSync(join(ROOT, 'deploy', 'dev', 'topology.json'), 'utf8')) as Record<
-    string,
-    any
-  >;
-  const ids = new Set(STACK_SITES.map((s) => s.id));
-  const sites = (dev.sites as any[])
-    .filter((s) => ids.has(s.id))
-    .map((s) => {
-      const index = STACK_SITES.findIndex((x) => x.id === s.id);
-      const { host, port } = siteEndpoint(STACK_SITES[index]!, index);
-      // answers as long as max_tokens asks (up to 4,096): a chaos run's streams last long enough
-      // for a fault to land mid-stream
-      return {
-        ...s,
-        endpoint: `http://${host}:${port}`,
-        emulator: { ...s.emulator, port, completionTokens: 4096 },
-      };
-    });
-  const operators = new Set(sites.map((s) => s.operator as string));
-  const tenants = (dev.tenants as any[])
+  const dev = parseTopology(JSON.parse(readFileSync(join(ROOT, 'deploy', 'dev', 'topology.json'), 'utf8')));
+  const sites = STACK_SITES.map((stackSite, index) => {
+    const site = dev.sites.find((s) => s.id === stackSite.id);
+    if (!site?.emulator) throw new Error(`the dev topology has no emulated site ${stackSite.id}`);
+    const { host, port } = siteEndpoint(stackSite, index);
+    // answers as long as max_tokens asks (up to 4,096): a chaos run's streams last long enough
+    // for a fault to land mid-stream
+    return {
+      ...site,
+      endpoint: `http://${host}:${port}`,
+      emulator: { ...site.emulator, port, completionTokens: 4096 },
+    };
+  });
+  const tenants = dev.tenants
     .filter((t) => (STACK_TENANTS as readonly string[]).includes(t.id))
     .map((t) => ({ ...t, budget: 100_000_000_000 }));
-  for (const t of tenants) operators.add(t.homeOperator);
+  const operators = new Set([...sites.map((s) => s.operator), ...tenants.map((t) => t.homeOperator)]);
   return parseTopology({
     ...dev,
     name: 'federa-stack',
     // holds expire after a minute (the dev federation's ten): a chaos run then sees the sweeper
     // release whatever a fault stranded, and can check that none outlives its expiry
     routing: { ...dev.routing, holdTtlMs: 60_000 },
-    operators: (dev.operators as any[]).filter((o) => operators.has(o.id)),
+    operators: dev.operators.filter((o) => operators.has(o.id)),
     sites,
     tenants,
   });

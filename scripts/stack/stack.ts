@@ -138,6 +138,7 @@ export class ProductionLikeStack {
       });
     }
     const bind = this.network ? ['127.0.0.1', BRIDGE_HOST] : ['127.0.0.1'];
+    ensureHaproxy(); // Debian's package, installed on first use (its own service kept off)
     log('PostgreSQL, the Temporal cluster (2 servers) and the Redis Cluster (3 masters + 3 replicas)…');
     const [, , redis] = await Promise.all([
       (async () => {
@@ -151,7 +152,6 @@ export class ProductionLikeStack {
         bind,
         announceIp: this.host,
       }),
-      ensureHaproxy(),
     ]);
     this.redis = redis;
     if (this.stopping) return;

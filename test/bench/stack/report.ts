@@ -10,7 +10,7 @@ import type { Outcome } from './traffic';
  * Codes a client may see that are not Federa's: the load balancer's own pages when no replica can
  * take a request, and a connection cut by a process killed mid-answer. docs/stack.md lists them.
  */
-export const TRANSPORT_CODES = ['HTTP_502', 'HTTP_503', 'HTTP_504', 'STREAM_CUT', 'NET_ECONNRESET'] as const;
+export const TRANSPORT_CODES = ['HTTP_502', 'HTTP_503', 'HTTP_504', 'STREAM_CUT', 'CONNECTION_CUT'] as const;
 
 export interface WindowSummary {
   readonly requests: number;

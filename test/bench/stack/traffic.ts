@@ -41,6 +41,8 @@ export function transportCode(status: number | undefined, err?: unknown): string
   if (status !== undefined) return `HTTP_${status}`;
   const e = err as { name?: string; cause?: { code?: string } } | undefined;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'CLIENT_TIMEOUT';
+  // the server side closed or reset the connection mid-request (a replica killed under it)
+  if (['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(e?.cause?.code ?? '')) return 'CONNECTION_CUT';
   return e?.cause?.code ? `NET_${e.cause.code}` : 'NET_ERROR';
 }
 
