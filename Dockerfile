@@ -20,6 +20,7 @@ COPY packages/auth/package.json packages/auth/
 COPY packages/domain/package.json packages/domain/
 COPY packages/ledger/package.json packages/ledger/
 COPY packages/registry/package.json packages/registry/
+COPY packages/redis/package.json packages/redis/
 COPY packages/sealing/package.json packages/sealing/
 COPY packages/settlement/package.json packages/settlement/
 COPY packages/telemetry/package.json packages/telemetry/

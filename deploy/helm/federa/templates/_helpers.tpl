@@ -84,6 +84,11 @@ Environment every process reads (packages/domain env.ts and temporal-env.ts, tel
     secretKeyRef:
       name: {{ $v.redis.existingSecret }}
       key: {{ $v.redis.secretKey }}
+# ledger writes are acknowledged only once on this many replicas (docs/stack.md, durability)
+- name: FEDERA_REDIS_WAIT_REPLICAS
+  value: {{ $v.redis.waitReplicas | int | quote }}
+- name: FEDERA_REDIS_WAIT_TIMEOUT_MS
+  value: {{ $v.redis.waitTimeoutMs | int | quote }}
 - name: FEDERA_TOPOLOGY
   value: /etc/federa/topology/topology.json
 - name: FEDERA_REGISTRY_NAMESPACE
