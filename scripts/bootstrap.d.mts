@@ -10,3 +10,5 @@ export declare function ensureHaproxy(): string;
 /** iptables for the stack's site namespaces; throws when it cannot be installed. */
 export declare function iptablesRestorePath(): string | null;
 export declare function ensureIptables(): string;
+export declare function postgresInstalled(): boolean;
+export declare function ensurePostgresql(): void;

@@ -4,7 +4,7 @@
 // and promtool. Idempotent and dependency-free (it runs before `npm install`). Each missing piece is
 // installed the first way that works; when none does, it says what to do instead of a stack trace.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -208,6 +208,30 @@ export function ensureIptables() {
   say("installing iptables from Debian's packages");
   if (aptInstall('iptables', tried) && iptablesRestorePath()) return iptablesRestorePath();
   throw new Error(`could not install iptables (tried: ${tried.join('; ') || 'no apt-get found'})`);
+}
+
+/** PostgreSQL's server binaries (Debian's layout, or initdb on PATH), or null. */
+export function postgresInstalled() {
+  if (onPath('initdb')) return true;
+  const debian = '/usr/lib/postgresql';
+  return existsSync(debian) && readdirSync(debian).some((v) => existsSync(`${debian}/${v}/bin/initdb`));
+}
+
+/**
+ * PostgreSQL for the production-like stack's Temporal cluster (Debian's package; the stack runs its
+ * own server on its own data folder, so the package's default cluster stays off). Throws when it cannot.
+ */
+export function ensurePostgresql() {
+  if (postgresInstalled()) return;
+  const tried = [];
+  say("installing PostgreSQL from Debian's packages (its own service stays off)");
+  const installed = aptInstall('postgresql', tried, { noServiceStart: true }) && postgresInstalled();
+  if (existsSync('/run/systemd/system') && onPath('systemctl'))
+    run('systemctl', ['disable', '--now', 'postgresql'], { stdio: 'ignore' });
+  if (installed) return;
+  throw new Error(
+    `could not install PostgreSQL (tried: ${tried.join('; ') || 'no apt-get found'}); put PostgreSQL ≥ 12 (initdb, postgres) on PATH`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -5,8 +5,7 @@
  *
  * The core (Temporal, Redis, the APIs and control workers) stands for a Frankfurt data centre. Each
  * site runs in its own network namespace with its agent and its GPU endpoint (the emulator), and
- * the link between core and site carries the WAN delay of the real distance (tc netem, half the
- * round trip on each direction).
+ * the link between core and site carries the round trip of the real distance (netns.ts says how).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

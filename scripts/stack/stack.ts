@@ -8,6 +8,8 @@
  * Without root (no network namespaces), the sites run on loopback without delay and the stack says
  * so; everything else is the same.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
@@ -16,7 +18,7 @@ import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
 import { ProcessGroup, WORKER_NODE_ARGS, waitForFile, waitForHttp } from '../processes';
 import { ensureSecret } from '../secrets';
-import { ensureHaproxy } from '../bootstrap.mjs';
+import { ensureHaproxy, ensureIptables, ensurePostgresql } from '../bootstrap.mjs';
 import { createSiteNetwork, netnsSupport, type SiteNetwork } from './netns';
 import { startHaproxy, type Haproxy } from './haproxy';
 import { startPostgres, type Postgres } from './postgres';
@@ -65,6 +67,25 @@ export interface StackPids {
   readonly haproxy: number[];
 }
 
+/**
+ * Where PostgreSQL keeps its data: under .data/stack, unless the checkout is in a folder the
+ * `postgres` system user cannot enter (PostgreSQL refuses to run as root, so as root it runs as that
+ * user): then in a folder of /var/tmp named after the checkout.
+ */
+function postgresDir(): string {
+  const preferred = join(STACK_DIR, 'postgres');
+  if (process.getuid?.() !== 0) return preferred;
+  mkdirSync(STACK_DIR, { recursive: true });
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', STACK_DIR]).status === 0;
+  if (reachable) return preferred;
+  const dir = join(
+    '/var/tmp',
+    `federa-stack-${createHash('sha256').update(STACK_DIR).digest('hex').slice(0, 12)}`,
+  );
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return join(dir, 'postgres');
+}
+
 export class ProductionLikeStack {
   readonly group: ProcessGroup;
   network: SiteNetwork | undefined;
@@ -72,9 +93,9 @@ export class ProductionLikeStack {
   temporal: TemporalCluster | undefined;
   redis: ReplicatedCluster | undefined;
   haproxy: Haproxy | undefined;
-  /** why the sites run without network namespaces, when they do */
-  readonly degraded: string | undefined;
-  private readonly host: string;
+  /** why the sites run without network namespaces, when they do (known once start() has begun) */
+  degraded: string | undefined;
+  private host = '127.0.0.1';
   private readonly apiReplicas: number;
   private readonly controlWorkers: number;
   private signingKeyFile: string | undefined;
@@ -84,9 +105,6 @@ export class ProductionLikeStack {
   constructor(private readonly opts: StackOptions) {
     this.apiReplicas = opts.apiReplicas ?? 2;
     this.controlWorkers = opts.controlWorkers ?? 2;
-    const support = netnsSupport();
-    this.degraded = support.ok ? undefined : support.reason;
-    this.host = support.ok ? BRIDGE_HOST : '127.0.0.1';
     this.group = new ProcessGroup((name, code) => {
       if (!this.stopping) opts.onUnexpectedExit(name, code);
     });
@@ -128,9 +146,16 @@ export class ProductionLikeStack {
   async start(): Promise<void> {
     const log = this.opts.log ?? (() => undefined);
     mkdirSync(STACK_DIR, { recursive: true });
+    // Debian's packages, installed on first use (their own services kept off)
+    ensureHaproxy();
+    ensurePostgresql();
+    if (process.getuid?.() === 0) ensureIptables();
+    const support = netnsSupport();
+    this.degraded = support.ok ? undefined : support.reason;
+    this.host = support.ok ? BRIDGE_HOST : '127.0.0.1';
     if (this.degraded) log(`sites on loopback without WAN delay: ${this.degraded}`);
     else {
-      log('network namespaces for the sites, with netem delays…');
+      log('network namespaces for the sites, behind their WAN delay…');
       this.network = await createSiteNetwork({
         prefix: NAMESPACE_PREFIX,
         hostAddress: BRIDGE_HOST,
@@ -138,11 +163,10 @@ export class ProductionLikeStack {
       });
     }
     const bind = this.network ? ['127.0.0.1', BRIDGE_HOST] : ['127.0.0.1'];
-    ensureHaproxy(); // Debian's package, installed on first use (its own service kept off)
     log('PostgreSQL, the Temporal cluster (2 servers) and the Redis Cluster (3 masters + 3 replicas)…');
     const [, , redis] = await Promise.all([
       (async () => {
-        this.postgres = await startPostgres({ dir: join(STACK_DIR, 'postgres'), port: PORTS.postgres });
+        this.postgres = await startPostgres({ dir: postgresDir(), port: PORTS.postgres });
       })(),
       ensureTemporalServerTools(),
       startReplicatedCluster({

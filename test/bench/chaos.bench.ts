@@ -115,7 +115,9 @@ try {
       redis: '3 masters + 3 replicas, WAIT 1',
       api_replicas: 2,
       control_workers: 2,
-      wan_delay: stack.withNetworkDelay ? 'netem per site namespace' : `none (${stack.degraded})`,
+      wan_delay: stack.withNetworkDelay
+        ? 'per-site namespace, NFQUEUE link delay'
+        : `none (${stack.degraded})`,
     },
     offered_rps: RATE,
     duration_s: Math.round((performance.now() - t0) / 1000),

@@ -177,7 +177,7 @@ try {
   const x1 = await ramp('x1', tokens, direct);
   const line = {
     bench: 'load',
-    wan_delay: stack.withNetworkDelay ? 'netem per site namespace' : `none (${stack.degraded})`,
+    wan_delay: stack.withNetworkDelay ? 'per-site namespace, NFQUEUE link delay' : `none (${stack.degraded})`,
     step_s: STEP_MS / 1000,
     max_tokens: MAX_TOKENS,
     direct_p50_ms: direct,

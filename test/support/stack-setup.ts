@@ -17,7 +17,7 @@ declare module 'vitest' {
     stackApiUrl: string;
     /** the stack's signing key (tests mint tenant and admin tokens with it) */
     stackSigningKeyFile: string;
-    /** the sites run in network namespaces behind netem delays (false: loopback, no delay) */
+    /** the sites run in network namespaces behind WAN link delays (false: loopback, no delay) */
     stackWithNetworkDelay: boolean;
   }
 }
