@@ -8,6 +8,8 @@ import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mintToken, readSigningKey, type Role } from '@federa/auth';
+import { connectRedis } from '@federa/redis';
+import { Observations } from '@federa/workflows';
 import { STACK_SITES } from '../../scripts/stack/layout';
 
 const MODEL = 'llama-3.1-8b';
@@ -133,6 +135,34 @@ describe('the production-like stack', () => {
         rtts.push(best);
       }
       expect([...rtts].sort((a, b) => a - b)).toEqual(rtts);
+    },
+  );
+
+  it.skipIf(!inject('stackWithNetworkDelay'))(
+    "ranks sites on the round trip the API measured through each site's WAN link",
+    async () => {
+      const redis = connectRedis(inject('redisUrl'));
+      try {
+        const observations = new Observations(redis);
+        let sampled = 0;
+        // the dev topology's tenant regions (acme-eu: eu-central, bleu-sante: eu-west, globex: us-east)
+        for (const region of ['eu-central', 'eu-west', 'us-east']) {
+          const latency = await observations.latency(
+            region,
+            STACK_SITES.map((s) => s.id),
+          );
+          for (const site of STACK_SITES) {
+            const seen = latency.get(site.id);
+            if (!seen) continue;
+            sampled++;
+            // every sample includes the link's round trip: the average cannot be below it
+            expect(seen.rttEwmaMs, `${region} → ${site.id}`).toBeGreaterThanOrEqual(site.rttMs);
+          }
+        }
+        expect(sampled).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
     },
   );
 });
