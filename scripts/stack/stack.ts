@@ -48,6 +48,8 @@ export interface StackOptions {
   readonly onUnexpectedExit: (name: string, code: number | string | null) => void;
   /** progress lines (default: none) */
   readonly log?: (line: string) => void;
+  /** start from empty stores (Redis, Temporal's PostgreSQL), as the tests do */
+  readonly fresh?: boolean;
 }
 
 /** The processes of the stack that faults are injected into, by the name they run under. */
@@ -146,6 +148,10 @@ export class ProductionLikeStack {
   async start(): Promise<void> {
     const log = this.opts.log ?? (() => undefined);
     mkdirSync(STACK_DIR, { recursive: true });
+    if (this.opts.fresh) {
+      for (const dir of [join(STACK_DIR, 'redis'), join(STACK_DIR, 'temporal'), postgresDir()])
+        rmSync(dir, { recursive: true, force: true });
+    }
     // Debian's packages, installed on first use (their own services kept off)
     ensureHaproxy();
     ensurePostgresql();

@@ -28,6 +28,8 @@ export async function setup(project: TestProject) {
   stack = new ProductionLikeStack({
     apiReplicas: 2,
     controlWorkers: 2,
+    // every run starts from empty stores: what the tests read back is what they did
+    fresh: true,
     log: (line) => console.warn(`[stack] ${line}`),
     onUnexpectedExit: (name, code) => console.error(`[stack] ${name} exited unexpectedly (${code})`),
   });
