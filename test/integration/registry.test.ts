@@ -135,24 +135,28 @@ describe('steering through the API', () => {
   });
 
   it('lets requests already at a site finish when it is drained', async () => {
-    const best = (await serve()).route.siteId;
-    fed.emulator(best).configure({ ttftMs: 800 });
+    // every site slow to answer, so the request is still at whichever site routing picks (the
+    // latency averages move with each request) when that site is drained
+    const sites = [...fed.emulators.keys()];
+    const before = new Map(sites.map((id) => [id, fed.emulator(id).stats().requests]));
+    for (const id of sites) fed.emulator(id).configure({ ttftMs: 800 });
+    let target: string | undefined;
     try {
       const inFlight = fed.call('inference.complete', chat('in-flight-during-drain'), tenantToken);
-      while (
-        fed.emulator(best).stats().requests === 0 ||
-        (await fed.ledger.pendingHolds(tenant)).length === 0
-      )
+      while (!target || (await fed.ledger.pendingHolds(tenant)).length === 0) {
+        target = sites.find((id) => fed.emulator(id).stats().requests > before.get(id)!);
         await sleep(20);
+      }
       await sleep(100);
-      await fed.call('sites.drain', { siteId: best }, admin);
+      await fed.call('sites.drain', { siteId: target }, admin);
       const res = await inFlight;
       expect(res.status).toBe(200);
-      expect(res.body.result.data.route.siteId).toBe(best);
-      expect((await serve()).route.siteId).not.toBe(best);
+      expect(res.body.result.data.route.siteId).toBe(target);
+      for (const id of sites) fed.emulator(id).configure({ ttftMs: 2 });
+      expect((await serve()).route.siteId).not.toBe(target);
     } finally {
-      fed.emulator(best).configure({ ttftMs: 2 });
-      await fed.call('sites.undrain', { siteId: best }, admin);
+      for (const id of sites) fed.emulator(id).configure({ ttftMs: 2 });
+      if (target) await fed.call('sites.undrain', { siteId: target }, admin);
     }
   });
 
