@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
@@ -86,6 +86,21 @@ function postgresDir(): string {
   );
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   return join(dir, 'postgres');
+}
+
+/** a pid and every process below it (from /proc), or none when it is undefined */
+function withDescendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // gone, or no such file on this kernel: the pid alone
+    }
+  }
+  return out;
 }
 
 export class ProductionLikeStack {
@@ -358,8 +373,9 @@ export class ProductionLikeStack {
       sites: of('site-'),
       temporal: [0, 1].map((i) => this.temporal?.pid(i)).filter((p): p is number => p !== undefined),
       redis: redisNodes.map((n) => n.pid).filter((p): p is number => p !== undefined),
-      postgres: [this.postgres?.pid()].filter((p): p is number => p !== undefined),
-      haproxy: [this.haproxy?.pid()].filter((p): p is number => p !== undefined),
+      // PostgreSQL's work is done by its backends, HAProxy's by its worker: children of the pid we hold
+      postgres: withDescendants(this.postgres?.pid()),
+      haproxy: withDescendants(this.haproxy?.pid()),
     };
   }
 

@@ -45,11 +45,31 @@ type Role = keyof StackPids;
 const FEDERA_ROLES: Role[] = ['api', 'worker', 'agent'];
 const INFRA_ROLES: Role[] = ['temporal', 'redis', 'postgres', 'haproxy'];
 
-function cpuByRole(pids: StackPids): Record<Role, number> {
+/** CPU ms of each process now (processes that are gone are left out) */
+function cpuSnapshot(pids: StackPids): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const list of Object.values(pids) as number[][])
+    for (const pid of list) {
+      const ms = cpuMs(pid);
+      if (ms !== undefined) out.set(pid, ms);
+    }
+  return out;
+}
+
+/** CPU ms each role used between two snapshots, counting only processes alive at both */
+function cpuByRole(
+  pids: StackPids,
+  before: Map<number, number>,
+  after: Map<number, number>,
+): Record<Role, number> {
   return Object.fromEntries(
     Object.entries(pids).map(([role, list]) => [
       role,
-      (list as number[]).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0),
+      (list as number[]).reduce((sum, pid) => {
+        const a = before.get(pid);
+        const b = after.get(pid);
+        return a === undefined || b === undefined ? sum : sum + (b - a);
+      }, 0),
     ]),
   ) as Record<Role, number>;
 }
@@ -89,7 +109,7 @@ async function ramp(label: string, tokens: Map<string, string>, direct: Record<s
       timeoutMs: 30_000,
     });
     const pids = await stack.pids();
-    const before = cpuByRole(pids);
+    const before = cpuSnapshot(pids);
     const t0 = performance.now();
     const deadline = t0 + STEP_MS;
     await traffic.offer(rate, () => performance.now() >= deadline, {
@@ -98,9 +118,9 @@ async function ramp(label: string, tokens: Map<string, string>, direct: Record<s
     });
     await traffic.drain();
     const wallS = (performance.now() - t0) / 1000;
-    const used = cpuByRole(pids);
+    const used = cpuByRole(pids, before, cpuSnapshot(pids));
     const ok = traffic.outcomes.filter((o) => o.ok);
-    const step = summarizeStep(rate, wallS, traffic.outcomes, ok, direct, before, used);
+    const step = summarizeStep(rate, wallS, traffic.outcomes, ok, direct, used);
     log(`${label} ${rate} rps → ${JSON.stringify(step)}`);
     steps.push(step);
     if (step.achieved_rps < rate * SATURATED.achievedShare || step.error_share > SATURATED.errorShare) break;
@@ -122,15 +142,13 @@ function summarizeStep(
   all: readonly Outcome[],
   ok: readonly Outcome[],
   direct: Record<string, number>,
-  before: Record<Role, number>,
-  after: Record<Role, number>,
+  used: Record<Role, number>,
 ) {
   const lat = ok.length ? summarize(ok.map((o) => o.ms)) : undefined;
   const added = ok.filter((o) => o.site && direct[o.site] !== undefined).map((o) => o.ms - direct[o.site!]!);
   const addedS = added.length ? summarize(added) : undefined;
-  const per = (role: Role) =>
-    ok.length ? Math.round(((after[role] - before[role]) / ok.length) * 10) / 10 : null;
-  const cpu = Object.fromEntries((Object.keys(after) as Role[]).map((r) => [r, per(r)])) as Record<
+  const per = (role: Role) => (ok.length ? Math.round((used[role] / ok.length) * 10) / 10 : null);
+  const cpu = Object.fromEntries((Object.keys(used) as Role[]).map((r) => [r, per(r)])) as Record<
     Role,
     number | null
   >;
