@@ -6,7 +6,8 @@
  *
  * Settings (environment): CHAOS_RATE requests/s offered (default 4), CHAOS_HOLD_S each fault held
  * (20), CHAOS_RECOVER_S after each heal (10), CHAOS_BASELINE_S before the first fault (15),
- * CHAOS_FAULTS comma-separated subset of fault names (default all).
+ * CHAOS_FAULTS comma-separated subset of fault names (default all), CHAOS_EXPIRY_WAIT_S before the
+ * audit (90: past the stack's 60 s hold TTL and a sweep), CHAOS_ECHO=1 the apps' logs on stderr.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,12 +26,14 @@ const BASELINE_MS = num('CHAOS_BASELINE_S', 15) * 1000;
 const only = process.env.CHAOS_FAULTS?.split(',').map((s) => s.trim());
 const faults = only ? FAULTS.filter((f) => only.includes(f.name)) : FAULTS;
 /** holds expire after the stack's hold TTL (60 s); the sweeper runs every 15 s */
-const HOLD_EXPIRY_WAIT_MS = 90_000;
+const HOLD_EXPIRY_WAIT_MS = num('CHAOS_EXPIRY_WAIT_S', 90) * 1000;
 
 const log = (msg: string) => process.stderr.write(`bench:chaos ${msg}\n`);
 const unexpected: string[] = [];
 const stack = new ProductionLikeStack({
   log,
+  // CHAOS_ECHO=1: the apps' own log lines on stderr (to see what a failure was)
+  echo: process.env.CHAOS_ECHO === '1',
   onUnexpectedExit: (name, code) => {
     // a process the bench did not kill: part of the result, not a reason to stop
     unexpected.push(`${name}:${code}`);

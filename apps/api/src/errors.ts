@@ -3,7 +3,7 @@
  * `data.code` (tRPC's) and `data.federaCode` (ours, stable).
  */
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
 import { ERROR_CODES, FederaError, isErrorCode } from '@federa/domain';
 
 const BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
@@ -30,11 +30,21 @@ export function toTRPCError(err: FederaError): TRPCError {
   });
 }
 
-/** Find the business failure at the root of a workflow failure (it may be wrapped by an ActivityFailure). */
+/**
+ * Find the business failure at the root of a workflow failure (it may be wrapped by an
+ * ActivityFailure). A workflow that failed because one of its activities ran out of time (the
+ * admission or the settlement could not reach Redis or Temporal while one was failing over) is a
+ * retryable CONTROL_PLANE_UNAVAILABLE: every step is idempotent by request id.
+ */
 export function domainErrorOfWorkflow(err: unknown): FederaError | null {
   if (!(err instanceof WorkflowFailedError)) return null;
   let cause: unknown = err.cause;
   while (cause) {
+    if (cause instanceof TimeoutFailure)
+      return new FederaError(
+        'CONTROL_PLANE_UNAVAILABLE',
+        'the control plane did not complete this request in time (a store or server failing over); retry it with the same request id',
+      );
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
       const details: unknown = cause.details?.[0];
       return new FederaError(

@@ -60,6 +60,11 @@ export const ERROR_CODES = {
    * over (a master killed, a connection cut): re-issue the request with the same id
    */
   STORE_UNAVAILABLE: { http: 503, retryable: true },
+  /**
+   * a step of the request's workflow ran out of time (Redis or Temporal failing over): nothing was
+   * charged twice, retry with the same request id
+   */
+  CONTROL_PLANE_UNAVAILABLE: { http: 503, retryable: true },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 
