@@ -21,14 +21,25 @@ import {
   type StartOptions,
 } from './services';
 
-/** One short-lived connection for a readiness probe: no retries, no reconnects, errors are answers. */
-async function probeRedis<T>(port: number, probe: (client: Redis) => Promise<T>, fallback: T): Promise<T> {
+/**
+ * One short-lived connection for a readiness probe, anonymous or as `user`: no retries, no
+ * reconnects, errors are answers (any failure answers `fallback`).
+ */
+export async function probeRedis<T>(
+  target: { readonly port: number; readonly host?: string; readonly user?: RedisUser },
+  probe: (client: Redis) => Promise<T>,
+  fallback: T,
+): Promise<T> {
   const client = new Redis({
-    host: '127.0.0.1',
-    port,
+    host: target.host ?? '127.0.0.1',
+    port: target.port,
+    ...(target.user ? { username: target.user.user, password: target.user.password } : {}),
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    // the probe's own command says whether the node is ready
+    enableReadyCheck: false,
+    connectTimeout: 1000,
   });
   client.on('error', () => undefined);
   try {
@@ -181,7 +192,7 @@ export async function ensureRedis(profile: Profile, opts: StartOptions = {}): Pr
 
 async function clusterState(port: number): Promise<string | null> {
   return probeRedis(
-    port,
+    { port },
     async (c) => /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? null,
     null,
   );

@@ -1,39 +1,8 @@
 /**
- * The pieces of the replicated Redis Cluster (redis-cluster.ts) that talk to one node: an
- * authenticated probe, CLUSTER INFO / CLUSTER NODES read as data, and the node's config file.
+ * The pieces of the replicated Redis Cluster (redis-cluster.ts) that read one node: CLUSTER INFO /
+ * CLUSTER NODES as data, and the node's config file (probes go through scripts/redis.ts's probeRedis).
  */
-import { Redis } from 'ioredis';
 import type { RedisUser } from '../redis-auth';
-
-/** One short-lived admin connection: no retries, no reconnects; any failure answers `fallback`. */
-export async function probeNode<T>(
-  host: string,
-  port: number,
-  admin: RedisUser,
-  probe: (client: Redis) => Promise<T>,
-  fallback: T,
-): Promise<T> {
-  const client = new Redis({
-    host,
-    port,
-    username: admin.user,
-    password: admin.password,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableReadyCheck: false,
-    connectTimeout: 1000,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await probe(client);
-  } catch {
-    return fallback;
-  } finally {
-    client.disconnect();
-  }
-}
 
 export interface ClusterInfo {
   readonly state: string;

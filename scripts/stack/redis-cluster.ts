@@ -13,15 +13,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisCliPath, redisServerPath } from '../bootstrap.mjs';
 import { ensureRedisCredentials, writeAclFile, type RedisCredentials } from '../redis-auth';
-import { ledgerStorageArgs } from '../redis';
+import { ledgerStorageArgs, probeRedis } from '../redis';
 import { spawnLogged, waitFor } from '../services';
-import {
-  nodeConfig,
-  parseClusterInfo,
-  parseClusterNodes,
-  probeNode,
-  type ClusterInfo,
-} from './redis-cluster-nodes';
+import { nodeConfig, parseClusterInfo, parseClusterNodes, type ClusterInfo } from './redis-cluster-nodes';
 
 export interface ReplicatedClusterOptions {
   readonly dir: string;
@@ -98,15 +92,13 @@ export async function startReplicatedCluster(opts: ReplicatedClusterOptions): Pr
   const host = opts.announceIp;
   const admin = creds.admin;
   const info = (port: number) =>
-    probeNode(
-      host,
-      port,
-      admin,
+    probeRedis(
+      { host, port, user: admin },
       async (c) => parseClusterInfo(String(await c.call('CLUSTER', 'INFO'))),
       null,
     );
   const clusterNodes = (port: number) =>
-    probeNode(host, port, admin, async (c) => String(await c.call('CLUSTER', 'NODES')), '');
+    probeRedis({ host, port, user: admin }, async (c) => String(await c.call('CLUSTER', 'NODES')), '');
 
   const startNode = async (port: number) => {
     const nodeDir = join(dir, String(port));
@@ -166,10 +158,8 @@ export async function startReplicatedCluster(opts: ReplicatedClusterOptions): Pr
     const masters = lines.filter((l) => l.role === 'master' && l.slots > 0);
     // a replica counts once its initial sync is done (before that, WAIT does not count it)
     const linkUp = (port: number) =>
-      probeNode(
-        host,
-        port,
-        admin,
+      probeRedis(
+        { host, port, user: admin },
         async (c) => /master_link_status:up/.test(await c.info('replication')),
         false,
       );

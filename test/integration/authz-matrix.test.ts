@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appRouter } from '@federa/api';
 import { periodOf } from '@federa/settlement';
+import { excludeSitesFor } from '../support/settlement-fixtures';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -208,17 +209,7 @@ describe('authorisation matrix', () => {
   beforeAll(async () => {
     fed = await startFederation(testTopology(s), { settlement: { periodMs: 2000, graceMs: 200 } });
     // one roaming request (rhein's tenant at albion's Stockholm site) in a period that then closes
-    await fed.registry.update((t) => ({
-      topology: {
-        ...t,
-        routing: {
-          ...t.routing,
-          version: 2,
-          tenantOverrides: { [`${s}-eu`]: { excludedSites: [`${s}-par`, `${s}-fra`] } },
-        },
-      },
-      result: null,
-    }));
+    await excludeSitesFor(fed, `${s}-eu`, [`${s}-par`, `${s}-fra`]);
     const served = await fed.call(
       'inference.complete',
       chat('authz-fixture'),

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { periodOf, verifyStatement, type StatementPayload } from '@federa/settlement';
+import { excludeSitesFor } from '../support/settlement-fixtures';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -29,17 +30,7 @@ describe('a federation on a Redis Cluster', () => {
       scheduleEveryMs: 1000,
     });
     // eu (home: rhein) is served at albion's Stockholm site: roaming, so settlement has a line
-    await fed.registry.update((t) => ({
-      topology: {
-        ...t,
-        routing: {
-          ...t.routing,
-          version: 2,
-          tenantOverrides: { [eu]: { excludedSites: [`${s}-par`, `${s}-fra`] } },
-        },
-      },
-      result: null,
-    }));
+    await excludeSitesFor(fed, eu, [`${s}-par`, `${s}-fra`]);
     admin = await fed.token('admin', 'ops@federation');
     euToken = await fed.token('tenant', eu);
   });

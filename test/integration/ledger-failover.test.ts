@@ -15,7 +15,7 @@ import { connectRedis, replicaShortfall } from '@federa/redis';
 import { ROOT } from '../../scripts/paths';
 import { ensureRedisCredentials } from '../../scripts/redis-auth';
 import { startReplicatedCluster, type ReplicatedCluster } from '../../scripts/stack/redis-cluster';
-import { probeNode } from '../../scripts/stack/redis-cluster-nodes';
+import { probeRedis } from '../../scripts/redis';
 import { uniqueSuffix } from '../support/harness';
 import { CHARGE, checkPosted, percentile, postConcurrently } from '../support/ledger-load';
 
@@ -78,10 +78,8 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     if (cutMs !== undefined) {
       process.kill(replica.pid, 'SIGSTOP');
       const admin = ensureRedisCredentials('test').admin;
-      const cut = await probeNode(
-        '127.0.0.1',
-        port,
-        admin,
+      const cut = await probeRedis(
+        { port, user: admin },
         (c) => c.call('CLIENT', 'KILL', 'TYPE', 'replica'),
         0,
       );
@@ -96,6 +94,54 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
     await cluster.restart(port);
     await cluster.waitHealthy(60_000);
     return { promotedAfterMs, replicaBackAfterMs: Date.now() - t0, ackedWhileCut };
+  }
+
+  /**
+   * `total` posts from `concurrency` clients on a fresh tenant; when `failAt` are acknowledged the
+   * tenant's master fails over (after cutting its replica off for `cutMs`, when given). Prints the
+   * figures under `label` and returns what was acknowledged and what the ledger holds afterwards.
+   */
+  async function postThroughFailover(opts: {
+    label: string;
+    durable: boolean;
+    budget: number;
+    total: number;
+    concurrency: number;
+    prefix: string;
+    failAt: number;
+    cutMs?: number;
+  }) {
+    const t = uniqueSuffix();
+    const ledger = new Ledger(redis, opts.durable ? { durability: DURABLE } : {});
+    await ledger.ensureAccount(t, opts.budget);
+    const port = await masterOf(t);
+    let failover: Promise<Failover> | undefined;
+    let count = 0;
+    const out = await postConcurrently({
+      ledger,
+      tenantId: t,
+      total: opts.total,
+      concurrency: opts.concurrency,
+      prefix: opts.prefix,
+      onAcked: (n) => {
+        count = n;
+        if (n === opts.failAt) failover = failOver(port, () => count, opts.cutMs);
+      },
+    });
+    const timing = await failover!;
+    const state = await checkPosted(ledger, t, out.acked);
+    console.log(
+      JSON.stringify({
+        [opts.label]: {
+          acked: out.acked.length,
+          ...timing,
+          ...state,
+          retriedBy: out.retriedBy,
+          refusedBy: out.refusedBy,
+        },
+      }),
+    );
+    return { out, state };
   }
 
   it('sends a keyed write and the WAIT behind it in one pipeline to the slot owner', async () => {
@@ -149,36 +195,16 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
   }, 120_000);
 
   it('with WAIT, loses no acknowledged post and counts none twice when the link is cut and the master killed', async () => {
-    const t = uniqueSuffix();
-    const ledger = new Ledger(redis, { durability: DURABLE });
-    await ledger.ensureAccount(t, 1_000_000);
-    const port = await masterOf(t);
-    let failover: Promise<Failover> | undefined;
-    let count = 0;
-    const out = await postConcurrently({
-      ledger,
-      tenantId: t,
+    const { out, state } = await postThroughFailover({
+      label: 'withWait',
+      durable: true,
+      budget: 1_000_000,
       total: 400,
       concurrency: 8,
       prefix: 'w',
-      onAcked: (n) => {
-        count = n;
-        if (n === 100) failover = failOver(port, () => count, 300);
-      },
+      failAt: 100,
+      cutMs: 300,
     });
-    const timing = await failover!;
-    const state = await checkPosted(ledger, t, out.acked);
-    console.log(
-      JSON.stringify({
-        withWait: {
-          acked: out.acked.length,
-          ...timing,
-          ...state,
-          retriedBy: out.retriedBy,
-          refusedBy: out.refusedBy,
-        },
-      }),
-    );
     expect(out.refusedBy).toEqual({});
     expect(out.acked).toHaveLength(400);
     expect(state).toMatchObject({ lost: 0, duplicated: 0, records: 400 });
@@ -186,72 +212,31 @@ describe('the ledger on a 3 + 3 Redis Cluster when a master is killed', () => {
   }, 180_000);
 
   it('without WAIT, measures whether a plain kill -9 of the master loses an acknowledged post', async () => {
-    const t = uniqueSuffix();
-    const ledger = new Ledger(redis);
-    await ledger.ensureAccount(t, 10_000_000);
-    const port = await masterOf(t);
-    let failover: Promise<Failover> | undefined;
-    let count = 0;
-    const out = await postConcurrently({
-      ledger,
-      tenantId: t,
+    const { state } = await postThroughFailover({
+      label: 'withoutWaitPlainKill',
+      durable: false,
+      budget: 10_000_000,
       total: 3000,
       concurrency: 32,
       prefix: 'n',
-      onAcked: (n) => {
-        count = n;
-        if (n === 1000) failover = failOver(port, () => count);
-      },
+      failAt: 1000,
     });
-    const timing = await failover!;
-    const state = await checkPosted(ledger, t, out.acked);
-    console.log(
-      JSON.stringify({
-        withoutWaitPlainKill: {
-          acked: out.acked.length,
-          ...timing,
-          ...state,
-          retriedBy: out.retriedBy,
-          refusedBy: out.refusedBy,
-        },
-      }),
-    );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)
     expect(state.duplicated).toBe(0);
     expect(state.account.posted).toBe(state.records * CHARGE);
   }, 180_000);
 
   it('without WAIT, measures the loss when the replication link is cut before the master dies', async () => {
-    const t = uniqueSuffix();
-    const ledger = new Ledger(redis);
-    await ledger.ensureAccount(t, 10_000_000);
-    const port = await masterOf(t);
-    let failover: Promise<Failover> | undefined;
-    let count = 0;
-    const out = await postConcurrently({
-      ledger,
-      tenantId: t,
+    const { state } = await postThroughFailover({
+      label: 'withoutWaitLinkCut',
+      durable: false,
+      budget: 10_000_000,
       total: 3000,
       concurrency: 32,
       prefix: 'c',
-      onAcked: (n) => {
-        count = n;
-        if (n === 1000) failover = failOver(port, () => count, 300);
-      },
+      failAt: 1000,
+      cutMs: 300,
     });
-    const timing = await failover!;
-    const state = await checkPosted(ledger, t, out.acked);
-    console.log(
-      JSON.stringify({
-        withoutWaitLinkCut: {
-          acked: out.acked.length,
-          ...timing,
-          ...state,
-          retriedBy: out.retriedBy,
-          refusedBy: out.refusedBy,
-        },
-      }),
-    );
     // whatever was lost, what survived is consistent (each script replicates as one transaction)
     expect(state.duplicated).toBe(0);
     expect(state.account.posted).toBe(state.records * CHARGE);

@@ -14,6 +14,7 @@ import {
   verifyStatement,
   type StatementPayload,
 } from '@federa/settlement';
+import { excludeSitesFor } from '../support/settlement-fixtures';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -52,17 +53,7 @@ describe('settlement', () => {
       settlement: { periodMs: PERIOD_MS, graceMs: GRACE_MS },
       scheduleEveryMs: 1000,
     });
-    await fed.registry.update((t) => ({
-      topology: {
-        ...t,
-        routing: {
-          ...t.routing,
-          version: 2,
-          tenantOverrides: { [eu]: { excludedSites: [`${s}-par`, `${s}-fra`] } },
-        },
-      },
-      result: null,
-    }));
+    await excludeSitesFor(fed, eu, [`${s}-par`, `${s}-fra`]);
     admin = await fed.token('admin', 'clearing@federation');
     rheinToken = await fed.token('operator', rhein);
     albionToken = await fed.token('operator', albion);

@@ -105,3 +105,25 @@ export async function issueStatement(
   await fed.settlementStore.issue({ statementId: id, periodId: payload.period.id, parties: [x, y] }, jws, 0);
   return payload;
 }
+
+/**
+ * Keeps `tenantId` off `siteIds` (a tenant override in the next registry version): how the roaming
+ * fixtures send a tenant to another operator's site, so that settlement has a line to settle.
+ */
+export async function excludeSitesFor(
+  fed: Pick<Federation, 'registry'>,
+  tenantId: string,
+  siteIds: readonly string[],
+): Promise<void> {
+  await fed.registry.update((t) => ({
+    topology: {
+      ...t,
+      routing: {
+        ...t.routing,
+        version: t.routing.version + 1,
+        tenantOverrides: { [tenantId]: { excludedSites: [...siteIds] } },
+      },
+    },
+    result: null,
+  }));
+}
