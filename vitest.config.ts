@@ -49,8 +49,9 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts'],
+          // the console's browser tests run here too: same servers, one file at a time
+          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts', 'test/support/console-setup.ts'],
           // Temporal's native bridge needs process isolation (forks, not threads); one file at a
           // time keeps the 2-core machine's dev server responsive.
           pool: 'forks',

@@ -12,3 +12,6 @@ export declare function iptablesRestorePath(): string | null;
 export declare function ensureIptables(): string;
 export declare function postgresInstalled(): boolean;
 export declare function ensurePostgresql(): void;
+/** Chromium for the console's browser tests: its path, installing Debian's package when missing; throws when it cannot. */
+export declare function chromiumPath(): string | null;
+export declare function ensureChromium(): string;

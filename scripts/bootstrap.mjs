@@ -170,6 +170,29 @@ function ensurePromtool() {
   );
 }
 
+export function chromiumPath() {
+  for (const name of ['chromium', 'chromium-browser']) {
+    const found = onPath(name);
+    if (found) return found;
+  }
+  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
+}
+
+/**
+ * Chromium for the console's browser tests (npm test), from Debian's packages: playwright-core
+ * drives it by path, because a browser download cannot work on these machines. npm start never
+ * needs it. Throws when it cannot be installed.
+ */
+export function ensureChromium() {
+  if (chromiumPath()) return chromiumPath();
+  const tried = [];
+  say("installing chromium from Debian's packages (for the console's browser tests)");
+  if (aptInstall('chromium', tried) && chromiumPath()) return chromiumPath();
+  throw new Error(
+    `could not install chromium (tried: ${tried.join('; ') || 'no apt-get found'}); put a Chromium binary on PATH or set FEDERA_CHROMIUM`,
+  );
+}
+
 export function haproxyPath() {
   return onPath('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : null);
 }

@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
+import { ensureDevKeys, mintToken, readSigningKey, type Role } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
 import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
@@ -160,8 +160,13 @@ export class LocalFederation {
 
   /** A tenant JWT signed with the profile's dev key (what `npm start` prints). */
   async tenantToken(tenantId: string): Promise<string> {
+    return this.token('tenant', tenantId);
+  }
+
+  /** A dev JWT (12 h) for any role, signed with the local key the API trusts. */
+  async token(role: Role, subject: string): Promise<string> {
     if (!this.signingKeyFile) throw new Error('the federation has not started');
-    return mintToken({ privateJwk: readSigningKey(this.signingKeyFile), role: 'tenant', subject: tenantId });
+    return mintToken({ privateJwk: readSigningKey(this.signingKeyFile), role, subject });
   }
 
   get isStopping(): boolean {

@@ -8,11 +8,15 @@ import { LocalFederation } from './federation';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secretsDir, writeSecretFile } from './secrets';
+import { buildConsole } from './console-build';
 
 const profile = PROFILES.dev;
 const API_PORT = Number(process.env.FEDERA_API_PORT ?? 8787);
 const TOPOLOGY = process.env.FEDERA_TOPOLOGY ?? 'deploy/dev/topology.json';
 const DEMO_TENANT = 'acme-eu';
+/** who the printed console sign-ins are: the demo tenant's home operator, and an admin */
+const DEMO_OPERATOR = 'rhein';
+const DEMO_ADMIN = 'admin@federa.local';
 
 let stopping = false;
 const federation = new LocalFederation({
@@ -38,7 +42,11 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  console.log('starting Temporal and Redis, then the sites, the worker and the API…');
+  console.log(
+    'building the web console, then starting Temporal and Redis, the sites, the worker and the API…',
+  );
+  // the API serves this build at /console (it reads the files when it starts)
+  await buildConsole();
   await federation.start();
   for (const s of federation.infra) if (s.note) console.warn(`note (${s.name}): ${s.note}`);
   const api = federation.apiUrl;
@@ -84,9 +92,17 @@ try {
   if (streamed.status !== 200 || !sse.includes('data: [DONE]'))
     throw new Error(`the first streamed request failed: HTTP ${streamed.status} ${sse.slice(0, 300)}`);
   const metrics = await metricsLines(federation.metricsUrls);
+  const [operatorToken, adminToken] = await Promise.all([
+    federation.token('operator', DEMO_OPERATOR),
+    federation.token('admin', DEMO_ADMIN),
+  ]);
+  const consoleUrl = `${api}/console/`;
+  const consoleRes = await fetch(consoleUrl, { signal: AbortSignal.timeout(10_000) });
+  if (consoleRes.status !== 200) throw new Error(`the console is not served: HTTP ${consoleRes.status}`);
 
   console.log(`
 Federa is running.
+  Web console  ${consoleUrl}
   API          ${api}/trpc   (tRPC over plain JSON)
   Temporal UI  http://127.0.0.1:${profile.temporalUiPort}
   Secrets      ${secretsDir(profile.name)}/ (Redis users' passwords, emulator control token; mode 0600)
@@ -115,7 +131,13 @@ Try:
 
   curl -s -G ${api}/trpc/usage.list -H "authorization: Bearer $FEDERA_TOKEN" --data-urlencode 'input={"limit":5}'
 
-Tokens for other tenants: npm run token -- --role tenant --subject bleu-sante
+Sign in to the web console (${consoleUrl}) by pasting one of these (valid 12 h):
+  tenant '${DEMO_TENANT}'    the dev token above, or the API key above (no key management with a key)
+  operator '${DEMO_OPERATOR}'  ${operatorToken}
+  admin '${DEMO_ADMIN}'
+    ${adminToken}
+
+Tokens for others: npm run token -- --role tenant --subject bleu-sante (or --role operator --subject lumiere)
 Press Ctrl-C to stop everything.`);
 } catch (err) {
   if (!stopping) {

@@ -43,6 +43,7 @@ const newSite = (s: string, id: string) => ({
 const fixture = { statementId: '', periodId: '', jws: '', recordRef: '' };
 
 const MATRIX: Record<string, Row> = {
+  'auth.whoami': { kind: 'query', input: () => undefined, allow: { ...TENANTS, ...OPERATORS_AND_ADMIN } },
   'settlement.jwks': { kind: 'query', input: () => undefined, allow: { ...TENANTS, ...OPERATORS_AND_ADMIN } },
   'settlement.list': { kind: 'query', input: () => ({}), allow: OPERATORS_AND_ADMIN },
   'settlement.get': {

@@ -148,6 +148,8 @@ export async function startFederation(
     settlement?: { periodMs: number; graceMs: number; currency?: string; archive?: ArchiveConfig };
     /** run the settlement schedule at this interval (off by default) */
     scheduleEveryMs?: number;
+    /** serve the web console's build from this directory at /console (browser tests) */
+    consoleDir?: string;
   } = {},
 ): Promise<Federation> {
   installQuietRuntime();
@@ -299,6 +301,7 @@ export async function startFederation(
     admission,
     ...(opts.requestLimits ? { requestLimits: opts.requestLimits } : {}),
     ...(opts.serverLimits ? { serverLimits: opts.serverLimits } : {}),
+    ...(opts.consoleDir ? { consoleDir: opts.consoleDir } : {}),
     audit: new AuditLog(redis),
     payloadKeys: apiPayloadKeys,
     settlement: {

@@ -86,6 +86,8 @@ const env = z.object({
     .int()
     .min(60_000)
     .default(400 * 24 * 3600 * 1000),
+  /** the web console's Vite build, served at /console ("off": none); npm start builds it */
+  FEDERA_CONSOLE_DIR: z.string().default('apps/console/dist'),
 });
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
@@ -147,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     stickyTimeoutMs: e.FEDERA_API_STICKY_TIMEOUT_MS,
     grantSliceTokens: e.FEDERA_GRANT_SLICE_TOKENS,
     auditRetentionMs: e.FEDERA_AUDIT_RETENTION_MS,
+    consoleDir: e.FEDERA_CONSOLE_DIR === 'off' ? undefined : e.FEDERA_CONSOLE_DIR,
     /** /metrics of this process (default 127.0.0.1:9464; FEDERA_METRICS_PORT=off: none) */
     metrics: metricsSettings(e, 9464),
   };

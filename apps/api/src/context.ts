@@ -45,6 +45,8 @@ export interface ApiDeps {
   /** payload sealing: each jurisdiction's public key, and the API's private key (absent = clear payloads) */
   readonly payloadKeys?:
     { readonly jurisdictions: Readonly<Record<string, JWK>>; readonly apiPrivate: JWK } | undefined;
+  /** the web console's built files, served at /console (absent: no console) */
+  readonly consoleDir?: string | undefined;
   /** request metrics (absent: nothing is recorded, at no cost) */
   readonly metrics?: ApiMetrics | undefined;
   readonly settlement: {

@@ -127,6 +127,7 @@ const api = await startApiServer(
     }),
     ledger,
     tokenCounter,
+    consoleDir: config.consoleDir,
     ...(dataPlane ? { dataPlane: dataPlane.dataPlane } : {}),
     topology: () => registry.snapshot(),
     registry,

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './routers/audit';
+import { authRouter } from './routers/auth';
 import { budgetsRouter } from './routers/budgets';
 import { inferenceRouter } from './routers/inference';
 import { keysRouter } from './routers/keys';
@@ -14,6 +15,7 @@ import { usageRouter } from './routers/usage';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
+  auth: authRouter,
   inference: inferenceRouter,
   usage: usageRouter,
   keys: keysRouter,

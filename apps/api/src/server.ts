@@ -1,5 +1,6 @@
 /**
- * The API's HTTP server: tRPC over plain JSON (no transformer, so curl works) under /trpc, and an
+ * The API's HTTP server: tRPC over plain JSON (no transformer, so curl works) under /trpc, the
+ * OpenAI-compatible surface under /v1, the web console's static build under /console, and an
  * unauthenticated liveness probe at /health.
  */
 import { createServer, type Server } from 'node:http';
@@ -9,6 +10,7 @@ import { TokenCountPool } from '@federa/tokenizer/pool';
 import { createHttpContextFactory, type ApiDeps, type RequestLimits, type ServedDeps } from './context';
 import { correlationIdOf, isInternal } from './errors';
 import { createOpenAiHandler } from './openai';
+import { CONSOLE_PATH, createConsoleHandler } from './console/static';
 import { appRouter } from './root';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -76,6 +78,12 @@ export async function startApiServer(
     },
   });
   const openai = createOpenAiHandler(served, { maxBodyBytes: MAX_BODY_BYTES });
+  const consoleApp = deps.consoleDir ? createConsoleHandler(deps.consoleDir) : undefined;
+  if (deps.consoleDir && !consoleApp)
+    deps.log.warn(
+      { dir: deps.consoleDir },
+      'no console build there; /console is off (npm run build -w @federa/console)',
+    );
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -101,6 +109,10 @@ export async function startApiServer(
       }
       if (req.url?.startsWith('/trpc/')) {
         trpc(req, res);
+        return;
+      }
+      if (consoleApp && (req.url === CONSOLE_PATH || req.url?.startsWith(`${CONSOLE_PATH}/`))) {
+        consoleApp(req, res);
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });

@@ -94,8 +94,11 @@ async function refusalOf(res: Response): Promise<AgentRefusedError> {
 
 async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<AgentFrame> {
   let buffered = '';
-  for await (const text of body.pipeThrough(new TextDecoderStream())) {
-    buffered += text;
+  // a TextDecoder in streaming mode rather than pipeThrough(TextDecoderStream): same bytes, and its
+  // types agree between Node's and the DOM's stream typings (the console type-checks this router)
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, newline);

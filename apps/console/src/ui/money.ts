@@ -1,0 +1,25 @@
+/** Federa's money is integer micro-units (1 EUR = 1,000,000); shown with the currency's symbol. */
+export const MICROS_PER_UNIT = 1_000_000;
+
+export function formatMoney(micros: number, currency: string): string {
+  const units = micros / MICROS_PER_UNIT;
+  // small charges (a request costs fractions of a cent) keep their significant digits
+  const digits = Math.abs(units) > 0 && Math.abs(units) < 0.01 ? 6 : 2;
+  try {
+    return new Intl.NumberFormat('en', {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: digits,
+    }).format(units);
+  } catch {
+    return `${units.toFixed(digits)} ${currency}`;
+  }
+}
+
+/** Parse a money amount typed in units ("12.50") into integer micro-units; undefined if not one. */
+export function parseMoney(text: string): number | undefined {
+  const m = /^\s*(\d{1,12})(?:\.(\d{1,6}))?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * MICROS_PER_UNIT + Number((m[2] ?? '').padEnd(6, '0'));
+}
