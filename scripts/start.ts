@@ -132,9 +132,10 @@ Try:
   curl -s -G ${api}/trpc/usage.list -H "authorization: Bearer $FEDERA_TOKEN" --data-urlencode 'input={"limit":5}'
 
 Sign in to the web console (${consoleUrl}) by pasting one of these (valid 12 h):
-  tenant '${DEMO_TENANT}'    the dev token above, or the API key above (no key management with a key)
-  operator '${DEMO_OPERATOR}'  ${operatorToken}
-  admin '${DEMO_ADMIN}'
+  tenant '${DEMO_TENANT}':  the dev token above ($FEDERA_TOKEN), or the API key above (no key management with a key)
+  operator '${DEMO_OPERATOR}':
+    ${operatorToken}
+  admin '${DEMO_ADMIN}':
     ${adminToken}
 
 Tokens for others: npm run token -- --role tenant --subject bleu-sante (or --role operator --subject lumiere)
