@@ -97,6 +97,26 @@ describe('signing in', () => {
     for (const p of [tenant, operator, admin]) await p.context().close();
   });
 
+  it('works from the keyboard: skip link, navigation, focus moved to the new page', async () => {
+    const page = await signedInPage(browser, fed.api.url, await fed.token('tenant', `${s}-eu`));
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent)).toBe(
+      'Skip to content',
+    );
+    // Tab on through the top bar into the navigation, to "Usage", and follow it with Enter
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      const label = await page.evaluate(() => (globalThis as any).document.activeElement?.textContent);
+      if (label === 'Usage') break;
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Usage' }).waitFor();
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as any).document.activeElement?.id as string))
+      .toBe('main');
+    await page.context().close();
+  });
+
   it('an API key is a tenant without key management, and signing out forgets it', async () => {
     const session = await fed.token('tenant', `${s}-eu`);
     const created = await fetch(`${fed.api.url}/trpc/keys.create`, {

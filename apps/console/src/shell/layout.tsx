@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect, useRef } from 'react';
 import { useSession, useWho } from '../session/session';
 import { ErrorBoundary } from '../ui/error-boundary';
 import { ROUTES, homeOf } from './routes';
@@ -13,6 +13,17 @@ export function Layout() {
   const found = allowed.map((r) => ({ r, params: matchPath(r.path, path) })).find((m) => m.params);
   const current = found ?? { r: allowed.find((r) => r.path === homeOf(who)), params: {} };
   const Page = current.r?.page;
+
+  // after a navigation, keyboard and screen-reader users continue at the new page, not in the nav
+  const main = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [path]);
 
   return (
     <div className="layout">
@@ -42,7 +53,7 @@ export function Layout() {
             ))}
         </ul>
       </nav>
-      <main id="main" tabIndex={-1} className="content">
+      <main id="main" ref={main} tabIndex={-1} className="content">
         {current.r && Page ? (
           <ErrorBoundary key={current.r.path}>
             <Suspense fallback={<p aria-busy="true">Loading…</p>}>
