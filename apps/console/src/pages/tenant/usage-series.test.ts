@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_BUCKETS,
   bucketLabel,
+  bucketWidthText,
   bucketWidthFor,
   servedWhere,
   totalsBy,
@@ -90,5 +91,13 @@ describe('bucketLabel', () => {
     const t = Date.parse('2026-11-30T10:05:00Z');
     expect(bucketLabel(t, 60_000)).toBe('11-30 10:05');
     expect(bucketLabel(t, 24 * 60 * 60_000)).toBe('2026-11-30');
+  });
+});
+
+describe('bucketWidthText', () => {
+  it('names each width on the ladder', () => {
+    expect([60_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000, 24 * 60 * 60_000, 7 * 24 * 60 * 60_000].map(bucketWidthText)).toEqual(
+      ['1-minute', '5-minute', '1-hour', '6-hour', '1-day', '1-week'],
+    );
   });
 });

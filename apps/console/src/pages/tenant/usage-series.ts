@@ -151,3 +151,12 @@ export function bucketLabel(startMs: number, bucketMs: number): string {
   if (bucketMs >= 24 * 60 * 60_000) return iso.slice(0, 10);
   return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
+
+/** A bucket width in words: "5-minute", "1-hour", "1-day". */
+export function bucketWidthText(bucketMs: number): string {
+  const minutes = Math.round(bucketMs / 60_000);
+  if (minutes < 60) return `${minutes}-minute`;
+  if (minutes < 24 * 60) return `${Math.round(minutes / 60)}-hour`;
+  if (minutes < 7 * 24 * 60) return `${Math.round(minutes / (24 * 60))}-day`;
+  return `${Math.round(minutes / (7 * 24 * 60))}-week`;
+}
