@@ -12,7 +12,7 @@ export function KeysTable({ keys, currency }: { keys: readonly Key[]; currency: 
   if (keys.length === 0) return <p>No API keys yet.</p>;
   return (
     <TableScroll label="API keys">
-      <table>
+      <table className="tenant-table">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -49,7 +49,7 @@ function KeyRow({ k, currency }: { k: Key; currency: string }) {
   const expired = k.limits.expiresAt ? Date.parse(k.limits.expiresAt) <= Date.now() : false;
   return (
     <tr data-testid={`key-${k.id}`}>
-      <td>{k.name}</td>
+      <td className="nowrap">{k.name}</td>
       <td>
         <code>{k.id}</code>
       </td>
@@ -62,14 +62,14 @@ function KeyRow({ k, currency }: { k: Key; currency: string }) {
           <span className="badge ok">active</span>
         )}
       </td>
-      <td>
+      <td className="key-limits-cell">
         <KeyLimits k={k} currency={currency} />
       </td>
       <td className="num">
         {k.usage ? formatMoney(k.usage.posted, currency) : formatMoney(0, currency)}
         {k.usage && k.usage.pending > 0 ? <div>held {formatMoney(k.usage.pending, currency)}</div> : null}
       </td>
-      <td>{formatTime(k.createdAt)}</td>
+      <td className="nowrap">{formatTime(k.createdAt)}</td>
       <td>
         {k.revokedAt ? null : confirming ? (
           <div className="key-confirm" role="group" aria-label={`Confirm revoking ${k.name}`}>
@@ -104,18 +104,32 @@ function KeyRow({ k, currency }: { k: Key; currency: string }) {
   );
 }
 
+/** A long residency (a group like EU is stored as its countries) folds away behind its count. */
+const RESIDENCY_SHOWN = 8;
+
 function KeyLimits({ k, currency }: { k: Key; currency: string }) {
   const l = k.limits;
   const parts = [
-    l.residency ? `residency ${l.residency.join(', ')}` : null,
     l.models ? `models ${l.models.join(', ')}` : null,
     l.budget !== undefined ? `budget ${formatMoney(l.budget, currency)}` : null,
     l.tokensPerMinute !== undefined ? `${l.tokensPerMinute} tokens/min` : null,
     l.expiresAt ? `expires ${formatTime(l.expiresAt)}` : null,
   ].filter((p): p is string => p !== null);
-  if (parts.length === 0) return <span>none (the tenant’s)</span>;
+  if (parts.length === 0 && !l.residency) return <span>none (the tenant’s)</span>;
   return (
     <ul className="key-limits">
+      {l.residency ? (
+        <li>
+          {l.residency.length <= RESIDENCY_SHOWN ? (
+            `residency ${l.residency.join(', ')}`
+          ) : (
+            <details>
+              <summary>residency: {l.residency.length} countries</summary>
+              {l.residency.join(', ')}
+            </details>
+          )}
+        </li>
+      ) : null}
       {parts.map((p) => (
         <li key={p}>{p}</li>
       ))}

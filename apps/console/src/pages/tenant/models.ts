@@ -30,7 +30,9 @@ export async function fetchModels(signal?: AbortSignal): Promise<TenantModel[]> 
   }
   if (!res.ok) {
     // /v1 errors are OpenAI's shape; the Federa code is also in the x-federa-code header
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    const body = (await res.json().catch(() => null)) as {
+      error?: { code?: string; message?: string };
+    } | null;
     throw new CodedError(
       res.headers.get('x-federa-code') ?? body?.error?.code ?? `HTTP_${res.status}`,
       body?.error?.message ?? res.statusText,

@@ -34,7 +34,7 @@ export function RoutePlan({ plan }: { plan: ExplainResult }) {
         <p role="status">No site may serve this request: it would be refused with NO_ELIGIBLE_SITE.</p>
       ) : (
         <TableScroll label="Ranked candidates">
-          <table data-testid="explain-candidates">
+          <table className="tenant-table" data-testid="explain-candidates">
             <thead>
               <tr>
                 <th scope="col" className="num">
@@ -60,7 +60,7 @@ export function RoutePlan({ plan }: { plan: ExplainResult }) {
                   <th scope="row">
                     <code>{c.siteId}</code>
                   </th>
-                  <td>{c.operatorId}</td>
+                  <td className="nowrap">{c.operatorId}</td>
                   <td>{c.jurisdiction}</td>
                   <td className="num">{c.latencyMs.toFixed(1)} ms</td>
                   <td>{LATENCY_SOURCES[c.latencySource] ?? c.latencySource}</td>
@@ -77,7 +77,7 @@ export function RoutePlan({ plan }: { plan: ExplainResult }) {
         <p>No site is excluded.</p>
       ) : (
         <TableScroll label="Excluded sites">
-          <table data-testid="explain-excluded">
+          <table className="tenant-table" data-testid="explain-excluded">
             <thead>
               <tr>
                 <th scope="col">Site</th>
@@ -92,7 +92,7 @@ export function RoutePlan({ plan }: { plan: ExplainResult }) {
                     <code>{x.siteId}</code>
                   </th>
                   <td>{x.jurisdiction}</td>
-                  <td>
+                  <td className="exclusion-reason">
                     <code>{x.reason}</code> — {EXCLUSION_REASONS[x.reason] ?? 'excluded'}
                   </td>
                 </tr>

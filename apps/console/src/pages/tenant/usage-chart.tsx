@@ -40,7 +40,10 @@ export function UsageChart({
 
   return (
     <>
-      <figure className="usage-figure" aria-label={`${measureLabel} over time by ${dimensionLabel.toLowerCase()}`}>
+      <figure
+        className="usage-figure"
+        aria-label={`${measureLabel} over time by ${dimensionLabel.toLowerCase()}`}
+      >
         <div className="chart" data-testid="usage-chart">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
@@ -49,7 +52,7 @@ export function UsageChart({
               <YAxis
                 tick={{ fontSize: 12 }}
                 width={64}
-                tickFormatter={(v: number) => (measure === 'charge' ? (v / 1_000_000).toFixed(2) : String(v))}
+                tickFormatter={(v: number) => (measure === 'charge' ? unitsTick(v) : v.toLocaleString('en'))}
               />
               <Tooltip formatter={(v) => show(Number(v))} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
@@ -72,7 +75,7 @@ export function UsageChart({
         </figcaption>
       </figure>
       <TableScroll label={`Totals by ${dimensionLabel.toLowerCase()}`}>
-        <table data-testid="usage-totals">
+        <table className="tenant-table" data-testid="usage-totals">
           <caption className="usage-caption">Totals by {dimensionLabel.toLowerCase()}</caption>
           <thead>
             <tr>
@@ -98,4 +101,9 @@ export function UsageChart({
       </TableScroll>
     </>
   );
+}
+
+/** A micro-unit amount as units with enough digits to tell ticks apart (a request costs fractions of a cent). */
+function unitsTick(micros: number): string {
+  return micros === 0 ? '0' : String(Number((micros / 1_000_000).toPrecision(2)));
 }

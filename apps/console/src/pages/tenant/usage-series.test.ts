@@ -78,7 +78,11 @@ describe('totalsBy', () => {
 
 describe('servedWhere', () => {
   it('gives one row per site with its jurisdiction and operator, most requests first', () => {
-    const records = [at('x'), at('x', { siteId: 'sto', jurisdiction: 'SE', servingOperator: 'albion' }), at('x')];
+    const records = [
+      at('x'),
+      at('x', { siteId: 'sto', jurisdiction: 'SE', servingOperator: 'albion' }),
+      at('x'),
+    ];
     expect(servedWhere(records)).toEqual([
       { siteId: 'fra', jurisdiction: 'DE', servingOperator: 'rhein', requests: 2, tokens: 30, charge: 200 },
       { siteId: 'sto', jurisdiction: 'SE', servingOperator: 'albion', requests: 1, tokens: 15, charge: 100 },
@@ -96,8 +100,10 @@ describe('bucketLabel', () => {
 
 describe('bucketWidthText', () => {
   it('names each width on the ladder', () => {
-    expect([60_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000, 24 * 60 * 60_000, 7 * 24 * 60 * 60_000].map(bucketWidthText)).toEqual(
-      ['1-minute', '5-minute', '1-hour', '6-hour', '1-day', '1-week'],
-    );
+    expect(
+      [60_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000, 24 * 60 * 60_000, 7 * 24 * 60 * 60_000].map(
+        bucketWidthText,
+      ),
+    ).toEqual(['1-minute', '5-minute', '1-hour', '6-hour', '1-day', '1-week']);
   });
 });

@@ -13,7 +13,7 @@ export function UsageTable({ records }: { records: readonly UsageRow[] }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
     <TableScroll label="Recent requests">
-      <table data-testid="usage-table">
+      <table className="tenant-table" data-testid="usage-table">
         <thead>
           <tr>
             <th scope="col">When (UTC)</th>
@@ -39,12 +39,12 @@ export function UsageTable({ records }: { records: readonly UsageRow[] }) {
             return (
               <Fragment key={r.recordId}>
                 <tr data-testid={`usage-row-${r.requestId}`}>
-                  <td>{formatTime(r.completedAt)}</td>
-                  <td>{r.model}</td>
-                  <td>
+                  <td className="nowrap">{formatTime(r.completedAt)}</td>
+                  <td className="nowrap">{r.model}</td>
+                  <td className="nowrap">
                     <code>{r.siteId}</code>
                   </td>
-                  <td>{r.servingOperator}</td>
+                  <td className="nowrap">{r.servingOperator}</td>
                   <td>{r.jurisdiction}</td>
                   <td className="num">
                     {r.inputTokens} / {r.outputTokens}

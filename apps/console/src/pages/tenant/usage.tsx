@@ -71,7 +71,12 @@ export default function TenantUsage() {
                         </select>
                       </div>
                     </div>
-                    <UsageChart records={records} dimension={dimension} measure={measure} currency={currency} />
+                    <UsageChart
+                      records={records}
+                      dimension={dimension}
+                      measure={measure}
+                      currency={currency}
+                    />
                   </Section>
                   <Section title="Where your requests were served">
                     <ServedWhere records={records} currency={currency} />
@@ -104,7 +109,7 @@ function ServedWhere({
   const sites = useMemo(() => servedWhere(records), [records]);
   return (
     <TableScroll label="Where served">
-      <table data-testid="served-where">
+      <table className="tenant-table" data-testid="served-where">
         <thead>
           <tr>
             <th scope="col">Site</th>
