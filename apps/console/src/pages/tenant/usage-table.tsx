@@ -1,4 +1,4 @@
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api, type RouterOutputs } from '../../api/client';
 import { ErrorBanner } from '../../ui/error-banner';
@@ -11,36 +11,42 @@ export type UsageRow = RouterOutputs['usage']['list']['records'][number];
 /** Recent requests, newest first; each row opens why it was served where it was. */
 export function UsageTable({ records }: { records: readonly UsageRow[] }) {
   const [open, setOpen] = useState<string | null>(null);
+  const opened = records.find((r) => r.recordId === open);
   return (
-    <TableScroll label="Recent requests">
-      <table className="tenant-table" data-testid="usage-table">
-        <thead>
-          <tr>
-            <th scope="col">When (UTC)</th>
-            <th scope="col">Model</th>
-            <th scope="col">Site</th>
-            <th scope="col">Served by</th>
-            <th scope="col">Jurisdiction</th>
-            <th scope="col" className="num">
-              Tokens in / out
-            </th>
-            <th scope="col" className="num">
-              Charge
-            </th>
-            <th scope="col">Policy</th>
-            <th scope="col">Flags</th>
-            <th scope="col">Why here</th>
-          </tr>
-        </thead>
-        <tbody>
-          {records.map((r) => {
-            const isOpen = open === r.recordId;
-            const panelId = `why-${r.recordId}`;
-            return (
-              <Fragment key={r.recordId}>
-                <tr data-testid={`usage-row-${r.requestId}`}>
-                  <td className="nowrap">{formatTime(r.completedAt)}</td>
-                  <td className="nowrap">{r.model}</td>
+    <>
+      <TableScroll label="Recent requests">
+        <table className="tenant-table" data-testid="usage-table">
+          <thead>
+            <tr>
+              <th scope="col">When (UTC)</th>
+              <th scope="col">Model</th>
+              <th scope="col">Site</th>
+              <th scope="col">Served by</th>
+              <th scope="col">Jurisdiction</th>
+              <th scope="col" className="num">
+                Tokens in / out
+              </th>
+              <th scope="col" className="num">
+                Charge
+              </th>
+              <th scope="col">Policy</th>
+              <th scope="col">Flags</th>
+              <th scope="col">Why here</th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.map((r) => {
+              const isOpen = open === r.recordId;
+              return (
+                <tr
+                  key={r.recordId}
+                  data-testid={`usage-row-${r.requestId}`}
+                  className={isOpen ? 'why' : undefined}
+                >
+                  <td className="nowrap">
+                    <When iso={r.completedAt} />
+                  </td>
+                  <td>{r.model}</td>
                   <td className="nowrap">
                     <code>{r.siteId}</code>
                   </td>
@@ -62,7 +68,7 @@ export function UsageTable({ records }: { records: readonly UsageRow[] }) {
                     <button
                       type="button"
                       aria-expanded={isOpen}
-                      aria-controls={isOpen ? panelId : undefined}
+                      aria-controls={isOpen ? 'why-panel' : undefined}
                       aria-label={`Why request ${r.requestId} was served at ${r.siteId}`}
                       onClick={() => setOpen(isOpen ? null : r.recordId)}
                     >
@@ -70,19 +76,26 @@ export function UsageTable({ records }: { records: readonly UsageRow[] }) {
                     </button>
                   </td>
                 </tr>
-                {isOpen ? (
-                  <tr className="why">
-                    <td colSpan={10} id={panelId}>
-                      <WhyServed record={r} />
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
-    </TableScroll>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableScroll>
+      {/* below the table, not inside it: readable at any width without scrolling the table */}
+      {opened ? <WhyServed key={opened.recordId} record={opened} /> : null}
+    </>
+  );
+}
+
+/** A timestamp on two short lines (date, then time) so the wide table stays narrow. */
+function When({ iso }: { iso: string }) {
+  const [date, time] = formatTime(iso).split(' ');
+  return (
+    <time dateTime={iso}>
+      {date}
+      <br />
+      {time}
+    </time>
   );
 }
 
@@ -98,7 +111,13 @@ function WhyServed({ record }: { record: UsageRow }) {
     retry: false,
   });
   return (
-    <div className="why-grid" data-testid="why-panel">
+    <div
+      className="why-grid"
+      id="why-panel"
+      data-testid="why-panel"
+      role="region"
+      aria-label={`Why request ${record.requestId} was served at ${record.siteId}`}
+    >
       <div>
         <h3>When served (policy v{record.policyVersion})</h3>
         {record.candidates.length === 0 ? (
