@@ -178,6 +178,35 @@ describe('the tenant console', () => {
     expect(await checkLayout(page, 'tenant-spend')).toEqual([]);
   });
 
+  it('shows on Spend the hold of a request still in flight, and its release once served', async () => {
+    // the best site answers slowly, so the request holds budget long enough to be seen
+    fed.emulator(`${s}-sto`).configure({ ttftMs: 8_000 });
+    try {
+      const session = await fed.token('tenant', tenant);
+      const slow = ask(session, `${s}-console-slow`);
+      // the console shows what the ledger holds: wait for the hold itself, then look
+      await expect
+        .poll(async () => (await fed.ledger.pendingHolds(tenant)).map((h) => h.requestId), {
+          timeout: 15_000,
+        })
+        .toContain(`${s}-console-slow`);
+      await openRoute(page, '/tenant', 'Spend');
+      const holds = page.getByRole('region', { name: 'Holds in flight' });
+      await expect
+        .poll(() => holds.getByRole('row').allTextContents(), { timeout: 15_000 })
+        .toContainEqual(expect.stringContaining(`${s}-console-slow`));
+      expect(await page.getByTestId('held').textContent()).not.toBe(formatMoney(0, 'EUR'));
+      expect(await checkLayout(page, 'tenant-spend-hold')).toEqual([]);
+      await slow;
+      await expect
+        .poll(() => page.getByTestId('held').textContent(), { timeout: 15_000 })
+        .toBe(formatMoney(0, 'EUR'));
+      await page.getByText('No request is holding budget right now.').waitFor();
+    } finally {
+      fed.emulator(`${s}-sto`).configure({ ttftMs: 2 });
+    }
+  });
+
   it('revokes the key after a confirmation, and the openai client is then refused with 401', async () => {
     await openRoute(page, '/tenant/keys', 'API keys');
     const row = page.getByRole('row').filter({ hasText: 'console-e2e' });
