@@ -24,6 +24,10 @@ export const usageRouter = router({
         charge: r.retailCharge,
         currency: r.currency,
         policyVersion: r.policyVersion,
+        // why it was served there: the ranked eligible sites it was routed with (absent on records
+        // older than the field) and how many of them failed before this one served it
+        candidates: r.candidates ?? [],
+        failedAttempts: r.failedAttempts,
         startedAt: r.startedAt,
         completedAt: r.completedAt,
         flags: r.flags,

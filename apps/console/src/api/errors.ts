@@ -21,7 +21,18 @@ interface FederaErrorData {
   correlationId?: string;
 }
 
+/** A failure from a surface other than tRPC (the OpenAI-compatible /v1), with its Federa code. */
+export class CodedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export function describeError(err: unknown): ShownError {
+  if (err instanceof CodedError) return { code: err.code, message: err.message };
   if (err instanceof TRPCClientError) {
     const data = (err.data ?? {}) as FederaErrorData;
     const code = data.federaCode ?? data.code ?? (err.cause ? 'NETWORK' : 'UNKNOWN');
