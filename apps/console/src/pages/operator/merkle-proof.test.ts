@@ -24,7 +24,10 @@ describe('checkInclusion (WebCrypto) agrees with packages/settlement', () => {
       i === 0 ? { ...s, hash: (s.hash[0] === '0' ? '1' : '0') + s.hash.slice(1) } : s,
     );
     expect((await checkInclusion({ ...proof, path: flipped }, root)).included).toBe(false);
-    const swapped = proof.path.map((s) => ({ ...s, side: s.side === 'left' ? ('right' as const) : ('left' as const) }));
+    const swapped = proof.path.map((s) => ({
+      ...s,
+      side: s.side === 'left' ? ('right' as const) : ('left' as const),
+    }));
     expect((await checkInclusion({ ...proof, path: swapped }, root)).included).toBe(false);
     expect((await checkInclusion(proof, merkleRoot(ids(7)))).included).toBe(false);
   });

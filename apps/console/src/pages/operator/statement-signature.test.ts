@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { generateClearingKey, signStatement, type StatementPayload } from '@federa/settlement';
 import { verifyStatementSignature } from './statement-signature';
 
-const payload = { type: 'federa.settlement.statement', statementId: 'p/a~b', lines: [] } as unknown as StatementPayload;
+const payload = {
+  type: 'federa.settlement.statement',
+  statementId: 'p/a~b',
+  lines: [],
+} as unknown as StatementPayload;
 
 async function signed() {
   const key = await generateClearingKey('clearing-1');
@@ -23,7 +27,12 @@ describe('verifyStatementSignature', () => {
   it('accepts a statement signed by the clearing key, naming key id, algorithm and thumbprint', async () => {
     const { jws, jwks } = await signed();
     const check = await verifyStatementSignature(jws, jwks, 'p/a~b');
-    expect(check).toMatchObject({ valid: true, kid: 'clearing-1', alg: 'EdDSA', typ: 'federa-statement+jws' });
+    expect(check).toMatchObject({
+      valid: true,
+      kid: 'clearing-1',
+      alg: 'EdDSA',
+      typ: 'federa-statement+jws',
+    });
     expect(check.valid && check.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 

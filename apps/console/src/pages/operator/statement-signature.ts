@@ -19,6 +19,8 @@ export type SignatureCheck =
       readonly thumbprint: string;
       readonly statementId: string;
       readonly payloadBytes: number;
+      /** the statement as signed, parsed: what the page compares the API's copy against */
+      readonly payload: unknown;
     }
   | { readonly valid: false; readonly reason: string };
 
@@ -47,6 +49,7 @@ export async function verifyStatementSignature(
       thumbprint: await calculateJwkThumbprint(key),
       statementId: expectedId,
       payloadBytes: payload.length,
+      payload: signed,
     };
   } catch (err) {
     const code = (err as { code?: string }).code;

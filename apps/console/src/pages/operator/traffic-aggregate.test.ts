@@ -70,7 +70,9 @@ describe('servedForOthers', () => {
   });
 
   it('is empty when the operator served nobody else', () => {
-    const report = servedForOthers('rhein', [statement('p', [line({ creditor: 'albion', debtor: 'rhein' })])]);
+    const report = servedForOthers('rhein', [
+      statement('p', [line({ creditor: 'albion', debtor: 'rhein' })]),
+    ]);
     expect(report).toMatchObject({ rows: [], byPeriod: [], homeOperators: [], total: { requests: 0 } });
   });
 });

@@ -44,7 +44,10 @@ export interface TrafficReport {
   /** per period (oldest first): requests per home operator, for a stacked chart */
   readonly byPeriod: readonly { readonly period: string; readonly [homeOperator: string]: number | string }[];
   readonly homeOperators: readonly string[];
-  readonly byPartner: readonly (TrafficTotals & { readonly homeOperator: string; readonly currency: string })[];
+  readonly byPartner: readonly (TrafficTotals & {
+    readonly homeOperator: string;
+    readonly currency: string;
+  })[];
   readonly total: TrafficTotals;
   readonly currencies: readonly string[];
 }
@@ -100,7 +103,9 @@ export function servedForOthers(me: string, statements: readonly TrafficStatemen
         ...Object.fromEntries(homeOperators.map((h) => [h, counts[h] ?? 0])),
       })),
     homeOperators,
-    byPartner: [...partners.values()].sort((a, b) => b.requests - a.requests || a.homeOperator.localeCompare(b.homeOperator)),
+    byPartner: [...partners.values()].sort(
+      (a, b) => b.requests - a.requests || a.homeOperator.localeCompare(b.homeOperator),
+    ),
     total,
     currencies: [...currencies].sort(),
   };
