@@ -6,6 +6,7 @@ import { useState } from 'react';
  */
 export function ConfirmButton({
   label,
+  accessibleLabel,
   question,
   confirmLabel,
   onConfirm,
@@ -13,6 +14,8 @@ export function ConfirmButton({
   danger,
 }: {
   label: string;
+  /** when the visible label leaves out what it acts on (a table row's own site, say) */
+  accessibleLabel?: string;
   question: string;
   confirmLabel: string;
   onConfirm: () => void;
@@ -26,6 +29,7 @@ export function ConfirmButton({
         type="button"
         className={danger ? 'danger' : undefined}
         disabled={busy}
+        aria-label={accessibleLabel}
         onClick={() => setAsking(true)}
       >
         {label}

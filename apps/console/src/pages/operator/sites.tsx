@@ -83,11 +83,13 @@ function SitesTable({
               Probe RTT
             </th>
             <th scope="col" className="num">
-              In flight / capacity
+              In flight
             </th>
-            <th scope="col">Latency EWMA by client region</th>
+            <th scope="col">
+              <abbr title="Latency EWMA per client region (samples)">Latency EWMA</abbr>
+            </th>
             <th scope="col" className="num">
-              Requests measured
+              <abbr title="Requests measured: latency samples, one per served request">Measured</abbr>
             </th>
             <th scope="col">Action</th>
           </tr>
@@ -140,7 +142,7 @@ function SiteRow({ site, info, showOperator }: { site: SiteHealth; info?: SiteIn
           <ul className="plain">
             {site.latency.map((l) => (
               <li key={l.region}>
-                {l.region}: {l.ewmaMs.toFixed(1)} ms <span className="sub-inline">({l.samples} samples)</span>
+                {l.region} {l.ewmaMs.toFixed(0)} ms <span className="sub-inline">({l.samples})</span>
               </li>
             ))}
           </ul>
@@ -169,7 +171,8 @@ function DrainControl({ site }: { site: SiteHealth }) {
   return (
     <div className="stack">
       <ConfirmButton
-        label={draining ? `Undrain ${site.siteId}` : `Drain ${site.siteId}`}
+        label={draining ? 'Undrain' : 'Drain'}
+        accessibleLabel={draining ? `Undrain ${site.siteId}` : `Drain ${site.siteId}`}
         question={
           draining
             ? `Send new requests to ${site.siteId} again?`

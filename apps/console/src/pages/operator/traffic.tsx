@@ -92,7 +92,7 @@ function PeriodChart({ report }: { report: TrafficReport }) {
   const data = report.byPeriod.map((p) => ({ ...p, label: String(p.period).slice(0, 16).replace('T', ' ') }));
   return (
     <figure
-      className="chart"
+      className="chart traffic-chart"
       aria-label="Requests served per period, stacked by home operator"
       style={{ margin: 0 }}
     >

@@ -97,7 +97,12 @@ export function LinesTable({
                   {l.currency !== currency ? <span className="sub">at {l.fx.rate}</span> : null}
                 </td>
                 <td className="num">{formatMoney(l.settledAmount, currency)}</td>
-                <td className="hash">{l.merkleRoot}</td>
+                <td>
+                  {/* abbreviated: the full root is in the CSV and in the inclusion check */}
+                  <code className="hash" title={l.merkleRoot}>
+                    {l.merkleRoot.slice(0, 12)}…
+                  </code>
+                </td>
                 {canDispute ? (
                   <td>
                     <div className="stack dispute-cell">
