@@ -50,17 +50,13 @@ export function LinesTable({
         <thead>
           <tr>
             <th scope="col">Line</th>
-            <th scope="col">Counterparty</th>
-            <th scope="col">Direction</th>
+            <th scope="col">Counterparty · direction</th>
             <th scope="col">Kind · model</th>
             <th scope="col" className="num">
               Records
             </th>
             <th scope="col" className="num">
               Tokens in / out
-            </th>
-            <th scope="col" className="num">
-              Amount
             </th>
             <th scope="col" className="num">
               Settled
@@ -76,13 +72,15 @@ export function LinesTable({
             return (
               <tr key={l.lineNo} data-testid={`line-${l.lineNo}`}>
                 <th scope="row">{l.lineNo}</th>
-                <td>{counterparty ?? `${l.creditor} / ${l.debtor}`}</td>
                 <td>
-                  {me === l.creditor
-                    ? 'owed to you'
-                    : me === l.debtor
-                      ? 'you owe'
-                      : `${l.debtor} owes ${l.creditor}`}
+                  {counterparty ?? `${l.creditor} / ${l.debtor}`}
+                  <span className="sub">
+                    {me === l.creditor
+                      ? 'owed to you'
+                      : me === l.debtor
+                        ? 'you owe'
+                        : `${l.debtor} owes ${l.creditor}`}
+                  </span>
                 </td>
                 <td>
                   {l.kind} · {l.model}
@@ -93,13 +91,17 @@ export function LinesTable({
                   {l.inputTokens} / {l.outputTokens}
                 </td>
                 <td className="num">
-                  {formatMoney(l.amount, l.currency)}
-                  {l.currency !== currency ? <span className="sub">at {l.fx.rate}</span> : null}
+                  {formatMoney(l.settledAmount, currency)}
+                  {/* the line's own currency, when settlement converted it */}
+                  {l.currency !== currency ? (
+                    <span className="sub">
+                      {formatMoney(l.amount, l.currency)} at {l.fx.rate}
+                    </span>
+                  ) : null}
                 </td>
-                <td className="num">{formatMoney(l.settledAmount, currency)}</td>
                 <td>
                   {/* abbreviated: the full root is in the CSV and in the inclusion check */}
-                  <code className="hash" title={l.merkleRoot}>
+                  <code className="root" title={l.merkleRoot}>
                     {l.merkleRoot.slice(0, 12)}…
                   </code>
                 </td>
