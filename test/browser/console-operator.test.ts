@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { generateClearingKey, periodOf } from '@federa/settlement';
+import { issueStatement } from '../support/settlement-fixtures';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 import { checkLayout, launchBrowser, openRoute, signedInPage, unlabelledControls } from '../support/browser';
@@ -177,7 +178,7 @@ describe('operator: statements', () => {
       operator.getByRole('button', { name: 'Download CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^federa-statement-.+-pacific-.+-rhein\.csv$/);
-    const csv = await readFile((await download.path())!, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     const [header, line] = csv.split('\r\n');
     expect(header).toMatch(/^lineNo,kind,creditor,debtor,model,/);
     expect(line).toMatch(new RegExp(`^1,usage,${rhein},${pacific},${TEST_MODEL},`));
@@ -207,6 +208,42 @@ describe('operator: statements', () => {
     expect(await operator.getByRole('button', { name: 'Accept statement' }).count()).toBe(0);
     expect(await operator.getByRole('button', { name: 'Dispute selected lines' }).count()).toBe(0);
     expect(await checkLayout(operator, 'operator-statement-disputed')).toEqual([]);
+  });
+});
+
+describe('operator and admin: accepting, and reading without acting', () => {
+  it('accepts a whole statement after confirming, and shows who has accepted', async () => {
+    const albion = `${s}-albion`;
+    const id = `2020-01-01T00:00:00.000Z/${albion}~${rhein}`;
+    await issueStatement(fed, id, rhein, albion);
+    await operator.evaluate(
+      (h) => ((globalThis as any).location.hash = h),
+      `/operator/statements/${encodeURIComponent(id)}`,
+    );
+    await operator.getByTestId('line-1').waitFor();
+    expect(await operator.getByTestId('line-1').textContent()).toContain('you owe');
+    await operator.getByRole('button', { name: 'Accept statement' }).click();
+    await operator.getByRole('button', { name: 'Yes, accept' }).click();
+    await expect
+      .poll(() => operator.getByRole('region', { name: 'Lifecycle' }).textContent())
+      .toContain(`accepted by ${rhein}`);
+    // issued until the other party accepts too; no longer open to Rhein's dispute
+    expect(await operator.getByTestId('statement-status').first().textContent()).toBe('issued');
+    expect(await operator.getByRole('button', { name: 'Accept statement' }).count()).toBe(0);
+    expect(await operator.getByRole('button', { name: 'Dispute selected lines' }).count()).toBe(0);
+  });
+
+  it('shows an admin every statement, but offers no accept or dispute', async () => {
+    const admin = await signedInPage(browser, fed.api.url, await fed.token('admin', 'root@federation'));
+    await openRoute(admin, '/operator/statements', 'Statements');
+    await admin.getByLabel('Operator').selectOption(pacific);
+    await admin.getByRole('link', { name: `Statement ${statementId}` }).click();
+    await admin.getByTestId('line-1').waitFor();
+    expect(await admin.getByTestId('statement-status').first().textContent()).toBe('disputed');
+    expect(await admin.getByRole('button', { name: 'Accept statement' }).count()).toBe(0);
+    expect(await admin.getByRole('button', { name: 'Dispute selected lines' }).count()).toBe(0);
+    expect(await admin.getByRole('button', { name: 'Verify signature' }).count()).toBe(1);
+    await admin.context().close();
   });
 });
 
