@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_MODEL, testTopology } from '../support/topology';
-import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
+import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 
 describe('operator inputs', () => {
   const s = uniqueSuffix();
@@ -192,5 +192,27 @@ describe('operator inputs', () => {
     const asOperator = (await fed.call('sites.health', {}, rheinToken, { method: 'GET' })).body.result.data;
     expect(asOperator).not.toHaveProperty('redis');
     expect(asOperator.sites.every((h: { operator: string }) => h.operator === rhein)).toBe(true);
+  });
+
+  it('shows each site’s latency EWMA per client region in sites.health, one sample per served request', async () => {
+    type Health = { siteId: string; latency: { region: string; ewmaMs: number; samples: number }[] };
+    const latencyOf = async (siteId: string) =>
+      (
+        (await fed.call('sites.health', {}, rheinToken, { method: 'GET' })).body.result.data.sites as Health[]
+      ).find((h) => h.siteId === siteId)!.latency;
+    const before = (await latencyOf(`${s}-par`)).find((l) => l.region === 'fr')?.samples ?? 0;
+    // the France-only tenant (client region 'fr') can only be served in Paris
+    const served = await fed.call(
+      'inference.complete',
+      chat(`ewma-${s}`),
+      await fed.token('tenant', `${s}-fr`),
+    );
+    expect(served.body.result.data.route.siteId).toBe(`${s}-par`);
+    await expect
+      .poll(async () => (await latencyOf(`${s}-par`)).find((l) => l.region === 'fr')?.samples)
+      .toBe(before + 1);
+    const fr = (await latencyOf(`${s}-par`)).find((l) => l.region === 'fr')!;
+    expect(fr.ewmaMs).toBeGreaterThanOrEqual(0);
+    expect((await latencyOf(`${s}-fra`)).some((l) => l.region === 'fr')).toBe(false);
   });
 });

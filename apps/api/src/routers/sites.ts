@@ -98,19 +98,23 @@ export const sitesRouter = router({
     .mutation(async ({ ctx, input }) => setStatus(ctx, input.siteId, 'active', 'sites.undrain')),
 
   /**
-   * Health (circuit breaker, probes, live agent) and load of the sites in scope. Admins also see the
-   * shared Redis's memory; operators do not (it is the federation's infrastructure, not theirs).
+   * Health (circuit breaker, probes, live agent) and load of the sites in scope, with the latency
+   * EWMA the router ranks them by, per client region (the tenants' regions) and its sample count,
+   * which grows by one per served request. Admins also see the shared Redis's memory; operators do
+   * not (it is the federation's infrastructure, not theirs).
    */
   health: operatorOrAdminProcedure.input(operatorFilterSchema).query(async ({ ctx, input }) => {
     const { topology } = await ctx.deps.topology();
     const operator = ctx.scope ?? input.operator;
     const sites = topology.sites.filter((s) => !operator || s.operator === operator);
     const ids = sites.map((s) => s.id);
-    const [states, inflight, noAgent, redis] = await Promise.all([
+    const regions = [...new Set(topology.tenants.map((t) => t.region))].sort();
+    const [states, inflight, noAgent, redis, latencies] = await Promise.all([
       ctx.deps.health.states(ids),
       ctx.deps.observations.inflight(ids),
       ctx.deps.health.agents.withoutAgent(ids),
       ctx.scope === null ? ctx.deps.health.storeMemory() : Promise.resolve(undefined),
+      Promise.all(regions.map((r) => ctx.deps.observations.latency(r, ids))),
     ]);
     return {
       sites: sites.map((s, i) => ({
@@ -120,6 +124,10 @@ export const sitesRouter = router({
         agent: noAgent.has(s.id) ? ('none' as const) : ('live' as const),
         inflight: inflight.get(s.id) ?? 0,
         capacity: Object.fromEntries(s.models.map((m) => [m.id, m.capacity])),
+        latency: regions.flatMap((region, r) => {
+          const seen = latencies[r]!.get(s.id);
+          return seen ? [{ region, ewmaMs: seen.rttEwmaMs, samples: seen.samples }] : [];
+        }),
       })),
       ...(redis ? { redis } : {}),
     };
