@@ -195,6 +195,6 @@ export const fxAddInputSchema = z.object({
 /** `policy.preview`: a candidate routing policy (not saved) and the model to rank sites for. */
 export const policyPreviewInputSchema = z.object({
   policy: routingPolicyInputSchema,
-  /** absent: the first model the federation's sites serve */
+  /** absent: the model most of the federation's sites serve */
   model: modelIdSchema.optional(),
 });

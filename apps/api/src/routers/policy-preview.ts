@@ -51,8 +51,13 @@ export async function previewPolicy(
   model: string | undefined,
   atMs: number,
 ): Promise<PolicyPreview> {
-  const models = [...new Set(topology.topology.sites.flatMap((s) => s.models.map((m) => m.id)))].sort();
-  const chosen = model ?? models[0] ?? '';
+  const servedBy = new Map<string, number>();
+  for (const site of topology.topology.sites)
+    for (const m of site.models) servedBy.set(m.id, (servedBy.get(m.id) ?? 0) + 1);
+  const models = [...servedBy.keys()].sort();
+  // by default the model most sites serve: the one whose routes say the most about the policy
+  const chosen =
+    model ?? [...models].sort((a, b) => servedBy.get(b)! - servedBy.get(a)! || a.localeCompare(b))[0] ?? '';
   const current = topology.topology.routing;
   const candidate: RoutingPolicy = { ...candidatePolicy, version: current.version + 1 };
   // latency observations are per region: one read per region, not per tenant

@@ -75,7 +75,7 @@ function PolicyEditor({ current, onSaved }: { current: Policy; onSaved: (version
   const errors = parsed.ok ? {} : parsed.errors;
 
   return (
-    <div className="grid admin-policy-grid">
+    <>
       <Section title={`Edit (in force: version ${current.version})`} id="policy-edit">
         <form onSubmit={submit} className="stack" noValidate>
           <PolicyFields form={form} errors={errors} onChange={setForm} />
@@ -115,6 +115,6 @@ function PolicyEditor({ current, onSaved }: { current: Policy; onSaved: (version
           <p aria-busy="true">Ranking…</p>
         ) : null}
       </Section>
-    </div>
+    </>
   );
 }

@@ -57,7 +57,7 @@ export function TenantEditor({
           {field('name', 'Name')}
           {field('homeOperator', 'Home operator')}
           {field('residency', 'Residency', 'countries or groups: FR, EU, NORDICS')}
-          {field('budget', 'Budget', "home operator's currency")}
+          {field('budget', 'Initial budget', "a new tenant's; change budgets above")}
           <div className="field">
             <label htmlFor="tenant-budgetMode">Budget mode</label>
             <select
