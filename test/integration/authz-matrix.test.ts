@@ -136,6 +136,11 @@ const MATRIX: Record<string, Row> = {
     allow: ADMIN,
   },
   'policy.history': { kind: 'query', input: () => undefined, allow: ADMIN },
+  'policy.preview': {
+    kind: 'query',
+    input: () => ({ policy: { weights: { latency: 0, load: 0, price: 1 } }, model: TEST_MODEL }),
+    allow: ADMIN,
+  },
   'tenants.list': { kind: 'query', input: () => undefined, allow: ADMIN },
   'tenants.get': { kind: 'query', input: (s) => ({ tenantId: `${s}-eu` }), allow: ADMIN },
   'tenants.upsert': {

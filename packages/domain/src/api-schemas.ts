@@ -3,7 +3,7 @@
  * that handlers see are exactly what was validated.
  */
 import { z } from 'zod';
-import { modelIdSchema } from './topology';
+import { modelIdSchema, routingPolicyInputSchema } from './topology';
 
 export const MAX_MESSAGES = 256;
 export const MAX_MESSAGE_CHARS = 128 * 1024;
@@ -190,4 +190,11 @@ export const fxAddInputSchema = z.object({
   to: z.string().regex(/^[A-Z]{3}$/),
   rateMicros: z.number().int().positive().max(1e15),
   effectiveFrom: z.iso.datetime(),
+});
+
+/** `policy.preview`: a candidate routing policy (not saved) and the model to rank sites for. */
+export const policyPreviewInputSchema = z.object({
+  policy: routingPolicyInputSchema,
+  /** absent: the model most of the federation's sites serve */
+  model: modelIdSchema.optional(),
 });

@@ -3,9 +3,13 @@ import { adminProcedure, router } from '../trpc';
 
 /** Admins set budgets, budget modes, rate limits and prepaid top-ups. Every change is audited. */
 export const budgetsRouter = router({
+  /** The tenant's account, with the currency its amounts are in (its home operator's). */
   get: adminProcedure.input(tenantRefSchema).query(async ({ ctx, input }) => {
-    requireTenant((await ctx.deps.topology()).tenants.has(input.tenantId), input.tenantId);
-    return ctx.deps.ledger.account(input.tenantId);
+    const topology = await ctx.deps.topology();
+    const tenant = topology.tenants.get(input.tenantId);
+    requireTenant(tenant !== undefined, input.tenantId);
+    const currency = topology.operators.get(tenant!.homeOperator)?.currency ?? null;
+    return { ...(await ctx.deps.ledger.account(input.tenantId)), currency };
   }),
 
   set: adminProcedure.input(budgetSetInputSchema).mutation(async ({ ctx, input }) => {

@@ -1,5 +1,6 @@
-import { routingPolicyInputSchema } from '@federa/domain';
+import { policyPreviewInputSchema, routingPolicyInputSchema } from '@federa/domain';
 import { adminProcedure, router } from '../trpc';
+import { previewPolicy } from './policy-preview';
 
 /** The routing policy: weights, home preference, failover, per-tenant overrides. Versioned. */
 export const policyRouter = router({
@@ -17,4 +18,14 @@ export const policyRouter = router({
   }),
 
   history: adminProcedure.query(async ({ ctx }) => ctx.deps.registry.policyHistory()),
+
+  /**
+   * Which sites each tenant would get under a candidate policy, next to the policy in force, before
+   * it is saved. Changes nothing: no version, no audit entry.
+   */
+  preview: adminProcedure
+    .input(policyPreviewInputSchema)
+    .query(async ({ ctx, input }) =>
+      previewPolicy(ctx.deps, await ctx.deps.topology(), input.policy, input.model, Date.now()),
+    ),
 });

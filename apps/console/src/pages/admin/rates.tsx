@@ -1,6 +1,17 @@
 import { PageTitle } from '../../ui/parts';
+import { FxSection } from './fx-section';
+import { RateCardsSection } from './rate-cards-section';
+import './admin.css';
 
-// PLACEHOLDER (issue 12 scaffold): replaced by the page's real implementation before merge.
-export default function Placeholder() {
-  return <PageTitle>admin/rates</PageTitle>;
+/** Prices (rate cards per operator and model) and exchange rates, each with the time it applies from. */
+export default function AdminRates() {
+  return (
+    <>
+      <PageTitle lead="A new version applies from its start time; older versions keep pricing what happened before it.">
+        Rate cards &amp; FX
+      </PageTitle>
+      <RateCardsSection />
+      <FxSection />
+    </>
+  );
 }
