@@ -79,6 +79,31 @@ describe('policy.preview', () => {
     expect(sites(eu.current)[0]).toBe(`${s}-par`);
   });
 
+  it('takes a candidate too large for a URL as a POSTed query, as the console sends it', async () => {
+    // a valid policy may exclude up to 1,000 sites per tenant: far more than a URL holds
+    const excludedSites = [`${s}-par`, ...Array.from({ length: 999 }, (_, i) => `${s}-gone-${i}`)];
+    const input = { policy: { tenantOverrides: { [`${s}-eu`]: { excludedSites } } }, model: TEST_MODEL };
+    expect(encodeURIComponent(JSON.stringify(input)).length).toBeGreaterThan(16 * 1024);
+    const tooLong = await fetch(
+      `${fed.api.url}/trpc/policy.preview?input=${encodeURIComponent(JSON.stringify(input))}`,
+      { headers: { authorization: `Bearer ${admin}` } },
+    );
+    expect(tooLong.status).toBe(431);
+    const posted = await fed.call('policy.preview', input, admin, { method: 'POST' });
+    expect(posted.status).toBe(200);
+    const eu = tenant(posted.body.result.data as Preview, 'eu');
+    expect(sites(eu.candidate)).not.toContain(`${s}-par`);
+    expect(eu.candidate.excluded).toContainEqual({
+      siteId: `${s}-par`,
+      jurisdiction: 'FR',
+      reason: 'EXCLUDED_BY_POLICY',
+    });
+    // previewing saved nothing
+    expect(
+      (await fed.call('policy.history', undefined, admin, { method: 'GET' })).body.result.data,
+    ).toHaveLength(1);
+  });
+
   it('changes nothing: no policy version and no audit entry', async () => {
     const history = async () =>
       (await fed.call('policy.history', undefined, admin, { method: 'GET' })).body.result.data as unknown[];

@@ -69,6 +69,10 @@ export async function startApiServer(
     maxBodySize: MAX_BODY_BYTES,
     // one procedure per HTTP request: a batch would let one request fan out into many
     allowBatching: false,
+    // a query may also be POSTed, its input in the body: a large one (a candidate routing policy
+    // for policy.preview) would not fit the URL. Credentials are bearer headers, never cookies, so
+    // a cross-site form gains nothing from it; mutations still take POST only.
+    allowMethodOverride: true,
     onError({ error, path }) {
       if (isInternal(error))
         deps.log.error(
