@@ -10,3 +10,4 @@ export * from './recompute-limit';
 export * from './site-disputes';
 export * from './archive/usage-archive';
 export * from './archive/segment-files';
+export * from './calendar/periods';
