@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MICROS_PER_UNIT, formatMoney, parseMoney } from './money';
+import { MICROS_PER_UNIT, formatMoney, parseMoney, unitsText } from './money';
 
 describe('console money', () => {
   it('parses units into integer micro-units', () => {
@@ -22,6 +22,12 @@ describe('console money', () => {
         expect(Number.isSafeInteger(parseMoney(text))).toBe(true);
       }),
     );
+  });
+
+  it('shows micro-units as units text without trailing zeros', () => {
+    expect(unitsText(0)).toBe('0');
+    expect(unitsText(1_000_001)).toBe('1.000001');
+    expect(unitsText(250_000)).toBe('0.25');
   });
 
   it('formats with the currency, keeping the digits of sub-cent charges', () => {

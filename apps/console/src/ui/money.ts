@@ -23,3 +23,12 @@ export function parseMoney(text: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1]) * MICROS_PER_UNIT + Number((m[2] ?? '').padEnd(6, '0'));
 }
+
+/** Micro-units as the units text `parseMoney` reads back, exact ("12.5", not "12.500000"). */
+export function unitsText(micros: number): string {
+  const whole = Math.floor(micros / MICROS_PER_UNIT);
+  const frac = String(micros % MICROS_PER_UNIT)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : String(whole);
+}

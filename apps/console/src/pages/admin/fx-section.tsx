@@ -5,7 +5,8 @@ import { ErrorBanner } from '../../ui/error-banner';
 import { Loaded, Section, TableScroll, formatTime } from '../../ui/parts';
 import { TextField } from './text-field';
 import { fxFromForm, nextHourUtc, type FxForm } from './rates-form';
-import { unitsText, type FormErrors } from './tenant-form';
+import { unitsText } from '../../ui/money';
+import type { FormErrors } from './tenant-form';
 
 /** Effective-dated exchange rates that convert statement lines into the settlement currency. */
 export function FxSection() {

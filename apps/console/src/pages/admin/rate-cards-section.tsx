@@ -5,7 +5,8 @@ import { ErrorBanner } from '../../ui/error-banner';
 import { Loaded, Section, TableScroll, formatTime } from '../../ui/parts';
 import { TextField } from './text-field';
 import { nextHourUtc, rateCardFromForm, type RateCardForm } from './rates-form';
-import { unitsText, type FormErrors } from './tenant-form';
+import { unitsText } from '../../ui/money';
+import type { FormErrors } from './tenant-form';
 
 /** Every rate card version (inline ones apply from the epoch), and adding a future one. */
 export function RateCardsSection() {

@@ -2,10 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { ErrorBanner } from '../../ui/error-banner';
-import { formatMoney, parseMoney } from '../../ui/money';
+import { formatMoney, parseMoney, unitsText } from '../../ui/money';
 import { Loaded, Section, Stat } from '../../ui/parts';
 import { TextField } from './text-field';
-import { unitsText, wholeNumber } from './tenant-form';
+import { wholeNumber } from './tenant-form';
 
 /** One tenant's ledger account: its figures, its budget settings, and prepaid top-ups. */
 export function TenantBudget({ tenantId }: { tenantId: string }) {

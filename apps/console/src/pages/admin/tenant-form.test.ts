@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EMPTY_TENANT,
-  formFromTenant,
-  groupFromForm,
-  tenantFromForm,
-  unitsText,
-  type Tenant,
-} from './tenant-form';
+import { EMPTY_TENANT, formFromTenant, groupFromForm, tenantFromForm, type Tenant } from './tenant-form';
 
 const tenant: Tenant = {
   id: 'acme-eu',
@@ -46,14 +39,6 @@ describe('the tenant form', () => {
       const r = tenantFromForm({ ...formFromTenant(tenant), budget });
       expect(r.ok).toBe(false);
     }
-  });
-});
-
-describe('unitsText', () => {
-  it('shows micro-units without trailing zeros', () => {
-    expect(unitsText(0)).toBe('0');
-    expect(unitsText(1_000_001)).toBe('1.000001');
-    expect(unitsText(250_000)).toBe('0.25');
   });
 });
 

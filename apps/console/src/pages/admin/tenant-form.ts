@@ -4,7 +4,7 @@
  * integer micro-units (parseMoney).
  */
 import type { RouterInputs, RouterOutputs } from '../../api/client';
-import { MICROS_PER_UNIT, parseMoney } from '../../ui/money';
+import { parseMoney, unitsText } from '../../ui/money';
 
 export type Tenant = RouterOutputs['tenants']['list'][number];
 export type TenantInput = RouterInputs['tenants']['upsert'];
@@ -43,15 +43,6 @@ export const EMPTY_TENANT: TenantForm = {
   lon: '',
   class: 'standard',
 };
-
-/** Micro-units as units text, exact ("12.5", not "12.500000"). */
-export function unitsText(micros: number): string {
-  const whole = Math.floor(micros / MICROS_PER_UNIT);
-  const frac = String(micros % MICROS_PER_UNIT)
-    .padStart(6, '0')
-    .replace(/0+$/, '');
-  return frac ? `${whole}.${frac}` : String(whole);
-}
 
 export function formFromTenant(t: Tenant): TenantForm {
   return {

@@ -5,7 +5,7 @@ import { Loaded, PageTitle, Section, TableScroll } from '../../ui/parts';
 import { GroupsSection } from './groups-section';
 import { TenantBudget } from './tenant-budget';
 import { TenantEditor } from './tenant-editor';
-import { unitsText } from './tenant-form';
+import { unitsText } from '../../ui/money';
 import './admin.css';
 
 /** Tenants (residency, region, home operator), their budgets and top-ups, and jurisdiction groups. */

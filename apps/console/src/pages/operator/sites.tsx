@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type RouterOutputs } from '../../api/client';
 import { ErrorBanner } from '../../ui/error-banner';
 import { Loaded, PageTitle, Section, Stat, TableScroll, formatTime } from '../../ui/parts';
-import { ConfirmButton } from './confirm-button';
+import { ConfirmButton } from '../../ui/confirm-button';
 import { OperatorFilter, useOperatorFilter } from './operator-filter';
 import './operator.css';
 

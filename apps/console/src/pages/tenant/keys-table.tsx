@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type RouterOutputs } from '../../api/client';
+import { ConfirmButton } from '../../ui/confirm-button';
 import { ErrorBanner } from '../../ui/error-banner';
 import { formatMoney } from '../../ui/money';
 import { TableScroll, formatTime } from '../../ui/parts';
@@ -38,13 +38,9 @@ export function KeysTable({ keys, currency }: { keys: readonly Key[]; currency: 
 
 function KeyRow({ k, currency }: { k: Key; currency: string }) {
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
     mutationFn: () => api.keys.revoke.mutate({ id: k.id }),
-    onSuccess: () => {
-      setConfirming(false);
-      void queryClient.invalidateQueries({ queryKey: ['keys.list'] });
-    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['keys.list'] }),
   });
   const expired = k.limits.expiresAt ? Date.parse(k.limits.expiresAt) <= Date.now() : false;
   return (
@@ -71,32 +67,16 @@ function KeyRow({ k, currency }: { k: Key; currency: string }) {
       </td>
       <td className="nowrap">{formatTime(k.createdAt)}</td>
       <td>
-        {k.revokedAt ? null : confirming ? (
-          <div className="key-confirm" role="group" aria-label={`Confirm revoking ${k.name}`}>
-            <p>Requests with this key will fail at once. This cannot be undone.</p>
-            <div className="row">
-              <button
-                type="button"
-                className="danger"
-                onClick={() => revoke.mutate()}
-                disabled={revoke.isPending}
-              >
-                Revoke “{k.name}” now
-              </button>
-              <button type="button" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </div>
-          </div>
-        ) : (
-          <button
-            type="button"
-            className="danger"
-            aria-label={`Revoke ${k.name}`}
-            onClick={() => setConfirming(true)}
-          >
-            Revoke
-          </button>
+        {k.revokedAt ? null : (
+          <ConfirmButton
+            label="Revoke"
+            accessibleLabel={`Revoke ${k.name}`}
+            question="Requests with this key will fail at once. This cannot be undone."
+            confirmLabel={`Revoke “${k.name}” now`}
+            onConfirm={() => revoke.mutate()}
+            busy={revoke.isPending}
+            danger
+          />
         )}
         {revoke.error ? <ErrorBanner error={revoke.error} title="Not revoked" /> : null}
       </td>

@@ -3,7 +3,7 @@ import { api, type RouterOutputs } from '../../../api/client';
 import { ErrorBanner } from '../../../ui/error-banner';
 import { formatMoney } from '../../../ui/money';
 import { Section, TableScroll, formatTime } from '../../../ui/parts';
-import { ConfirmButton } from '../confirm-button';
+import { ConfirmButton } from '../../../ui/confirm-button';
 import { StatusBadge } from '../status-badge';
 
 type Lifecycle = RouterOutputs['settlement']['get']['lifecycle'];

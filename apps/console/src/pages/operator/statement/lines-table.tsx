@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type RouterOutputs } from '../../../api/client';
 import { ErrorBanner } from '../../../ui/error-banner';
-import { formatMoney, MICROS_PER_UNIT } from '../../../ui/money';
+import { formatMoney, unitsText } from '../../../ui/money';
 import { Section, TableScroll } from '../../../ui/parts';
 import { buildDispute, type DisputeDraftLine } from '../dispute-form';
 
@@ -121,7 +121,7 @@ export function LinesTable({
                         id={`claim-${l.lineNo}`}
                         inputMode="decimal"
                         disabled={!d.selected}
-                        placeholder={String(l.settledAmount / MICROS_PER_UNIT)}
+                        placeholder={unitsText(l.settledAmount)}
                         value={d.amount}
                         aria-invalid={errors[l.lineNo] ? true : undefined}
                         aria-describedby={errors[l.lineNo] ? `claim-${l.lineNo}-error` : undefined}
