@@ -190,6 +190,8 @@ export const fxAddInputSchema = z.object({
   to: z.string().regex(/^[A-Z]{3}$/),
   rateMicros: z.number().int().positive().max(1e15),
   effectiveFrom: z.iso.datetime(),
+  /** where the rate comes from, printed on statements */
+  source: z.string().min(1).max(100).default('registry'),
 });
 
 /** `policy.preview`: a candidate routing policy (not saved) and the model to rank sites for. */

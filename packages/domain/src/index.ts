@@ -1,3 +1,4 @@
+export * from './agreements';
 export * from './api-schemas';
 export * from './endpoints';
 export * from './errors';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BUILTIN_GROUPS, expandJurisdictions, isCountryCode, type JurisdictionGroups } from './jurisdictions';
 import { FederaError } from './errors';
 import { endpointPatternSchema } from './endpoints';
+import { agreementSchema, pairKey, type Agreement } from './agreements';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'ids are lower-case letters, digits and dashes');
 const countryCode = z.string().refine(isCountryCode, { message: 'not an ISO 3166-1 alpha-2 country code' });
@@ -125,6 +126,8 @@ export const fxRateSchema = z.object({
   to: z.string().regex(/^[A-Z]{3}$/),
   rateMicros: z.number().int().positive().max(1e15),
   effectiveFrom: z.iso.datetime(),
+  /** where the rate comes from (printed on statements), e.g. a central bank's reference rate */
+  source: z.string().min(1).max(100).default('registry'),
 });
 export type FxRateEntry = z.infer<typeof fxRateSchema>;
 
@@ -149,6 +152,8 @@ export const topologySchema = z
     rateCards: z.array(rateCardEntrySchema).default([]),
     /** effective-dated exchange rates for settlement */
     fxRates: z.array(fxRateSchema).default([]),
+    /** per operator pair: settlement calendar, currency and dispute window (agreements.ts) */
+    agreements: z.array(agreementSchema).default([]),
   })
   .superRefine((t, ctx) => {
     const dup = (xs: { id: string }[], what: string) => {
@@ -179,6 +184,14 @@ export const topologySchema = z
           });
         }
       }
+    }
+    const pairs = new Set<string>();
+    for (const a of t.agreements) {
+      for (const p of a.parties)
+        if (!ops.has(p)) ctx.addIssue({ code: 'custom', message: `agreement names unknown operator '${p}'` });
+      const key = pairKey(...a.parties);
+      if (pairs.has(key)) ctx.addIssue({ code: 'custom', message: `two agreements for the pair ${key}` });
+      pairs.add(key);
     }
     const groups = { ...BUILTIN_GROUPS, ...t.jurisdictionGroups };
     for (const tenant of t.tenants) {
@@ -309,6 +322,12 @@ export class TopologyIndex {
     const s = this.sites.get(siteId);
     if (!s) throw new FederaError('VALIDATION_FAILED', `unknown site '${siteId}'`);
     return s;
+  }
+
+  /** The agreement between two operators (either order), or undefined: the federation's defaults apply. */
+  agreement(a: string, b: string): Agreement | undefined {
+    const key = pairKey(a, b);
+    return this.topology.agreements.find((x) => pairKey(...x.parties) === key);
   }
 
   hasModel(model: string): boolean {
