@@ -20,6 +20,7 @@ import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledge
 import { scriptKeys, tenantKeys } from './keys';
 import { notify, observed, type LedgerObserver, type LedgerResult } from './observer';
 import { periodId, type BillingPeriod } from './periods';
+import { decodeReply, replyStatus, type RawReply } from './reply';
 
 type RedisLike = Redis | Cluster;
 const KEY_COUNT = 8;
@@ -84,24 +85,6 @@ export interface Account {
   /** the budget period the figures belong to (mode 'period') */
   readonly period: string | null;
   readonly tokensPerMinute: number;
-}
-
-interface RawReply {
-  status: string;
-  requestId: string;
-  state: HoldState;
-  amount: string;
-  expiresAt: string;
-  posted: string;
-  overage: string;
-  recordId: string;
-  tokens: string;
-  apiKeyId?: string;
-  available?: string;
-  retryAfterMs?: number;
-  budget?: string;
-  flags?: string[] | Record<string, never>;
-  argument?: string;
 }
 
 function toHold(raw: RawReply): Hold {
@@ -202,7 +185,7 @@ export class Ledger {
     } catch (err) {
       throw storeUnavailableOr(err);
     }
-    const raw = JSON.parse(String(reply)) as RawReply;
+    const raw = decodeReply(reply, args[0] ?? '');
     // the TS checks make these unreachable from callers; the scripts check again for anyone else
     if (raw.status === 'INVALID_ARGUMENT')
       throw new FederaError('VALIDATION_FAILED', `invalid ${raw.argument ?? 'argument'} for the ledger`);
@@ -223,7 +206,7 @@ export class Ledger {
       // on a pipeline a script queues (it returns the pipeline, not a reply)
       (p as unknown as Record<ScriptName, (...a: string[]) => unknown>)[script](...keys, ...args);
     });
-    const status = (JSON.parse(String(first.reply)) as { status?: string }).status;
+    const status = replyStatus(first.reply);
     // refusals moved no money: nothing to confirm
     if (status !== 'OK' && status !== 'REPLAY') return first.reply;
     let acked = first.acked;

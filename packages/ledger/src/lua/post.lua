@@ -9,37 +9,46 @@ local refused = invalid({ ARGV[1], is_text, 'requestId', ARGV[2], is_amount, 'ac
 if refused then return refused end
 local id, actual, now, record, period, actual_tokens =
   ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
-local so_far = unpack(redis.call('HMGET', ACCT, 'overage'))
-if tonumber(so_far or '0') + tonumber(actual) > MAX_EXACT then
+-- one read of the account for the overflow check, the period roll and the token bucket; the figures
+-- are then written back in one HSET (the script is atomic: nothing moves them in between)
+local acct = load_account() or { posted = '0', pending = '0', overage = '0' }
+if tonumber(acct.overage) + tonumber(actual) > MAX_EXACT then
   return cjson.encode({ status = 'AMOUNT_TOO_LARGE', requestId = id, amount = actual })
 end
-expire_due(now, 64)
+local _, released = expire_due(now, 64)
+if released > 0 then acct.pending = int(tonumber(acct.pending) - released) end
 
 local h = load_hold(id)
 if not h then return cjson.encode({ status = 'HOLD_NOT_FOUND', requestId = id }) end
 if h.state == 'posted' then return hold_reply('REPLAY', id, h) end
 if h.state == 'voided' then return hold_reply('HOLD_ALREADY_RESOLVED', id, h) end
 
-roll_period(period)
+roll_period(period, acct)
 roll_key_period(h.key, period)
 local flags = {}
 local posted, overage
+local figures = {}
 if h.state == 'pending' then
   local a, held = tonumber(actual), tonumber(h.amount)
   posted = math.min(a, held)
   overage = a - posted
-  redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
+  figures = { 'pending', int(tonumber(acct.pending) - held) }
   key_pending(h.key, neg(h.amount))
   redis.call('ZREM', EXPIRY, id)
   if overage > 0 then table.insert(flags, 'OVERAGE') end
-  refund_tokens(tonumber(h.tokens) - actual_tokens, now, h.key)
+  refund_tokens(tonumber(h.tokens) - actual_tokens, now, h.key, acct)
 else -- expired
   posted, overage = 0, tonumber(actual)
   table.insert(flags, 'LATE_POST')
 end
 
-redis.call('HINCRBY', ACCT, 'posted', int(posted))
-if overage > 0 then redis.call('HINCRBY', ACCT, 'overage', int(overage)) end
+table.insert(figures, 'posted')
+table.insert(figures, int(tonumber(acct.posted) + posted))
+if overage > 0 then
+  table.insert(figures, 'overage')
+  table.insert(figures, int(tonumber(acct.overage) + overage))
+end
+redis.call('HSET', ACCT, unpack(figures))
 -- the key the hold was made with spends the same figures within the tenant's
 if h.key ~= '' then
   redis.call('HINCRBY', KEYLEDGER, h.key .. '|posted', int(posted))

@@ -51,16 +51,28 @@ local function load_hold(id)
            record_id = f[6], tokens = f[7], key = f[8] or '' }
 end
 
-local function save_hold(id, h)
+-- `...`: more field/value pairs of HOLDS written in the same HSET (one write instead of two)
+local function save_hold(id, h, ...)
   local fields = { h.state, h.amount, h.expires_at, h.posted, h.overage, h.record_id, h.tokens }
   if h.key and h.key ~= '' then fields[8] = h.key end
-  redis.call('HSET', HOLDS, id, table.concat(fields, '|'))
+  redis.call('HSET', HOLDS, id, table.concat(fields, '|'), ...)
+end
+
+-- The tenant's account in one read: every figure reserve and post decide with. A script works on
+-- this snapshot and keeps it current as it writes (roll_period, expire_due's release, take_budget),
+-- so no figure is read twice; nil when the tenant has no account.
+local function load_account()
+  local v = redis.call('HMGET', ACCT, 'budget', 'posted', 'pending', 'overage', 'mode', 'period', 'tpm',
+    'tpm_avail', 'tpm_ts')
+  if not v[1] then return nil end
+  return { budget = v[1], posted = v[2] or '0', pending = v[3] or '0', overage = v[4] or '0',
+           mode = v[5] or nil, period = v[6] or nil, tpm = v[7] or nil, tpm_avail = v[8] or nil,
+           tpm_ts = v[9] or nil }
 end
 
 -- Token-rate limit: a bucket of `tpm` tokens refilled continuously over a minute. The tenant's bucket
 -- sits in ACCT (prefix ''), an API key's in KEYLEDGER (prefix '<keyId>|').
-local function bucket_in(hash, prefix, now)
-  local tpm, avail, ts = unpack(redis.call('HMGET', hash, prefix .. 'tpm', prefix .. 'tpm_avail', prefix .. 'tpm_ts'))
+local function bucket_from(hash, prefix, tpm, avail, ts, now)
   tpm = tonumber(tpm or '0')
   if tpm <= 0 then return nil end
   avail = tonumber(avail or tpm)
@@ -69,11 +81,20 @@ local function bucket_in(hash, prefix, now)
            avail = math.min(tpm, avail + math.max(0, now - ts) * tpm / 60000) }
 end
 
+local function bucket_in(hash, prefix, now)
+  local tpm, avail, ts = unpack(redis.call('HMGET', hash, prefix .. 'tpm', prefix .. 'tpm_avail', prefix .. 'tpm_ts'))
+  return bucket_from(hash, prefix, tpm or nil, avail or nil, ts or nil, now)
+end
+
 local function save_bucket(b, now)
   redis.call('HSET', b.hash, b.prefix .. 'tpm_avail', string.format('%.6f', b.avail), b.prefix .. 'tpm_ts', int(now))
 end
 
-local function bucket(now) return bucket_in(ACCT, '', now) end
+-- the tenant's bucket, from the account snapshot when the script has one
+local function bucket(now, acct)
+  if not acct then return bucket_in(ACCT, '', now) end
+  return bucket_from(ACCT, '', acct.tpm, acct.tpm_avail, acct.tpm_ts, now)
+end
 local function key_bucket(key, now) return bucket_in(KEYLEDGER, key .. '|', now) end
 
 local function refund_to(b, tokens, now)
@@ -84,8 +105,8 @@ local function refund_to(b, tokens, now)
 end
 
 -- unused rate-limit tokens go back to the tenant's bucket and to the key's the hold was made with
-local function refund_tokens(tokens, now, key)
-  refund_to(bucket(now), tokens, now)
+local function refund_tokens(tokens, now, key, acct)
+  refund_to(bucket(now, acct), tokens, now)
   if key and key ~= '' then refund_to(key_bucket(key, now), tokens, now) end
 end
 
@@ -119,24 +140,28 @@ end
 
 -- A period budget restarts at the period boundary: the closed period's totals are kept in PERIODS.
 -- Holds still pending carry over and are posted into the period they complete in.
-local function roll_period(period)
-  local mode, current = unpack(redis.call('HMGET', ACCT, 'mode', 'period'))
-  if mode ~= 'period' or current == period then return end
-  if current then
-    local posted, overage = unpack(redis.call('HMGET', ACCT, 'posted', 'overage'))
-    redis.call('HSETNX', PERIODS, current, (posted or '0') .. '|' .. (overage or '0'))
+-- `acct`: the script's account snapshot (load_account), kept current; absent, the account is read.
+local function roll_period(period, acct)
+  acct = acct or load_account()
+  if not acct or acct.mode ~= 'period' or acct.period == period then return end
+  if acct.period then
+    redis.call('HSETNX', PERIODS, acct.period, acct.posted .. '|' .. acct.overage)
   end
   redis.call('HSET', ACCT, 'period', period, 'posted', '0', 'overage', '0')
+  acct.period, acct.posted, acct.overage = period, '0', '0'
 end
 
 -- Lazily expire holds whose time has passed, returning their amounts to the budget. Bounded per
 -- call so one operation never stalls the shard; the periodic sweep catches up on the rest.
+-- Returns how many holds it looked at and the money it released (to keep a snapshot current).
 local function expire_due(now, limit)
   local due = redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, limit)
+  local released = 0
   for _, id in ipairs(due) do
     local h = load_hold(id)
     if h and h.state == 'pending' then
       h.state = 'expired'
+      released = released + tonumber(h.amount)
       redis.call('HINCRBY', ACCT, 'pending', neg(h.amount))
       key_pending(h.key, neg(h.amount))
       save_hold(id, h)
@@ -144,7 +169,7 @@ local function expire_due(now, limit)
     end
     redis.call('ZREM', EXPIRY, id)
   end
-  return #due
+  return #due, released
 end
 
 -- A hold stays (for idempotent replays) until `replay_window` ms after it was resolved, then goes.
@@ -162,26 +187,29 @@ end
 
 -- budget − posted − pending − overage: overage (work a site did beyond its hold) uses up the budget
 -- too, so a budget is a hard cap for new holds
-local function available_now()
-  local budget, posted, pending, overage = unpack(redis.call('HMGET', ACCT, 'budget', 'posted', 'pending', 'overage'))
-  return tonumber(budget) - tonumber(posted or '0') - tonumber(pending or '0') - tonumber(overage or '0')
+local function available_now(acct)
+  acct = acct or load_account()
+  return tonumber(acct.budget) - tonumber(acct.posted) - tonumber(acct.pending) - tonumber(acct.overage)
 end
 
+-- A hold's answer, compact (it is on every reserve's and post's path; decoded by reply.ts):
+-- status|state|amount|expiresAt|posted|overage|recordId|tokens|apiKeyId|available|flags|seq, the
+-- last three from `extra` (flags comma-separated). Refusals without a hold stay JSON objects.
 local function hold_reply(status, id, h, extra)
-  local r = { status = status, requestId = id, state = h.state, amount = h.amount, expiresAt = h.expires_at,
-              posted = h.posted, overage = h.overage, recordId = h.record_id, tokens = h.tokens,
-              apiKeyId = h.key }
-  if extra then for k, v in pairs(extra) do r[k] = v end end
-  return cjson.encode(r)
+  extra = extra or {}
+  return table.concat({ status, h.state, h.amount, h.expires_at, h.posted, h.overage, h.record_id or '',
+    h.tokens or '', h.key or '', extra.available or '', table.concat(extra.flags or {}, ','), extra.seq or '' },
+    '|')
 end
 
 -- What a new hold (reserve.lua) and a hold's next slice (extend.lua) both take, checked as one:
 -- the tenant's budget, the API key's (key ⊂ tenant), then both token buckets; every check passes
 -- before anything is drawn, or nothing changes. Returns a refusal (an encoded reply), or nil and
 -- the tenant's availability before the draw.
-local function take_budget(amount, tokens, key, period, now)
-  roll_period(period)
-  local available = available_now()
+local function take_budget(amount, tokens, key, period, now, acct)
+  acct = acct or load_account()
+  roll_period(period, acct)
+  local available = available_now(acct)
   if tonumber(amount) > available then
     return cjson.encode({ status = 'BUDGET_EXCEEDED', available = int(available), amount = amount })
   end
@@ -203,7 +231,7 @@ local function take_budget(amount, tokens, key, period, now)
     end
     return nil
   end
-  local b = bucket(now)
+  local b = bucket(now, acct)
   local kb = key ~= '' and key_bucket(key, now) or nil
   local limited = rate_refusal(b, 'RATE_LIMITED') or rate_refusal(kb, 'KEY_RATE_LIMITED')
   if limited then return limited end
@@ -214,6 +242,7 @@ local function take_budget(amount, tokens, key, period, now)
     end
   end
   redis.call('HINCRBY', ACCT, 'pending', amount)
+  acct.pending = int(tonumber(acct.pending) + tonumber(amount))
   key_pending(key, amount)
   return nil, available
 end

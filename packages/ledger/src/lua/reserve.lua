@@ -12,8 +12,11 @@ if ARGV[8] and ARGV[8] ~= '' and not string.match(ARGV[8], '^[%w_-]+$') then
 end
 local id, amount, expires_at, now, period, tokens, attempt, key =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7] or '', ARGV[8] or ''
-if redis.call('EXISTS', ACCT) == 0 then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
-expire_due(now, 64)
+-- one read of the account serves the existence check, the period roll, the budget and the token bucket
+local acct = load_account()
+if not acct then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
+local _, released = expire_due(now, 64)
+if released > 0 then acct.pending = int(tonumber(acct.pending) - released) end
 
 local existing = load_hold(id)
 -- the run that reserved a hold, beside it in the holds hash ('|' is not a request-id character)
@@ -26,13 +29,14 @@ end
 
 if key ~= '' and not key_usable(key, now) then return cjson.encode({ status = 'KEY_INVALID' }) end
 
-local refusal, available = take_budget(amount, tokens, key, period, now)
+local refusal, available = take_budget(amount, tokens, key, period, now, acct)
 if refusal then return refusal end
 local h = { state = 'pending', amount = amount, expires_at = expires_at, posted = '0', overage = '0',
             record_id = '', tokens = int(tokens), key = key }
-save_hold(id, h)
-if attempt ~= '' then redis.call('HSET', HOLDS, ATTEMPT_FIELD, attempt) end
--- a re-opened hold starts without the extensions of the run before (extend.lua)
-redis.call('HDEL', HOLDS, id .. '|ext')
+-- the hold and the run that made it, in one write
+if attempt ~= '' then save_hold(id, h, ATTEMPT_FIELD, attempt) else save_hold(id, h) end
+-- a re-opened hold starts without the extensions of the run before (extend.lua); a new one has none
+-- (a hold's extensions are pruned with it)
+if existing then redis.call('HDEL', HOLDS, id .. '|ext') end
 redis.call('ZADD', EXPIRY, expires_at, id)
 return hold_reply('OK', id, h, { available = int(available - tonumber(amount)) })
