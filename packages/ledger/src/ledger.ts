@@ -10,7 +10,6 @@
  * retried post is a replay, never a second charge. Without the option (a single Redis) an
  * acknowledged write is on the master and in its AOF within a second (appendfsync everysec).
  */
-import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { FederaError, type StoredUsageRecord, type UsageRecord } from '@federa/domain';
 import { checkDurability, notReplicated, writeThenWait, type LedgerDurability } from './durability';
@@ -20,6 +19,7 @@ import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledge
 import { scriptKeys, tenantKeys } from './keys';
 import { notify, observed, type LedgerObserver, type LedgerResult } from './observer';
 import { periodId, type BillingPeriod } from './periods';
+import { SCRIPTS, type ScriptName } from './ledger-scripts';
 import { decodeReply, replyStatus, type RawReply } from './reply';
 
 type RedisLike = Redis | Cluster;
@@ -27,17 +27,6 @@ const KEY_COUNT = 8;
 /** how long a resolved hold is kept so a replayed request id stays idempotent (default 7 days) */
 export const DEFAULT_REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
-const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-const PRELUDE = lua('prelude');
-const SCRIPTS = {
-  federaReserve: PRELUDE + lua('reserve'),
-  federaExtend: PRELUDE + lua('extend'),
-  federaPost: PRELUDE + lua('post'),
-  federaVoid: PRELUDE + lua('void'),
-  federaTopUp: PRELUDE + lua('topup'),
-  federaSweep: PRELUDE + lua('sweep'),
-} as const;
-type ScriptName = keyof typeof SCRIPTS;
 type Commands = Record<ScriptName, (...args: string[]) => Promise<string | number>>;
 
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
