@@ -2,13 +2,16 @@
  * bench:ledger — the ledger's reserve+post pairs against a local Redis, at concurrency 1 and 64,
  * next to the naive check-then-charge baseline LLM gateways use (GET the spend, compare, INCRBY
  * after the call), in one run. Also the overspend each allows when many requests race one budget.
+ * Besides pairs/s (which moves with whatever else the machine runs), the CPU each pair cost this
+ * process (process.cpuUsage) and the Redis server's main thread (INFO cpu): the steadier figures.
+ * The ledger is called as the workflow's activities call it (a reserve names its run: `attempt`).
  * Prints one JSON line.
  */
 import { Redis } from 'ioredis';
 import type { UsageRecord } from '@federa/domain';
 import { Ledger } from '@federa/ledger';
 import { PROFILES, ensureRedis } from '../../scripts/infra';
-import { runLoad, summarize } from './stats';
+import { runLoad, summarize, withCpu } from './stats';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20_000);
 const run = Date.now().toString(36);
@@ -52,7 +55,14 @@ async function luaPair(
   const requestId = `${run}-${i}`;
   let t = performance.now();
   const ok = await ledger
-    .reserve({ tenantId, requestId, amount: HOLD, expiresAt: Date.now() + 60_000, tokens: 1000 })
+    .reserve({
+      tenantId,
+      requestId,
+      amount: HOLD,
+      expiresAt: Date.now() + 60_000,
+      tokens: 1000,
+      attempt: run,
+    })
     .then(
       () => true,
       (err: { code?: string }) => {
@@ -102,15 +112,28 @@ async function naivePair(
   return true;
 }
 
+/** CPU seconds the Redis server's main thread has used (where scripts and commands run) */
+async function redisCpuSeconds(): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread');
+}
+
 async function throughput(kind: 'lua' | 'naive', concurrency: number) {
   const tenantId = `bench-${kind}-${concurrency}-${run}`;
   await ledger.ensureAccount(tenantId, { budget: Number.MAX_SAFE_INTEGER, mode: 'prepaid' });
   await redis.hset(`naive:${tenantId}`, 'budget', String(Number.MAX_SAFE_INTEGER), 'spent', '0');
   const lat = { reserve: [] as number[], post: [] as number[] };
   const pair = kind === 'lua' ? luaPair : naivePair;
-  const { wallMs } = await runLoad(PAIRS, concurrency, async (i) => void (await pair(tenantId, i, lat)));
+  const redisBefore = await redisCpuSeconds();
+  const {
+    value: { wallMs },
+    cpuUs,
+  } = await withCpu(() => runLoad(PAIRS, concurrency, async (i) => void (await pair(tenantId, i, lat))));
+  const redisUs = ((await redisCpuSeconds()) - redisBefore) * 1e6;
   return {
     pairs_per_s: Math.round((PAIRS / wallMs) * 1000),
+    cpu_us_per_pair: { node: Math.round(cpuUs / PAIRS), redis: Math.round(redisUs / PAIRS) },
     reserve_ms: summarize(lat.reserve),
     post_ms: summarize(lat.post),
   };
@@ -135,6 +158,11 @@ async function overspend(kind: 'lua' | 'naive') {
   return { budget, spent, served, overspend: Math.max(0, spent - budget) };
 }
 
+/** CPU per pair, ledger over baseline (node + Redis): under 1, the ledger costs less */
+function cpuRatio(lua: { node: number; redis: number }, naive: { node: number; redis: number }): number {
+  return Math.round(((lua.node + lua.redis) / (naive.node + naive.redis)) * 100) / 100;
+}
+
 try {
   // warm up scripts, connections and the JIT
   await throughput('lua', 64);
@@ -149,6 +177,7 @@ try {
       concurrency_1: c1,
       concurrency_64: c64,
       lua_vs_naive_throughput_c64: Math.round((c64.lua.pairs_per_s / c64.naive.pairs_per_s) * 100) / 100,
+      lua_vs_naive_cpu_c64: cpuRatio(c64.lua.cpu_us_per_pair, c64.naive.cpu_us_per_pair),
       race_2000_requests_budget_for_100: race,
     }),
   );

@@ -43,3 +43,11 @@ export async function runLoad(
   );
   return { latencies, wallMs: performance.now() - t0 };
 }
+
+/** CPU time this process spent (user + system, µs) while `work` ran, beside its result. */
+export async function withCpu<T>(work: () => Promise<T>): Promise<{ value: T; cpuUs: number }> {
+  const before = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(before);
+  return { value, cpuUs: used.user + used.system };
+}
