@@ -354,7 +354,8 @@ export class Ledger {
 
   async post(args: PostArgs): Promise<PostResult> {
     const posted = await observed(this.observer, 'post', () => this.postOnce(args), replayed);
-    if (!posted.replay) {
+    // metrics only: nothing to put together without an observer (the common benchmark path)
+    if (!posted.replay && this.observer) {
       const flags = [...new Set([...args.record.flags, ...posted.flags])];
       notify(this.observer, (o) =>
         o.posted({
