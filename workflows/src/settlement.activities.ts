@@ -14,9 +14,8 @@ export interface SettledSummary {
 export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'>) {
   return {
     /** every schedule in use (the default and each agreement's), oldest period first */
-    duePeriods: withFailures(
-      async (): Promise<string[]> =>
-        duePeriods(deps.store, deps.config, Date.now(), { topology: await deps.topology() }),
+    duePeriods: withFailures(async (): Promise<string[]> =>
+      duePeriods(deps.store, deps.config, Date.now(), { topology: await deps.topology() }),
     ),
     settlePeriod: withFailures(async (periodId: string): Promise<SettledSummary> => {
       const ctx = Context.current();

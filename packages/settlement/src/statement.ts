@@ -117,7 +117,9 @@ export class PeriodAggregator {
       );
     const amount = priceUsage(card.wholesale, record.inputTokens, record.outputTokens);
     const originalPeriod =
-      kind === 'late-usage' ? periodIn(this.input.schedule ?? fixedSchedule(this.input.periodMs), at).id : null;
+      kind === 'late-usage'
+        ? periodIn(this.input.schedule ?? fixedSchedule(this.input.periodMs), at).id
+        : null;
     const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod ?? ''].join(
       '|',
     );

@@ -17,7 +17,14 @@ import {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const ZONES = ['UTC', 'Europe/Paris', 'Asia/Tokyo', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata'];
+const ZONES = [
+  'UTC',
+  'Europe/Paris',
+  'Asia/Tokyo',
+  'America/Santiago',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+];
 const UNITS: CalendarUnit[] = ['day', 'week', 'month'];
 const instant = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) });
 const calendar = fc
@@ -67,7 +74,9 @@ describe('settlement schedules', () => {
       fc.property(instant, (ms) => {
         const all: Schedule[] = [
           fixedSchedule(DAY),
-          ...UNITS.flatMap((unit) => ZONES.map((timeZone): Schedule => ({ kind: 'calendar', unit, timeZone }))),
+          ...UNITS.flatMap((unit) =>
+            ZONES.map((timeZone): Schedule => ({ kind: 'calendar', unit, timeZone })),
+          ),
         ];
         const ids = all.map((s) => periodIn(s, ms).id);
         expect(new Set(ids).size).toBe(ids.length);
@@ -106,7 +115,10 @@ describe('settlement schedules', () => {
       '2026-11-30T00:30:00.000Z', // not the start of an hour
       'yesterday@UTC',
     ])
-      expect(validation(() => parsePeriodId(bad, HOUR)), bad).toBe('VALIDATION_FAILED');
+      expect(
+        validation(() => parsePeriodId(bad, HOUR)),
+        bad,
+      ).toBe('VALIDATION_FAILED');
     expect(() => parsePeriodId('2026-11@europe/paris', HOUR)).toThrow(/that one is '2026-11@Europe\/Paris'/);
     expect(() => parsePeriodId('2026-11@Mars/Olympus', HOUR)).toThrow(/unknown time zone/);
   });
@@ -133,7 +145,8 @@ describe('catch-up across schedules', () => {
             maxPeriods,
           });
           expect(due.length).toBeLessThanOrEqual(maxPeriods);
-          for (let i = 1; i < due.length; i++) expect(due[i]!.endMs).toBeGreaterThanOrEqual(due[i - 1]!.endMs);
+          for (let i = 1; i < due.length; i++)
+            expect(due[i]!.endMs).toBeGreaterThanOrEqual(due[i - 1]!.endMs);
           for (const p of due) expect(p.endMs + graceMs).toBeLessThanOrEqual(nowMs);
           expect(new Set(due.map((p) => p.id)).size).toBe(due.length);
           // when nothing was cut off, each schedule's due periods tile [cursor, last closed end)
@@ -215,7 +228,9 @@ describe('archive frontier across schedules', () => {
       d1.endMs,
     ]);
     // Tokyo's 11-10 closed less than afterMs ago: only up to the end of its 11-09
-    expect(archivableUntil({ ...input, nowMs: d1.endMs, afterMs: HOUR })).toEqual([Date.UTC(2026, 10, 9, 15)]);
+    expect(archivableUntil({ ...input, nowMs: d1.endMs, afterMs: HOUR })).toEqual([
+      Date.UTC(2026, 10, 9, 15),
+    ]);
     // a gap in the fixed schedule stops everything at the gap
     settled.delete(new Date(Date.UTC(2026, 10, 9, 18)).toISOString());
     expect(archivableUntil(input)).toEqual([Date.UTC(2026, 10, 9, 15), Date.UTC(2026, 10, 9, 18)]);

@@ -68,7 +68,11 @@ export function parsePeriodId(periodId: string, fixedPeriodMs: number): Period {
       );
     return fixedPeriodById(periodId, fixedPeriodMs);
   }
-  const [, year, month, week, dayMonth, day, zone] = m as unknown as [string, string, ...(string | undefined)[]];
+  const [, year, month, week, dayMonth, day, zone] = m as unknown as [
+    string,
+    string,
+    ...(string | undefined)[],
+  ];
   const unit: CalendarUnit = month ? 'month' : week ? 'week' : 'day';
   const spec = calendarSpec(unit, zone ?? '');
   let first: Temporal.PlainDate;
