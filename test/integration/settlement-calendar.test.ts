@@ -32,6 +32,8 @@ describe('settlement on calendar schedules', () => {
   const pacific = `${s}-pacific`;
   let fed: Federation;
   let admin: string;
+  /** the Tokyo statement of today, from the first test */
+  let tokyoStatement = '';
 
   beforeAll(async () => {
     fed = await startFederation(
@@ -112,6 +114,7 @@ describe('settlement on calendar schedules', () => {
       expect(p.period.timeZone).toBe(tokyo ? 'Asia/Tokyo' : 'UTC');
     }
     const inToday = statements.find((p) => p.period.id === today.id)!;
+    tokyoStatement = inToday.statementId;
     expect(inToday.statementId).toBe(`${today.id}/${[albion, rhein].sort().join('~')}`);
     expect(inToday.lines.map((l) => [l.kind, l.originalPeriod, l.records])).toEqual([
       ['usage', null, 1],
@@ -150,5 +153,22 @@ describe('settlement on calendar schedules', () => {
     });
     expect(byDay.status).toBe(200);
     expect(byDay.body.result.data.period).toBe(yesterday.id);
+  });
+
+  it("resolves a dispute into the pair's own schedule: the Tokyo day open at resolution", async () => {
+    const rheinToken = await fed.token('operator', rhein);
+    const disputed = await fed.call(
+      'settlement.dispute',
+      { statementId: tokyoStatement, lines: [{ lineNo: 1, amount: 1 }] },
+      rheinToken,
+    );
+    expect(disputed.status).toBe(200);
+    const resolved = await fed.call(
+      'settlement.resolve',
+      { statementId: tokyoStatement, creditor: rhein, debtor: albion, amount: 7 },
+      admin,
+    );
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.result.data.resolution.targetPeriod).toBe(periodIn(TOKYO, Date.now() + GRACE_MS).id);
   });
 });
