@@ -150,7 +150,7 @@ export class ScheduleMembership {
 
   includes(serving: string, home: string): boolean {
     let row = this.cache.get(serving);
-    if (!row) this.cache.set(serving, (row = new Map()));
+    if (!row) this.cache.set(serving, (row = new Map<string, boolean>()));
     let yes = row.get(home);
     if (yes === undefined) {
       yes = scheduleKey(scheduleOfPair(this.topology, serving, home, this.fallback)) === this.key;
