@@ -13,7 +13,10 @@ export interface SettledSummary {
 
 export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'>) {
   return {
-    duePeriods: withFailures(async (): Promise<string[]> => duePeriods(deps.store, deps.config, Date.now())),
+    /** every schedule in use (the default and each agreement's), oldest period first */
+    duePeriods: withFailures(async (): Promise<string[]> =>
+      duePeriods(deps.store, deps.config, Date.now(), { topology: await deps.topology() }),
+    ),
     settlePeriod: withFailures(async (periodId: string): Promise<SettledSummary> => {
       const ctx = Context.current();
       const r = await settlePeriod({ ...deps, progress: (n) => ctx.heartbeat(n) }, periodId);

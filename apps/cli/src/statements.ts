@@ -112,14 +112,16 @@ export const STATEMENT_COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   'statements run': {
-    usage: 'statements run PERIOD_ISO   (admin; waits for the settlement to finish)',
+    usage: 'statements run PERIOD   (admin; waits for the settlement to finish)',
     as: ADMIN,
-    positionals: ['PERIOD_ISO'],
+    positionals: ['PERIOD'],
     run: (c, a) => {
-      const periodId = a.positional(0, 'PERIOD_ISO');
+      const periodId = a.positional(0, 'PERIOD');
       const input = periodInputSchema.safeParse({ periodId });
       if (!input.success)
-        throw new UsageError(`PERIOD_ISO takes an ISO time like 2030-01-01T00:00:00Z (got '${periodId}')`);
+        throw new UsageError(
+          `PERIOD takes a calendar period like 2030-01@Europe/Paris or a fixed period's ISO start like 2030-01-01T00:00:00Z (got '${periodId}')`,
+        );
       return show(c.settlement.run.mutate(input.data), renderRun);
     },
   },

@@ -6,6 +6,7 @@ import {
   federationEnvShape,
   parseTopology,
   temporalEnvShape,
+  settlementScheduleOf,
   temporalSettings,
   temporalTlsOptions,
   usageArchiveOf,
@@ -93,6 +94,12 @@ export interface WorkerConfig {
     readonly graceMs: number;
     readonly everyMs: number;
     readonly currency: string;
+    /** the default schedule (absent: fixed periodMs periods) */
+    readonly schedule?: {
+      readonly kind: 'calendar';
+      readonly unit: 'day' | 'week' | 'month';
+      readonly timeZone: string;
+    };
     readonly archive?: { readonly dir: string; readonly afterMs: number };
   };
   readonly probeIntervalMs: number;
@@ -134,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfi
       graceMs: e.FEDERA_SETTLEMENT_GRACE_MS,
       everyMs: e.FEDERA_SETTLEMENT_EVERY_MS,
       currency: e.FEDERA_SETTLEMENT_CURRENCY,
+      ...settlementScheduleOf(e),
       ...usageArchiveOf(e),
     },
     probeIntervalMs: e.FEDERA_PROBE_INTERVAL_MS,

@@ -117,6 +117,7 @@ const settlement =
           periodMs: s.periodMs,
           graceMs: s.graceMs,
           settlementCurrency: s.currency,
+          ...(s.schedule ? { schedule: s.schedule } : {}),
           ...(s.archive ? { archive: s.archive } : {}),
         },
       }

@@ -169,10 +169,24 @@ export const resolveInputSchema = z.object({
   /** settled in the next period, settlement currency, minor units */
   amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
-/** a settlement period's start, as an ISO time in UTC (the server also checks it starts a period) */
-export const periodIdSchema = z.iso
-  .datetime()
-  .refine((v) => Number.isFinite(Date.parse(v)), 'periodId is not a valid time');
+/**
+ * a settlement period: a calendar period (`2026-11@Europe/Paris`, `2026-W49@UTC`,
+ * `2026-11-30@Asia/Tokyo`) or a fixed period's start as an ISO time in UTC; the server checks the
+ * date exists, the zone is known and the instant starts a period
+ */
+export const periodIdSchema = z.union(
+  [
+    z
+      .string()
+      .max(100)
+      .regex(/^\d{4}-(\d{2}|W\d{2}|\d{2}-\d{2})@[A-Za-z0-9_+\-/]{1,64}$/),
+    z.iso.datetime().refine((v) => Number.isFinite(Date.parse(v)), 'periodId is not a valid time'),
+  ],
+  {
+    error:
+      'periodId: a calendar period (YYYY-MM, YYYY-Www or YYYY-MM-DD, then @ and an IANA time zone) or an ISO time',
+  },
+);
 export const periodInputSchema = z.object({ periodId: periodIdSchema });
 export const verifyInputSchema = z.object({
   jws: z

@@ -3,11 +3,19 @@
  * names with the same defaults), as one zod shape each app's config spreads into its own schema.
  */
 import { z } from 'zod';
+import { timeZoneSchema } from './agreements';
 
 export const federationEnvShape = {
   /** one registry, settlement store and schedule per federation */
   FEDERA_REGISTRY_NAMESPACE: z.string().default('default'),
   FEDERA_SETTLEMENT_PERIOD_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /**
+   * the periods of operator pairs without an agreement: a calendar day, ISO week or month in
+   * FEDERA_SETTLEMENT_TIME_ZONE, or 'fixed' (FEDERA_SETTLEMENT_PERIOD_MS long, for dev and tests);
+   * unset: month in production, fixed elsewhere
+   */
+  FEDERA_SETTLEMENT_PERIOD: z.enum(['fixed', 'day', 'week', 'month']).optional(),
+  FEDERA_SETTLEMENT_TIME_ZONE: timeZoneSchema.default('UTC'),
   FEDERA_SETTLEMENT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   FEDERA_SETTLEMENT_CURRENCY: z
     .string()
@@ -39,4 +47,19 @@ export function usageArchiveOf(e: {
   return e.FEDERA_USAGE_ARCHIVE_DIR === ''
     ? {}
     : { archive: { dir: e.FEDERA_USAGE_ARCHIVE_DIR, afterMs: e.FEDERA_USAGE_ARCHIVE_AFTER_MS } };
+}
+
+/**
+ * The federation's default settlement schedule (settlement's calendar/schedule.ts `Schedule`), or
+ * none: fixed FEDERA_SETTLEMENT_PERIOD_MS periods. Production settles by calendar month unless told.
+ */
+export function settlementScheduleOf(e: {
+  FEDERA_ENV?: string;
+  FEDERA_SETTLEMENT_PERIOD?: 'fixed' | 'day' | 'week' | 'month' | undefined;
+  FEDERA_SETTLEMENT_TIME_ZONE: string;
+}) {
+  const unit = e.FEDERA_SETTLEMENT_PERIOD ?? (e.FEDERA_ENV === 'production' ? 'month' : 'fixed');
+  return unit === 'fixed'
+    ? {}
+    : { schedule: { kind: 'calendar' as const, unit, timeZone: e.FEDERA_SETTLEMENT_TIME_ZONE } };
 }

@@ -5,16 +5,29 @@
  * statements it issued the first time.
  */
 import type { JWK } from 'jose';
-import { FederaError, type TopologyIndex } from '@federa/domain';
+import type { TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { UsageArchive, usageReader, type ArchiveConfig } from './archive/usage-archive';
+import { dueAcross } from './calendar/due-periods';
+import {
+  ScheduleMembership,
+  fixedSchedule,
+  parsePeriodId,
+  scheduleKey,
+  scheduleOf,
+  schedulesInUse,
+  type Schedule,
+} from './calendar/schedule';
 import { signStatement } from './signing';
-import { PeriodAggregator, buildStatements, periodOf, type Period, type StatementPayload } from './statement';
+import { PeriodAggregator, buildStatements, type Period, type StatementPayload } from './statement';
 import type { SettlementStore } from './store';
 
 export interface SettlementConfig {
   readonly federation: string;
+  /** the length of fixed periods (ISO-instant ids), and the default schedule when none is set */
   readonly periodMs: number;
+  /** the schedule of pairs without an agreement (absent: fixed `periodMs`) */
+  readonly schedule?: Schedule;
   readonly graceMs: number;
   readonly settlementCurrency: string;
   /** archive settled usage to disk and trim the live streams (off when absent) */
@@ -47,27 +60,28 @@ export interface SettlementDeps {
   readonly progress?: (records: number) => void;
 }
 
-/** The period a client names; anything but the exact start of a period is bad input (400). */
+/**
+ * The period a client names: a calendar id (`2026-11@Europe/Paris`) or the ISO start of a fixed
+ * period of `periodMs`; anything else is bad input (VALIDATION_FAILED, 400).
+ */
 export function periodById(periodId: string, periodMs: number): Period {
-  const startMs = Date.parse(periodId);
-  if (!Number.isFinite(startMs))
-    throw new FederaError('VALIDATION_FAILED', `periodId '${periodId}' is not an ISO time`);
-  const p = periodOf(startMs, periodMs);
-  if (p.startMs !== startMs)
-    throw new FederaError(
-      'VALIDATION_FAILED',
-      `periodId '${periodId}' is not the start of a period (periods are ${periodMs} ms, from ${p.id})`,
-    );
-  return p;
+  return parsePeriodId(periodId, periodMs);
 }
+
+/** The schedule of pairs without an agreement. */
+export const defaultSchedule = (config: SettlementConfig): Schedule =>
+  config.schedule ?? fixedSchedule(config.periodMs);
 
 /** Compute a period's statements from the usage records, without storing anything. */
 export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'>, periodId: string) {
   const { config } = deps;
   const period = periodById(periodId, config.periodMs);
   const topology = await deps.topology();
+  // only the pairs settling on this period's schedule: a record is in one period of each schedule
+  const schedule = scheduleOf(period);
+  const membership = new ScheduleMembership(topology, defaultSchedule(config), schedule);
   // exchange rates come from the registry, as of this run (the statement prints the rate it used)
-  const input = { ...config, period, topology, fx: topology.topology.fxRates };
+  const input = { ...config, period, topology, fx: topology.topology.fxRates, schedule, membership };
   const agg = new PeriodAggregator(input);
   // archived periods read back from the archive: a re-run or recompute gives the same statement
   const usage = usageReader(deps.ledger, deps.store, config.archive);
@@ -106,36 +120,44 @@ export async function settlePeriod(deps: SettlementDeps, periodId: string): Prom
     statements.push({ statementId: payload.statementId, jws, payload });
   }
   await deps.store.markSettled(period.id);
-  await deps.store.advanceCursor(period.endMs);
+  await deps.store.advanceCursor(period.endMs, scheduleKey(scheduleOf(period)));
   return { periodId: period.id, statements, counts, alreadySettled };
 }
 
-/** Periods that have ended (plus grace) and are not settled yet, oldest first: catch-up after downtime. */
+/**
+ * Periods of every schedule in use (the default and each agreement's) that have ended (plus grace)
+ * and are not settled yet, each from its schedule's cursor, oldest first: catch-up after downtime.
+ */
 export async function duePeriods(
   store: SettlementStore,
   config: SettlementConfig,
   nowMs: number,
-  maxPeriods = 48,
+  opts: { readonly topology?: TopologyIndex; readonly maxPeriods?: number } = {},
 ): Promise<string[]> {
-  const lastClosable = periodOf(nowMs - config.graceMs, config.periodMs).startMs; // this one is still open
-  const cursor = (await store.cursor()) ?? lastClosable - config.periodMs;
-  const due: string[] = [];
-  for (
-    let start = Math.max(cursor, lastClosable - maxPeriods * config.periodMs);
-    start < lastClosable;
-    start += config.periodMs
-  ) {
-    const id = new Date(start).toISOString();
-    if (!(await store.isSettled(id))) due.push(id);
-  }
-  return due;
+  const schedules = opts.topology
+    ? schedulesInUse(opts.topology, defaultSchedule(config))
+    : [defaultSchedule(config)];
+  const cursors = new Map<string, number | null>();
+  for (const s of schedules) cursors.set(scheduleKey(s), await store.cursor(scheduleKey(s)));
+  const settled = new Set(await store.settledPeriods());
+  const due = dueAcross({
+    schedules,
+    cursor: (key) => cursors.get(key) ?? null,
+    isSettled: (id) => settled.has(id),
+    nowMs,
+    graceMs: config.graceMs,
+    maxPeriods: opts.maxPeriods ?? 48,
+  });
+  return due.map((p) => p.id);
 }
 
 /** Archive the usage of settled periods that are old enough, and trim the live streams. */
 export async function archiveSettledUsage(deps: Omit<SettlementDeps, 'clearingKey'>, nowMs: number) {
   const { config } = deps;
   if (!config.archive) return [];
-  const tenants = (await deps.topology()).topology.tenants.map((t) => t.id);
+  const topology = await deps.topology();
+  const tenants = topology.topology.tenants.map((t) => t.id);
   const archive = new UsageArchive(deps.ledger, deps.store, config.archive);
-  return archive.archiveDue(tenants, nowMs, config.periodMs, config.graceMs);
+  const schedules = schedulesInUse(topology, defaultSchedule(config));
+  return archive.archiveDue(tenants, nowMs, schedules, config.graceMs);
 }

@@ -11,3 +11,6 @@ export * from './site-disputes';
 export * from './archive/usage-archive';
 export * from './archive/segment-files';
 export * from './calendar/periods';
+export * from './calendar/schedule';
+export * from './calendar/due-periods';
+export * from './calendar/archive-frontier';

@@ -5,21 +5,26 @@
  * out one statement per pair. Deterministic: the same records give byte-identical statements.
  */
 import { priceUsage, type StoredUsageRecord, type TopologyIndex } from '@federa/domain';
+import { periodIn, fixedSchedule, type Schedule, type ScheduleMembership } from './calendar/schedule';
+import type { CalendarUnit } from './calendar/periods';
 import { merkleRoot } from './merkle';
 import { convert, rateAt, type FxRate } from './money';
 import { SiteDisputeTally, disputesOf, type SiteUsageDispute } from './site-disputes';
 
 export interface Period {
-  /** ISO time of the start */
+  /** ISO time of the start (fixed periods) or a calendar id, e.g. `2026-11@Europe/Paris` */
   readonly id: string;
   readonly startMs: number;
   readonly endMs: number;
+  /** 'fixed' for fixed-length periods (absent on periods built by hand: fixed) */
+  readonly unit?: CalendarUnit | 'fixed';
+  /** the calendar's IANA time zone ('UTC' for fixed periods) */
+  readonly timeZone?: string;
 }
 
-/** Periods are fixed-length and aligned to the epoch (an hour, a day…). */
+/** The fixed-length, epoch-aligned period (an hour, a day…) `ms` falls in. */
 export function periodOf(ms: number, periodMs: number): Period {
-  const startMs = Math.floor(ms / periodMs) * periodMs;
-  return { id: new Date(startMs).toISOString(), startMs, endMs: startMs + periodMs };
+  return periodIn(fixedSchedule(periodMs), ms);
 }
 
 export type LineKind = 'usage' | 'late-usage' | 'dispute-adjustment';
@@ -61,6 +66,10 @@ export interface SettleInput {
   readonly topology: TopologyIndex;
   /** periods are needed to name where a late record belongs */
   readonly periodMs: number;
+  /** the run's schedule (absent: fixed `periodMs`): late usage names its period in it */
+  readonly schedule?: Schedule;
+  /** the pairs that settle on the run's schedule (absent: every pair) */
+  readonly membership?: ScheduleMembership;
 }
 
 export type Classification = 'usage' | 'late-usage' | 'home' | 'outside';
@@ -75,6 +84,9 @@ export function classify(input: SettleInput, record: StoredUsageRecord, postedAt
   const at = Date.parse(record.completedAt);
   const { period, graceMs } = input;
   if (record.servingOperator === record.homeOperator) return 'home';
+  // a pair settles only in its own schedule's periods: another schedule's run counts it elsewhere
+  if (input.membership && !input.membership.includes(record.servingOperator, record.homeOperator))
+    return 'outside';
   if (at >= period.startMs && at < period.endMs) return 'usage';
   if (at < period.startMs && postedAtMs >= period.startMs + graceMs && postedAtMs < period.endMs + graceMs)
     return 'late-usage';
@@ -104,7 +116,10 @@ export class PeriodAggregator {
         `no wholesale price for ${record.model} at ${record.servingOperator} on ${record.completedAt}`,
       );
     const amount = priceUsage(card.wholesale, record.inputTokens, record.outputTokens);
-    const originalPeriod = kind === 'late-usage' ? periodOf(at, this.input.periodMs).id : null;
+    const originalPeriod =
+      kind === 'late-usage'
+        ? periodIn(this.input.schedule ?? fixedSchedule(this.input.periodMs), at).id
+        : null;
     const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod ?? ''].join(
       '|',
     );
@@ -203,10 +218,19 @@ export interface StatementLine {
 
 export interface StatementPayload {
   readonly type: 'federa.settlement.statement';
-  readonly version: 1;
+  /** 2 since calendar periods (issue 13): the period names its unit and time zone */
+  readonly version: 1 | 2;
   readonly statementId: string;
   readonly federation: string;
-  readonly period: { readonly id: string; readonly start: string; readonly end: string };
+  readonly period: {
+    readonly id: string;
+    readonly start: string;
+    readonly end: string;
+    /** version 2: 'fixed', 'day', 'week' or 'month' */
+    readonly unit?: CalendarUnit | 'fixed';
+    /** version 2: the calendar's IANA time zone ('UTC' for fixed periods) */
+    readonly timeZone?: string;
+  };
   readonly closedAt: string;
   readonly settlementCurrency: string;
   readonly parties: readonly [string, string];
@@ -271,13 +295,15 @@ export function buildStatements(
       const net = aOwes - bOwes;
       const payload: StatementPayload = {
         type: 'federa.settlement.statement',
-        version: 1,
+        version: 2,
         statementId: statementId(period.id, a, b),
         federation: input.federation,
         period: {
           id: period.id,
           start: new Date(period.startMs).toISOString(),
           end: new Date(period.endMs).toISOString(),
+          unit: period.unit ?? 'fixed',
+          timeZone: period.timeZone ?? 'UTC',
         },
         closedAt: new Date(period.endMs + input.graceMs).toISOString(),
         settlementCurrency: input.settlementCurrency,

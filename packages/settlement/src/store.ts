@@ -171,14 +171,24 @@ export class SettlementStore {
     return (await this.redis.sismember(this.k.settled, periodId)) === 1;
   }
 
-  async cursor(): Promise<number | null> {
-    const v = await this.redis.get(this.k.cursor);
+  /**
+   * The end of the last settled period of a schedule (calendar/schedule.ts `scheduleKey`); fixed
+   * schedules, and callers naming none, share the key they always had (metrics read it).
+   */
+  async cursor(schedule?: string): Promise<number | null> {
+    const v = await this.redis.get(this.cursorKey(schedule));
     return v === null ? null : Number(v);
   }
 
-  /** Advance (never rewind) the end of the last settled period, atomically. */
-  async advanceCursor(endMs: number): Promise<void> {
-    await this.cmd.federaSettleCursor('1', this.k.cursor, String(endMs));
+  /** Advance (never rewind) the end of the last settled period of a schedule, atomically. */
+  async advanceCursor(endMs: number, schedule?: string): Promise<void> {
+    await this.cmd.federaSettleCursor('1', this.cursorKey(schedule), String(endMs));
+  }
+
+  private cursorKey(schedule?: string): string {
+    return schedule === undefined || schedule.startsWith('fixed/')
+      ? this.k.cursor
+      : `${this.k.cursor}:${schedule}`;
   }
 
   async get(statementId: string): Promise<string | null> {

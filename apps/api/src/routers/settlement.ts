@@ -20,7 +20,9 @@ import {
   type Transitioned,
   usageReader,
   periodById,
-  periodOf,
+  defaultSchedule,
+  periodIn,
+  scheduleOfPair,
   proveInclusion,
   verifyInclusion,
   verifyStatement,
@@ -143,7 +145,10 @@ export const settlementRouter = router({
         'creditor and debtor must be the two parties of the statement',
       );
     }
-    const targetPeriod = periodOf(Date.now() + s.config.graceMs, s.config.periodMs).id;
+    // the next period of the pair's own schedule still open for the adjustment (now + grace)
+    const [a, b] = payload.parties;
+    const schedule = scheduleOfPair(await ctx.deps.topology(), a, b, defaultSchedule(s.config));
+    const targetPeriod = periodIn(schedule, Date.now() + s.config.graceMs).id;
     const adjustment = {
       statementId: input.statementId,
       originalPeriod: payload.period.id,

@@ -12,8 +12,8 @@
 import { join } from 'node:path';
 import type { StoredUsageRecord } from '@federa/domain';
 import { tenantKeys, type Ledger } from '@federa/ledger';
-import { periodById } from '../engine';
-import { periodOf } from '../statement';
+import { archivableUntil } from '../calendar/archive-frontier';
+import { fixedSchedule, type Schedule } from '../calendar/schedule';
 import type { SettlementStore } from '../store';
 import {
   readTenantFile,
@@ -54,9 +54,6 @@ export function usageReader(ledger: Ledger, store: SettlementStore, archive?: Ar
   return archive ? new UsageArchive(ledger, store, archive) : liveReader(ledger);
 }
 
-const isPeriodStart = (id: string, periodMs: number) =>
-  Number.isFinite(Date.parse(id)) && periodOf(Date.parse(id), periodMs).id === id;
-
 export class UsageArchive implements UsageReader {
   private readonly root: string;
   private readonly watermarkKey: string;
@@ -83,23 +80,31 @@ export class UsageArchive implements UsageReader {
   }
 
   /**
-   * Archive every settled period, oldest first, that closed more than `afterMs` ago and follows the
-   * watermark without an unsettled period in between. Returns the segments written.
+   * Archive, one segment per period boundary, oldest first, as far as every schedule in use has
+   * settled without a gap from the watermark, in periods that closed more than `afterMs` ago (see
+   * calendar/archive-frontier.ts). `schedules` may be a fixed period length (one fixed schedule).
+   * Returns the segments written.
    */
-  async archiveDue(tenants: readonly string[], nowMs: number, periodMs: number, graceMs: number) {
+  async archiveDue(
+    tenants: readonly string[],
+    nowMs: number,
+    schedules: number | readonly Schedule[],
+    graceMs: number,
+  ) {
+    const inUse = typeof schedules === 'number' ? [fixedSchedule(schedules)] : schedules;
+    const settledIds = await this.store.settledPeriods();
+    const settled = new Set(settledIds);
+    const cuts = archivableUntil({
+      schedules: inUse,
+      isSettled: (id) => settled.has(id),
+      settledIds,
+      watermark: await this.watermark(),
+      nowMs,
+      graceMs,
+      afterMs: this.config.afterMs,
+    });
     const written: Segment[] = [];
-    const settled = (await this.store.settledPeriods())
-      // periods of an earlier period length (the setting changed) are not this archive's to cut
-      .flatMap((id) => (isPeriodStart(id, periodMs) ? [periodById(id, periodMs)] : []))
-      .sort((a, b) => a.startMs - b.startMs);
-    for (const p of settled) {
-      const watermark = await this.watermark();
-      if (p.endMs <= watermark) continue;
-      if (p.endMs + graceMs + this.config.afterMs > nowMs) break;
-      // a gap (an unsettled period after the watermark) stops archiving until it is settled
-      if (watermark > 0 && p.startMs !== watermark) break;
-      written.push(await this.archiveSegment(tenants, p.endMs));
-    }
+    for (const toMs of cuts) written.push(await this.archiveSegment(tenants, toMs));
     return written;
   }
 
