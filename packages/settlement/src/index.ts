@@ -11,3 +11,7 @@ export * from './site-disputes';
 export * from './archive/usage-archive';
 export * from './archive/segment-files';
 export * from './calendar/periods';
+export * from './credit-note';
+export * from './dispute-window';
+export * from './currency/minor-units';
+export * from './currency/settle-amounts';
