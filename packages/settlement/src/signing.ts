@@ -52,7 +52,8 @@ export async function verifyStatement(jws: string, jwks: JSONWebKeySet): Promise
       algorithms: [CLEARING_ALG],
     });
     // the clearing key signs credit notes too: their own typ keeps one from passing as a statement
-    if (protectedHeader.typ !== STATEMENT_TYP) throw new Error(`typ ${protectedHeader.typ} is not a statement`);
+    if (protectedHeader.typ !== STATEMENT_TYP)
+      throw new Error(`typ ${protectedHeader.typ} is not a statement`);
     return {
       payload: JSON.parse(new TextDecoder().decode(payload)) as StatementPayload,
       kid: protectedHeader.kid,

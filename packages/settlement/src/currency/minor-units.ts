@@ -13,7 +13,9 @@ const exponents = new Map<string, number>();
 export function minorUnitExponent(currency: string): number {
   let e = exponents.get(currency);
   if (e === undefined) {
-    e = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    e =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
     // a micro-unit is the finest amount money can hold here: no currency is settled finer
     e = Math.min(e, MICRO_DIGITS);
     exponents.set(currency, e);
