@@ -11,6 +11,7 @@
 import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { FederaError } from '@federa/domain';
 import { CLEARING_ALG } from './signing';
+import type { StatementPayload } from './statement';
 
 export const CREDIT_NOTE_TYP = 'federa-credit-note+jws';
 
@@ -57,4 +58,28 @@ export async function verifyCreditNote(jws: string, jwks: JSONWebKeySet): Promis
   if (verified.protectedHeader.typ !== CREDIT_NOTE_TYP)
     throw new FederaError('SIGNATURE_INVALID', `not a credit note (typ ${verified.protectedHeader.typ})`);
   return JSON.parse(new TextDecoder().decode(verified.payload)) as CreditNotePayload;
+}
+
+/** The note settling `statement`'s dispute: the debtor pays the creditor `amount` in its currency. */
+export function creditNoteFor(
+  statement: StatementPayload,
+  adj: { readonly creditor: string; readonly debtor: string; readonly amount: number },
+  resolvedBy: string,
+  issuedAt: string,
+): Omit<CreditNotePayload, 'dispute'> {
+  return {
+    type: 'federa.settlement.credit-note',
+    version: 1,
+    creditNoteId: creditNoteIdOf(statement.statementId),
+    statementId: statement.statementId,
+    federation: statement.federation,
+    period: statement.period.id,
+    parties: statement.parties,
+    creditor: adj.creditor,
+    debtor: adj.debtor,
+    amount: adj.amount,
+    currency: statement.settlementCurrency,
+    resolvedBy,
+    issuedAt,
+  };
 }

@@ -15,8 +15,12 @@ import {
 import {
   acceptBy,
   computeStatements,
+  creditNoteFor,
   disputeBy,
+  isFinal,
+  minorUnitMicros,
   resolveWith,
+  resolveWithCreditNote,
   type Transitioned,
   usageReader,
   periodById,
@@ -30,6 +34,7 @@ import { settlementWorkflowId } from '@federa/workflows';
 import type { ApiDeps } from '../context';
 import { adminProcedure, authedProcedure, operatorOrAdminProcedure, router, tenantProcedure } from '../trpc';
 import { toCsv } from './statement-csv';
+import { summary } from './statement-summary';
 
 /** A statement as its parties see it; anyone else (but admins) is told it does not exist. */
 async function loadFor(deps: ApiDeps, statementId: string, scope: string | null) {
@@ -54,17 +59,6 @@ async function audit(
     await ctx.deps.audit.append(ctx.principal, procedure, `statement:${statementId}`, t.before, t.after);
 }
 
-function summary(payload: StatementPayload) {
-  return {
-    statementId: payload.statementId,
-    period: payload.period,
-    parties: payload.parties,
-    net: payload.net,
-    lines: payload.lines.length,
-    currency: payload.settlementCurrency,
-  };
-}
-
 export const settlementRouter = router({
   /** The clearing key(s) statements are signed with (also at /.well-known/federa-clearing-jwks.json). */
   jwks: authedProcedure.query(({ ctx }) => ctx.deps.settlement.jwks),
@@ -74,18 +68,24 @@ export const settlementRouter = router({
     return Promise.all(
       ids.map(async (id) => {
         const { payload, lifecycle } = await loadFor(ctx.deps, id, ctx.scope);
-        return { ...summary(payload), status: lifecycle?.status ?? 'issued' };
+        return summary(payload, lifecycle?.status ?? 'issued');
       }),
     );
   }),
 
   get: operatorOrAdminProcedure.input(statementGetSchema).query(async ({ ctx, input }) => {
     const { jws, payload, lifecycle } = await loadFor(ctx.deps, input.statementId, ctx.scope);
+    const creditNoteId = lifecycle?.resolution?.creditNoteId;
+    const note = creditNoteId ? await ctx.deps.settlement.store.creditNote(creditNoteId) : null;
     return {
       statementId: payload.statementId,
       jws,
       statement: payload,
       lifecycle,
+      disputeDeadline: payload.disputeDeadline ?? null,
+      final: isFinal(payload.disputeDeadline, lifecycle?.status ?? 'issued', Date.now()),
+      /** a resolution's credit note: its JWS once the settlement worker signed it, else pending */
+      creditNote: note && creditNoteId ? { creditNoteId, ...note } : null,
       ...(input.format === 'csv' ? { csv: toCsv(payload) } : {}),
     };
   }),
@@ -124,12 +124,18 @@ export const settlementRouter = router({
       return { lineNo, claimed: amount, stated: line.settledAmount, difference: amount - line.settledAmount };
     });
     const dispute = { by: ctx.scope, at: new Date().toISOString(), lines };
-    const t = await ctx.deps.settlement.store.transition(input.statementId, disputeBy(ctx.scope, dispute));
+    const t = await ctx.deps.settlement.store.transition(
+      input.statementId,
+      disputeBy(ctx.scope, dispute, payload.disputeDeadline),
+    );
     await audit(ctx, 'settlement.dispute', input.statementId, t);
     return t.after;
   }),
 
-  /** An admin settles a dispute with an adjustment that lands in the next open period, once. */
+  /**
+   * An admin settles a dispute, once: with an adjustment that lands in the next open period, or, when
+   * the pair's agreement says `credit-note`, with a credit note the settlement worker signs.
+   */
   resolve: adminProcedure.input(resolveInputSchema).mutation(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
     const { payload } = await loadFor(ctx.deps, input.statementId, null);
@@ -143,16 +149,30 @@ export const settlementRouter = router({
         'creditor and debtor must be the two parties of the statement',
       );
     }
-    const targetPeriod = periodOf(Date.now() + s.config.graceMs, s.config.periodMs).id;
+    const currency = payload.settlementCurrency;
+    // version 2 settles whole minor units: a resolution pays whole cents (or yen) too
+    if (payload.version >= 2 && input.amount % minorUnitMicros(currency) !== 0)
+      throw new FederaError('VALIDATION_FAILED', `amount must be a whole minor unit of ${currency}`);
     const adjustment = {
       statementId: input.statementId,
       originalPeriod: payload.period.id,
       creditor: input.creditor,
       debtor: input.debtor,
       amount: input.amount,
+      ...(payload.version >= 2 ? { currency } : {}),
     };
-    const resolution = { by: ctx.principal.subject, at: new Date().toISOString(), targetPeriod };
-    const t = await s.store.transition(input.statementId, resolveWith(adjustment, resolution));
+    const by = ctx.principal.subject;
+    const at = new Date().toISOString();
+    const agreement = (await ctx.deps.topology()).agreement(...payload.parties);
+    const decide =
+      agreement?.resolution === 'credit-note'
+        ? resolveWithCreditNote(adjustment, { by, at }, creditNoteFor(payload, adjustment, by, at))
+        : resolveWith(adjustment, {
+            by,
+            at,
+            targetPeriod: periodOf(Date.now() + s.config.graceMs, s.config.periodMs).id,
+          });
+    const t = await s.store.transition(input.statementId, decide);
     await audit(ctx, 'settlement.resolve', input.statementId, t);
     return t.after;
   }),
