@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StatementPayload } from '@federa/settlement';
 import { renderStatement, renderStatementList } from './render-statements';
 
-const v1: StatementPayload = {
+type Got = Parameters<typeof renderStatement>[0];
+/** as the API answers (the router output type) */
+const v1: Got['statement'] = {
   type: 'federa.settlement.statement',
   version: 1,
   statementId: '2030-01-01T00:00:00.000Z/lumiere~rhein',
@@ -37,7 +38,7 @@ const v1: StatementPayload = {
   owed: [],
   net: { payer: 'rhein', payee: 'lumiere', amount: 9_190_000 },
 };
-const v2: StatementPayload = {
+const v2: Got['statement'] = {
   ...v1,
   version: 2,
   lines: [{ ...v1.lines[0]!, fx: { ...v1.lines[0]!.fx, source: 'ECB' } }],
