@@ -195,7 +195,7 @@ describe('settlement in several currencies', () => {
   it('recomputes each statement to the same totals from the usage records', async () => {
     for (const p of statements) {
       const { body } = await get(p.statementId, p.parties[0]);
-      const res = await fed.call('settlement.verify', { jws: body.result.data.jws }, tokens[p.parties[0]]!);
+      const res = await fed.call('settlement.verify', { jws: body.result.data.jws }, tokens[p.parties[0]]);
       expect(res.body.result.data).toMatchObject({
         signatureValid: true,
         totalsMatch: true,
@@ -221,7 +221,7 @@ describe('settlement in several currencies', () => {
     const res = await fed.call(
       'settlement.dispute',
       { statementId: id, lines: [{ lineNo: 1, amount: 900 }] },
-      tokens[op.rhein]!,
+      tokens[op.rhein],
     );
     expect(res.status).toBe(409);
     expect(res.body.error.data.federaCode).toBe('DISPUTE_WINDOW_CLOSED');
@@ -230,11 +230,11 @@ describe('settlement in several currencies', () => {
       final: true,
       disputeDeadline: expect.any(String),
     });
-    const listed = (await fed.call('settlement.list', {}, tokens[op.albion]!, { method: 'GET' })).body.result
+    const listed = (await fed.call('settlement.list', {}, tokens[op.albion], { method: 'GET' })).body.result
       .data as { statementId: string; final: boolean }[];
     expect(listed.find((x) => x.statementId === id)).toMatchObject({ final: true, status: 'issued' });
     // accepting a final statement is allowed: it changes no amount
-    expect((await fed.call('settlement.accept', { statementId: id }, tokens[op.albion]!)).status).toBe(200);
+    expect((await fed.call('settlement.accept', { statementId: id }, tokens[op.albion])).status).toBe(200);
 
     // within the window, a dispute is taken; a version-1 statement (no deadline) is open as before
     expect((await get(statements[0]!.statementId, statements[0]!.parties[0])).body.result.data.final).toBe(
@@ -244,7 +244,7 @@ describe('settlement in several currencies', () => {
     const v1 = await fed.call(
       'settlement.dispute',
       { statementId: `${s}/v1`, lines: [{ lineNo: 1, amount: 900 }] },
-      tokens[op.rhein]!,
+      tokens[op.rhein],
     );
     expect(v1.status).toBe(200);
   });
@@ -258,7 +258,7 @@ describe('settlement in several currencies', () => {
         statementId: jpy.statementId,
         lines: [{ lineNo: line.lineNo, amount: line.settledAmount + 5_000_000 }],
       },
-      tokens[op.nippon]!,
+      tokens[op.nippon],
     );
     expect(disputed.status).toBe(200);
     // amounts in whole yen only
@@ -325,7 +325,7 @@ describe('settlement in several currencies', () => {
     const disputed = await fed.call(
       'settlement.dispute',
       { statementId: eur.statementId, lines: [{ lineNo: 1, amount: eur.lines[0]!.settledAmount + 10_000 }] },
-      tokens[op.albion]!,
+      tokens[op.albion],
     );
     expect(disputed.status).toBe(200);
     const resolved = await fed.call(

@@ -28,7 +28,6 @@ import {
   proveInclusion,
   verifyInclusion,
   verifyStatement,
-  type StatementPayload,
 } from '@federa/settlement';
 import { settlementWorkflowId } from '@federa/workflows';
 import type { ApiDeps } from '../context';
