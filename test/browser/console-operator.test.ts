@@ -37,7 +37,15 @@ const ask = (tenant: string) =>
   );
 
 beforeAll(async () => {
-  fed = await startFederation(testTopology(s), {
+  // Rhein's wholesale price large enough that two short chats settle to whole cents
+  const topology = testTopology(s);
+  const wholesale = { inputPer1M: 9_000_000_000, outputPer1M: 27_000_000_000 };
+  topology.operators = topology.operators.map((o) =>
+    o.id === rhein
+      ? { ...o, rateCard: { ...o.rateCard, [TEST_MODEL]: { ...o.rateCard[TEST_MODEL]!, wholesale } } }
+      : o,
+  );
+  fed = await startFederation(topology, {
     consoleDir: inject('consoleDir'),
     settlement: { periodMs: PERIOD_MS, graceMs: GRACE_MS },
   });
@@ -135,6 +143,10 @@ describe('operator: statements', () => {
     await operator.getByRole('heading', { level: 1, name: 'Statement' }).waitFor();
     await operator.getByTestId('line-1').waitFor();
     expect(await operator.getByTestId('line-1').textContent()).toContain('owed to you');
+    // version 2: the settlement currency and the dispute deadline (30 days after the close); not final
+    expect(await operator.getByTestId('statement-currency').textContent()).toContain('EUR');
+    expect(await operator.getByTestId('dispute-deadline').textContent()).not.toContain('no deadline');
+    expect(await operator.getByTestId('statement-final').count()).toBe(0);
   });
 
   it('verifies the signature in the browser against the published JWKS', async () => {
@@ -231,6 +243,22 @@ describe('operator and admin: accepting, and reading without acting', () => {
     expect(await operator.getByTestId('statement-status').first().textContent()).toBe('issued');
     expect(await operator.getByRole('button', { name: 'Accept statement' }).count()).toBe(0);
     expect(await operator.getByRole('button', { name: 'Dispute selected lines' }).count()).toBe(0);
+  });
+
+  it('marks a statement past its dispute deadline final and offers no dispute', async () => {
+    const albion = `${s}-albion`;
+    const id = `2020-01-02T00:00:00.000Z/${albion}~${rhein}`;
+    await issueStatement(fed, id, rhein, albion, { version: 2, disputeDeadline: '2020-02-01T01:05:00.000Z' });
+    await operator.evaluate(
+      (h) => ((globalThis as any).location.hash = h),
+      `/operator/statements/${encodeURIComponent(id)}`,
+    );
+    await operator.getByTestId('line-1').waitFor();
+    expect(await operator.getByTestId('statement-final').textContent()).toBe('final');
+    expect(await operator.getByRole('button', { name: 'Dispute selected lines' }).count()).toBe(0);
+    expect(await operator.getByLabel('Dispute line 1').count()).toBe(0);
+    // accepting stays possible: it records the acknowledgement, the amounts are binding anyway
+    expect(await operator.getByRole('button', { name: 'Accept statement' }).count()).toBe(1);
   });
 
   it('shows an admin every statement, but offers no accept or dispute', async () => {

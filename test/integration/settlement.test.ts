@@ -8,6 +8,7 @@ import { CompactSign, base64url, generateKeyPair, type JSONWebKeySet } from 'jos
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceUsage, type UsageRecord } from '@federa/domain';
 import {
+  convertToMinorUnits,
   periodOf,
   signStatement,
   verifyInclusion,
@@ -93,7 +94,8 @@ describe('settlement', () => {
     const before = [await serveEu(), await serveEu()];
     // a new albion card takes effect mid-period; records on each side keep their own price
     const switchAt = new Date(Date.now() + 600).toISOString();
-    const newWholesale = { inputPer1M: 900_000, outputPer1M: 2_700_000 };
+    // big enough that the period's roaming settles to whole cents (a few tokens at 0.1 EUR/M do not)
+    const newWholesale = { inputPer1M: 900_000_000, outputPer1M: 2_700_000_000 };
     const added = await fed.call(
       'rateCards.add',
       {
@@ -136,8 +138,10 @@ describe('settlement', () => {
       ) +
       after.reduce((sum, d) => sum + priceUsage(newWholesale, d.usage.inputTokens, d.usage.outputTokens), 0);
     expect(line.amount).toBe(expected);
-    expect(line.settledAmount).toBe(expected);
-    expect(statement.net).toEqual({ payer: rhein, payee: albion, amount: expected });
+    // settled in whole cents (half to even): micro-units of wholesale price round to the cent
+    const cents = convertToMinorUnits(expected, 1_000_000, 'EUR');
+    expect(line.settledAmount).toBe(cents);
+    expect(statement.net).toEqual({ payer: rhein, payee: albion, amount: cents });
     // the ledger's own wholesale charges agree, record by record
     const records = await fed.ledger.listUsage(eu, { limit: 10 });
     expect(
@@ -333,7 +337,7 @@ describe('settlement', () => {
     const line = statement.lines[0]!;
     const disputed = await fed.call(
       'settlement.dispute',
-      { statementId: id, lines: [{ lineNo: line.lineNo, amount: line.settledAmount - 7 }] },
+      { statementId: id, lines: [{ lineNo: line.lineNo, amount: line.settledAmount + 70_000 }] },
       rheinToken,
     );
     expect(disputed.status).toBe(200);
@@ -345,8 +349,8 @@ describe('settlement', () => {
           {
             lineNo: line.lineNo,
             stated: line.settledAmount,
-            claimed: line.settledAmount - 7,
-            difference: -7,
+            claimed: line.settledAmount + 70_000,
+            difference: 70_000,
           },
         ],
       },
@@ -355,7 +359,7 @@ describe('settlement', () => {
 
     const resolved = await fed.call(
       'settlement.resolve',
-      { statementId: id, creditor: rhein, debtor: albion, amount: 7 },
+      { statementId: id, creditor: rhein, debtor: albion, amount: 70_000 },
       admin,
     );
     expect(resolved.status).toBe(200);
@@ -365,8 +369,8 @@ describe('settlement', () => {
       expect.objectContaining({
         creditor: rhein,
         debtor: albion,
-        amount: 7,
-        settledAmount: 7,
+        amount: 70_000,
+        settledAmount: 70_000,
         reference: id,
         originalPeriod: statement.period.id,
       }),

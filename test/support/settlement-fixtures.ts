@@ -55,12 +55,13 @@ export async function appendRecord(
   return `${r.tenantId}/${posted.recordId}`;
 }
 
-/** A signed statement between `a` and `b` with one usage line, stored as issued. */
+/** A signed statement between `a` and `b` with one usage line, stored as issued (`extra` overrides). */
 export async function issueStatement(
   fed: Federation,
   id: string,
   a: string,
   b: string,
+  extra: Partial<StatementPayload> = {},
 ): Promise<StatementPayload> {
   const [x, y] = a < b ? [a, b] : [b, a];
   const payload: StatementPayload = {
@@ -100,6 +101,7 @@ export async function issueStatement(
       { debtor: y, creditor: x, amount: 1000 },
     ],
     net: { payer: y, payee: x, amount: 1000 },
+    ...extra,
   };
   const jws = await signStatement(payload, fed.clearingKey.privateJwk);
   await fed.settlementStore.issue({ statementId: id, periodId: payload.period.id, parties: [x, y] }, jws, 0);

@@ -28,6 +28,10 @@ export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'
         alreadySettled: r.alreadySettled,
       };
     }),
+    /** sign the credit notes resolutions left pending (the API holds no clearing private key) */
+    issueCreditNotes: withFailures(async (): Promise<number> => {
+      return (await deps.store.issueCreditNotes(deps.clearingKey)).length;
+    }),
     /** copy settled periods' usage to the archive and trim the live streams (no-op when off) */
     archiveUsage: withFailures(async (): Promise<number> => {
       const segments = await archiveSettledUsage(deps, Date.now());

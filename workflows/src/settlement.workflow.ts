@@ -7,7 +7,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { SettledSummary, SettlementActivities } from './settlement.activities';
 
-const { duePeriods, settlePeriod, archiveUsage } = proxyActivities<SettlementActivities>({
+const { duePeriods, settlePeriod, archiveUsage, issueCreditNotes } = proxyActivities<SettlementActivities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
@@ -19,6 +19,8 @@ export interface SettlementRunInput {
 }
 
 export async function settlementWorkflow(input: SettlementRunInput = {}): Promise<SettledSummary[]> {
+  // credit notes of resolved disputes are issued on every run, whatever periods are due
+  await issueCreditNotes();
   const periods = input.periodId ? [input.periodId] : await duePeriods();
   const settled: SettledSummary[] = [];
   for (const periodId of periods) settled.push(await settlePeriod(periodId));

@@ -16,10 +16,19 @@ export function describeNet(net: Net, currency: string): string {
     : `${net.payer} pays ${net.payee} ${net.amount} ${currency}`;
 }
 
+/** `issued (final)` once the dispute window has closed: the statement is binding */
+const statusText = (status: string, final: boolean) => (final ? `${status} (final)` : status);
+
 export function renderStatementList(list: Settlement['list']): string {
   return formatTable(
-    ['STATEMENT', 'LINES', 'NET', 'STATUS'],
-    list.map((s) => [s.statementId, s.lines, describeNet(s.net, s.currency), s.status]),
+    ['STATEMENT', 'LINES', 'NET', 'STATUS', 'DISPUTE DEADLINE'],
+    list.map((s) => [
+      s.statementId,
+      s.lines,
+      describeNet(s.net, s.currency),
+      statusText(s.status, s.final),
+      s.disputeDeadline,
+    ]),
   );
 }
 
@@ -31,12 +40,31 @@ export function statementHeader(p: StatementPayload): (readonly [string, Cell])[
     ['parties', p.parties.join(', ')],
     ['currency', `${p.settlementCurrency} (amounts in minor units)`],
     ['net', describeNet(p.net, p.settlementCurrency)],
+    ...payeeNet(p),
+    ...(p.disputeDeadline ? [['dispute deadline', p.disputeDeadline] as const] : []),
+  ];
+}
+
+/** Version 2: the payee's position in its own currency, with the rate it was converted at. */
+function payeeNet(p: StatementPayload): (readonly [string, Cell])[] {
+  const n = p.netInPayeeCurrency;
+  if (!n || n.currency === p.settlementCurrency) return [];
+  return [
+    [
+      'net for payee',
+      `${n.amount} ${n.currency} (rate ${n.fx.rate}, ${n.fx.source ?? '-'}, from ${n.fx.effectiveFrom})`,
+    ],
   ];
 }
 
 export function renderStatement(got: Settlement['get']): string {
   const p = got.statement;
-  const head = formatRecord([...statementHeader(p), ...lifecyclePairs(got.lifecycle)]);
+  const head = formatRecord([
+    ...statementHeader(p),
+    ...lifecyclePairs(got.lifecycle),
+    ['final', got.final],
+    ...(got.creditNote ? [['credit note', creditNoteText(got.creditNote)] as const] : []),
+  ]);
   const lines = formatTable(
     [
       'LINE',
@@ -49,6 +77,8 @@ export function renderStatement(got: Settlement['get']): string {
       'AMOUNT',
       'CURRENCY',
       'FX RATE',
+      'FX SOURCE',
+      'FX FROM',
       `SETTLED (${p.settlementCurrency})`,
     ],
     p.lines.map((l) => [
@@ -62,6 +92,8 @@ export function renderStatement(got: Settlement['get']): string {
       l.amount,
       l.currency,
       l.fx.rate,
+      l.fx.source ?? null,
+      l.fx.effectiveFrom,
       l.settledAmount,
     ]),
   );
@@ -95,12 +127,14 @@ function lifecyclePairs(l: Lifecycle | null): (readonly [string, Cell])[] {
   if (l.dispute) pairs.push(['disputed by', `${l.dispute.by} at ${l.dispute.at}`]);
   if (l.resolution) {
     const r = l.resolution;
-    pairs.push([
-      'resolution',
-      `${r.debtor} pays ${r.creditor} ${r.amount} in period ${r.targetPeriod} (by ${r.by} at ${r.at})`,
-    ]);
+    const where = r.creditNoteId ? `by credit note ${r.creditNoteId}` : `in period ${r.targetPeriod}`;
+    pairs.push(['resolution', `${r.debtor} pays ${r.creditor} ${r.amount} ${where} (by ${r.by} at ${r.at})`]);
   }
   return pairs;
+}
+
+function creditNoteText(n: NonNullable<Settlement['get']['creditNote']>): string {
+  return 'jws' in n ? `${n.creditNoteId} (signed)` : `${n.creditNoteId} (pending: signed on the next run)`;
 }
 
 export function renderLifecycle(l: Lifecycle): string {

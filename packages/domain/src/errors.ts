@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   DATA_PLANE_UNAVAILABLE: { http: 503, retryable: true },
   SIGNATURE_INVALID: { http: 422, retryable: false },
   STATEMENT_STATE: { http: 409, retryable: false },
+  /** a dispute after the statement's dispute deadline (the agreement's window): the statement is final */
+  DISPUTE_WINDOW_CLOSED: { http: 409, retryable: false },
   /** a site endpoint outside its operator's allow-list (set by admins) */
   ENDPOINT_NOT_ALLOWED: { http: 403, retryable: false },
   /** the id is taken: the same answer whoever owns it, so it says nothing about other operators */

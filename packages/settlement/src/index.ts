@@ -14,3 +14,7 @@ export * from './calendar/periods';
 export * from './calendar/schedule';
 export * from './calendar/due-periods';
 export * from './calendar/archive-frontier';
+export * from './credit-note';
+export * from './dispute-window';
+export * from './currency/minor-units';
+export * from './currency/settle-amounts';

@@ -11,6 +11,8 @@ export interface FxRate {
   /** target units per 1e6 source units */
   readonly rateMicros: number;
   readonly effectiveFrom: string;
+  /** where the rate comes from (printed on statements); the registry's rates default to 'registry' */
+  readonly source?: string;
 }
 
 export function roundHalfEvenDiv(n: bigint, d: bigint): bigint {
@@ -28,7 +30,8 @@ export function convert(amount: number, rateMicros: number): number {
 
 /** The rate in force at `atMs` (the latest that had started), or an identity for the same currency. */
 export function rateAt(table: readonly FxRate[], from: string, to: string, atMs: number): FxRate {
-  if (from === to) return { from, to, rateMicros: 1_000_000, effectiveFrom: '1970-01-01T00:00:00.000Z' };
+  if (from === to)
+    return { from, to, rateMicros: 1_000_000, effectiveFrom: '1970-01-01T00:00:00.000Z', source: 'identity' };
   let found: FxRate | undefined;
   for (const r of table) {
     if (r.from === from && r.to === to && Date.parse(r.effectiveFrom) <= atMs) {
@@ -38,7 +41,7 @@ export function rateAt(table: readonly FxRate[], from: string, to: string, atMs:
   if (!found)
     throw new FederaError(
       'VALIDATION_FAILED',
-      `no exchange rate ${from}→${to} in force at ${new Date(atMs).toISOString()}`,
+      `no exchange rate ${from}→${to} in force at ${new Date(atMs).toISOString()}: add one (fx.add) and run the period again`,
     );
   return found;
 }

@@ -17,6 +17,7 @@ import { FederaError } from '@federa/domain';
 import type { StatementPayload } from './statement';
 
 export const CLEARING_ALG = 'EdDSA';
+export const STATEMENT_TYP = 'federa-statement+jws';
 
 export interface ClearingKey {
   readonly privateJwk: JWK;
@@ -35,7 +36,7 @@ export async function generateClearingKey(kid: string): Promise<ClearingKey> {
 export async function signStatement(payload: StatementPayload, key: JWK): Promise<string> {
   const k = await importJWK(key, CLEARING_ALG);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: 'federa-statement+jws' })
+    .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: STATEMENT_TYP })
     .sign(k);
 }
 
@@ -50,6 +51,9 @@ export async function verifyStatement(jws: string, jwks: JSONWebKeySet): Promise
     const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
       algorithms: [CLEARING_ALG],
     });
+    // the clearing key signs credit notes too: their own typ keeps one from passing as a statement
+    if (protectedHeader.typ !== STATEMENT_TYP)
+      throw new Error(`typ ${protectedHeader.typ} is not a statement`);
     return {
       payload: JSON.parse(new TextDecoder().decode(payload)) as StatementPayload,
       kid: protectedHeader.kid,

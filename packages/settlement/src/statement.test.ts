@@ -158,7 +158,11 @@ function settle(
     graceMs: 60_000,
     periodMs: HOUR,
     settlementCurrency: 'EUR',
-    fx: [{ from: 'USD', to: 'EUR', rateMicros: g.usdRate, effectiveFrom: '2026-01-01T00:00:00.000Z' }],
+    fx: [
+      { from: 'USD', to: 'EUR', rateMicros: g.usdRate, effectiveFrom: '2026-01-01T00:00:00.000Z' },
+      // a USD payee sees its net in dollars too (version 2)
+      { from: 'EUR', to: 'USD', rateMicros: 1_085_000, effectiveFrom: '2026-01-01T00:00:00.000Z' },
+    ],
     topology: world(g.ops, g.cards),
   };
   const agg = new PeriodAggregator(input);

@@ -7,8 +7,10 @@
 import { priceUsage, type StoredUsageRecord, type TopologyIndex } from '@federa/domain';
 import { periodIn, fixedSchedule, type Schedule, type ScheduleMembership } from './calendar/schedule';
 import type { CalendarUnit } from './calendar/periods';
+import { convertToMinorUnits, printedRate, settleAmounts } from './currency/settle-amounts';
+import { DEFAULT_DISPUTE_WINDOW_DAYS, disputeDeadline } from './dispute-window';
 import { merkleRoot } from './merkle';
-import { convert, rateAt, type FxRate } from './money';
+import { rateAt, type FxRate } from './money';
 import { SiteDisputeTally, disputesOf, type SiteUsageDispute } from './site-disputes';
 
 export interface Period {
@@ -55,6 +57,8 @@ export interface DisputeAdjustment {
   readonly debtor: string;
   /** settlement currency, minor units */
   readonly amount: number;
+  /** the disputed statement's settlement currency (absent on adjustments resolved before version 2) */
+  readonly currency?: string;
 }
 
 export interface SettleInput {
@@ -175,7 +179,7 @@ export class PeriodAggregator {
         inputTokens: 0,
         outputTokens: 0,
         amount: adj.amount,
-        currency: this.input.settlementCurrency,
+        currency: adj.currency ?? this.input.settlementCurrency,
         reference: adj.statementId,
       },
       refs: [],
@@ -209,16 +213,27 @@ export interface StatementLine {
   readonly outputTokens: number;
   readonly amount: number;
   readonly currency: string;
-  readonly fx: { readonly rate: string; readonly rateMicros: number; readonly effectiveFrom: string };
-  /** in the settlement currency */
+  readonly fx: PrintedRate;
+  /** in the settlement currency: whole minor units (version 2), remainders carried (settle-amounts.ts) */
   readonly settledAmount: number;
   /** Merkle root over the line's sorted record references */
   readonly merkleRoot: string;
 }
 
+/** a rate as a statement prints it; `source` since version 2 */
+export interface PrintedRate {
+  readonly rate: string;
+  readonly rateMicros: number;
+  readonly source?: string;
+  readonly effectiveFrom: string;
+}
+
 export interface StatementPayload {
   readonly type: 'federa.settlement.statement';
-  /** 2 since calendar periods (issue 13): the period names its unit and time zone */
+  /**
+   * 2 since issue 13: the period names its unit and time zone (calendar periods); the pair's agreed
+   * currency, whole minor units, the net in the payee's currency and the dispute deadline
+   */
   readonly version: 1 | 2;
   readonly statementId: string;
   readonly federation: string;
@@ -238,6 +253,14 @@ export interface StatementPayload {
   /** gross amounts before netting: what each party owes the other */
   readonly owed: readonly { readonly debtor: string; readonly creditor: string; readonly amount: number }[];
   readonly net: { readonly payer: string | null; readonly payee: string | null; readonly amount: number };
+  /** version 2: the net converted once into the payee's own currency (null when nothing is owed) */
+  readonly netInPayeeCurrency?: {
+    readonly currency: string;
+    readonly amount: number;
+    readonly fx: PrintedRate;
+  } | null;
+  /** version 2: the last instant either party may dispute; after it the statement is final */
+  readonly disputeDeadline?: string;
   /** present only when a site's figures were disputed in the period (older statements lack it) */
   readonly siteUsageDisputes?: readonly SiteUsageDispute[];
 }
@@ -264,35 +287,34 @@ export function buildStatements(
     .sort(([x], [y]) => x.localeCompare(y))
     .map(([key, pairLines]) => {
       const [a, b] = key.split('~') as [string, string];
-      const stmtLines: StatementLine[] = pairLines.map((l, i) => {
-        const fx = rateAt(input.fx, l.currency, input.settlementCurrency, period.endMs);
-        return {
-          lineNo: i + 1,
-          kind: l.kind,
-          creditor: l.creditor,
-          debtor: l.debtor,
-          model: l.model,
-          originalPeriod: l.originalPeriod,
-          reference: l.reference,
-          records: l.records,
-          inputTokens: l.inputTokens,
-          outputTokens: l.outputTokens,
-          amount: l.amount,
-          currency: l.currency,
-          fx: {
-            rate: (fx.rateMicros / 1_000_000).toFixed(6),
-            rateMicros: fx.rateMicros,
-            effectiveFrom: fx.effectiveFrom,
-          },
-          settledAmount: convert(l.amount, fx.rateMicros),
-          merkleRoot: merkleRoot(l.recordRefs),
-        };
-      });
+      const agreement = input.topology.agreement(a, b);
+      // the pair's agreed currency, else the federation's; rates as in force when the period ends
+      const currency = agreement?.currency ?? input.settlementCurrency;
+      const rateOf = (from: string) => rateAt(input.fx, from, currency, period.endMs);
+      const settled = settleAmounts(pairLines, currency, rateOf);
+      const stmtLines: StatementLine[] = pairLines.map((l, i) => ({
+        lineNo: i + 1,
+        kind: l.kind,
+        creditor: l.creditor,
+        debtor: l.debtor,
+        model: l.model,
+        originalPeriod: l.originalPeriod,
+        reference: l.reference,
+        records: l.records,
+        inputTokens: l.inputTokens,
+        outputTokens: l.outputTokens,
+        amount: l.amount,
+        currency: l.currency,
+        fx: printedRate(rateOf(l.currency)),
+        settledAmount: settled[i]!,
+        merkleRoot: merkleRoot(l.recordRefs),
+      }));
       const owes = (debtor: string) =>
         stmtLines.filter((l) => l.debtor === debtor).reduce((s, l) => s + l.settledAmount, 0);
       const aOwes = owes(a);
       const bOwes = owes(b);
-      const net = aOwes - bOwes;
+      const net = netOf(a, b, aOwes - bOwes);
+      const closedAt = new Date(period.endMs + input.graceMs).toISOString();
       const payload: StatementPayload = {
         type: 'federa.settlement.statement',
         version: 2,
@@ -305,22 +327,36 @@ export function buildStatements(
           unit: period.unit ?? 'fixed',
           timeZone: period.timeZone ?? 'UTC',
         },
-        closedAt: new Date(period.endMs + input.graceMs).toISOString(),
-        settlementCurrency: input.settlementCurrency,
+        closedAt,
+        settlementCurrency: currency,
         parties: [a, b],
         lines: stmtLines,
         owed: [
           { debtor: a, creditor: b, amount: aOwes },
           { debtor: b, creditor: a, amount: bOwes },
         ],
-        net:
-          net === 0
-            ? { payer: null, payee: null, amount: 0 }
-            : net > 0
-              ? { payer: a, payee: b, amount: net }
-              : { payer: b, payee: a, amount: -net },
+        net,
+        netInPayeeCurrency: inPayeeCurrency(input, net, currency),
+        disputeDeadline: disputeDeadline(
+          closedAt,
+          agreement?.disputeWindowDays ?? DEFAULT_DISPUTE_WINDOW_DAYS,
+          agreement?.timeZone ?? 'UTC',
+        ),
         ...disputesOf(siteDisputes, a, b),
       };
       return { payload, lines: pairLines };
     });
+}
+
+function netOf(a: string, b: string, aMinusB: number): StatementPayload['net'] {
+  if (aMinusB === 0) return { payer: null, payee: null, amount: 0 };
+  return aMinusB > 0 ? { payer: a, payee: b, amount: aMinusB } : { payer: b, payee: a, amount: -aMinusB };
+}
+
+/** The payee's position in its own currency: the net converted once, half to even, rate printed. */
+function inPayeeCurrency(input: SettleInput, net: StatementPayload['net'], from: string) {
+  if (net.payee === null) return null;
+  const to = input.topology.operator(net.payee).currency;
+  const fx = rateAt(input.fx, from, to, input.period.endMs);
+  return { currency: to, amount: convertToMinorUnits(net.amount, fx.rateMicros, to), fx: printedRate(fx) };
 }

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import type { JWK } from 'jose';
 import { FederaError } from '@federa/domain';
+import { signCreditNote, type CreditNotePayload } from './credit-note';
 import { ISSUED } from './lifecycle';
 import { DEFAULT_RECOMPUTE_LIMIT, RecomputeLimiter, type RecomputeLimit } from './recompute-limit';
 import type { DisputeAdjustment, StatementPayload } from './statement';
@@ -29,9 +31,19 @@ export interface Lifecycle {
   readonly status: StatementStatus;
   readonly acceptedBy: readonly string[];
   readonly dispute: Dispute | null;
-  readonly resolution:
-    (DisputeAdjustment & { readonly by: string; readonly at: string; readonly targetPeriod: string }) | null;
+  readonly resolution: Resolution | null;
 }
+
+/**
+ * An upheld dispute: an adjustment line in `targetPeriod`, or (when the pair's agreement says so) a
+ * credit note, `creditNoteId`, and then `targetPeriod` is null.
+ */
+export type Resolution = DisputeAdjustment & {
+  readonly by: string;
+  readonly at: string;
+  readonly targetPeriod: string | null;
+  readonly creditNoteId?: string;
+};
 
 export interface StatementIndexEntry {
   readonly statementId: string;
@@ -50,6 +62,8 @@ export type Decide = (current: Lifecycle) => {
   readonly next: Lifecycle;
   /** written together with the transition (a resolution's adjustment) */
   readonly adjustment?: { readonly targetPeriod: string; readonly adjustment: DisputeAdjustment };
+  /** or a resolution's credit note, stored pending (unsigned) in the same step */
+  readonly creditNote?: CreditNotePayload;
 } | null;
 
 export interface Transitioned {
@@ -77,7 +91,10 @@ const MAX_TRANSITION_ATTEMPTS = 50;
 const STAGING_TTL_S = 3600;
 
 export class SettlementStore {
-  private readonly k: Record<'statements' | 'settled' | 'lifecycle' | 'adjustments' | 'cursor', string> & {
+  private readonly k: Record<
+    'statements' | 'settled' | 'lifecycle' | 'adjustments' | 'cursor' | 'creditNotes' | 'pendingCreditNotes',
+    string
+  > & {
     byOperator: (op: string) => string;
     refs: (id: string, line: number) => string;
     staging: (id: string, line: number, run: string) => string;
@@ -102,6 +119,8 @@ export class SettlementStore {
       lifecycle: `${p}:lifecycle`,
       adjustments: `${p}:adjustments`,
       cursor: `${p}:cursor`,
+      creditNotes: `${p}:credit-notes`,
+      pendingCreditNotes: `${p}:credit-notes-pending`,
       byOperator: (op) => `${p}:by-operator:${op}`,
       refs: (id, line) => `${p}:refs:${id}:${line}`,
       staging: (id, line, run) => `${p}:staging:${run}:${id}:${line}`,
@@ -241,13 +260,16 @@ export class SettlementStore {
       const before = JSON.parse(raw) as Lifecycle;
       const decided = decide(before);
       if (decided === null) return { before, after: before, changed: false };
-      const adj = decided.adjustment;
-      const args = [this.k.lifecycle, this.k.adjustments, statementId, raw, JSON.stringify(decided.next)];
+      const { adjustment: adj, creditNote } = decided;
+      // the script writes one field beside the lifecycle: the adjustment, or the pending credit note
+      const sideKey = creditNote ? this.k.pendingCreditNotes : this.k.adjustments;
+      const args = [this.k.lifecycle, sideKey, statementId, raw, JSON.stringify(decided.next)];
       if (adj)
         args.push(
           `${adj.targetPeriod}|${adj.adjustment.statementId}`,
           JSON.stringify({ targetPeriod: adj.targetPeriod, ...adj.adjustment }),
         );
+      else if (creditNote) args.push(creditNote.creditNoteId, JSON.stringify(creditNote));
       if ((await this.cmd.federaSettleTransition('2', ...args)) === 1)
         return { before, after: decided.next, changed: true };
     }
@@ -259,12 +281,37 @@ export class SettlementStore {
     return Object.entries(all)
       .filter(([k]) => k.startsWith(`${periodId}|`))
       .map(([, v]) => JSON.parse(v) as DisputeAdjustment & { targetPeriod?: string })
-      .map(({ statementId, originalPeriod, creditor, debtor, amount }) => ({
+      .map(({ statementId, originalPeriod, creditor, debtor, amount, currency }) => ({
         statementId,
         originalPeriod,
         creditor,
         debtor,
         amount,
+        ...(currency ? { currency } : {}),
       }));
+  }
+
+  /** A credit note: signed (`jws`), or still `pending` until the settlement worker signs it. */
+  async creditNote(creditNoteId: string): Promise<{ jws: string } | { pending: CreditNotePayload } | null> {
+    const jws = await this.redis.hget(this.k.creditNotes, creditNoteId);
+    if (jws) return { jws };
+    const pending = await this.redis.hget(this.k.pendingCreditNotes, creditNoteId);
+    return pending ? { pending: JSON.parse(pending) as CreditNotePayload } : null;
+  }
+
+  /**
+   * Sign every pending credit note with the clearing key and store it write-once (HSETNX: a note is
+   * never rewritten; Ed25519 signs the same payload to the same bytes anyway). Returns the ids issued.
+   */
+  async issueCreditNotes(clearingKey: JWK): Promise<string[]> {
+    const pending = await this.redis.hgetall(this.k.pendingCreditNotes);
+    const issued: string[] = [];
+    for (const [id, raw] of Object.entries(pending).sort(([x], [y]) => x.localeCompare(y))) {
+      const jws = await signCreditNote(JSON.parse(raw) as CreditNotePayload, clearingKey);
+      await this.redis.hsetnx(this.k.creditNotes, id, jws);
+      await this.redis.hdel(this.k.pendingCreditNotes, id);
+      issued.push(id);
+    }
+    return issued;
   }
 }

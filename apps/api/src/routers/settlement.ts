@@ -15,8 +15,12 @@ import {
 import {
   acceptBy,
   computeStatements,
+  creditNoteFor,
   disputeBy,
+  isFinal,
+  minorUnitMicros,
   resolveWith,
+  resolveWithCreditNote,
   type Transitioned,
   usageReader,
   periodById,
@@ -26,12 +30,12 @@ import {
   proveInclusion,
   verifyInclusion,
   verifyStatement,
-  type StatementPayload,
 } from '@federa/settlement';
 import { settlementWorkflowId } from '@federa/workflows';
 import type { ApiDeps } from '../context';
 import { adminProcedure, authedProcedure, operatorOrAdminProcedure, router, tenantProcedure } from '../trpc';
 import { toCsv } from './statement-csv';
+import { summary } from './statement-summary';
 
 /** A statement as its parties see it; anyone else (but admins) is told it does not exist. */
 async function loadFor(deps: ApiDeps, statementId: string, scope: string | null) {
@@ -56,17 +60,6 @@ async function audit(
     await ctx.deps.audit.append(ctx.principal, procedure, `statement:${statementId}`, t.before, t.after);
 }
 
-function summary(payload: StatementPayload) {
-  return {
-    statementId: payload.statementId,
-    period: payload.period,
-    parties: payload.parties,
-    net: payload.net,
-    lines: payload.lines.length,
-    currency: payload.settlementCurrency,
-  };
-}
-
 export const settlementRouter = router({
   /** The clearing key(s) statements are signed with (also at /.well-known/federa-clearing-jwks.json). */
   jwks: authedProcedure.query(({ ctx }) => ctx.deps.settlement.jwks),
@@ -76,18 +69,24 @@ export const settlementRouter = router({
     return Promise.all(
       ids.map(async (id) => {
         const { payload, lifecycle } = await loadFor(ctx.deps, id, ctx.scope);
-        return { ...summary(payload), status: lifecycle?.status ?? 'issued' };
+        return summary(payload, lifecycle?.status ?? 'issued');
       }),
     );
   }),
 
   get: operatorOrAdminProcedure.input(statementGetSchema).query(async ({ ctx, input }) => {
     const { jws, payload, lifecycle } = await loadFor(ctx.deps, input.statementId, ctx.scope);
+    const creditNoteId = lifecycle?.resolution?.creditNoteId;
+    const note = creditNoteId ? await ctx.deps.settlement.store.creditNote(creditNoteId) : null;
     return {
       statementId: payload.statementId,
       jws,
       statement: payload,
       lifecycle,
+      disputeDeadline: payload.disputeDeadline ?? null,
+      final: isFinal(payload.disputeDeadline, lifecycle?.status ?? 'issued', Date.now()),
+      /** a resolution's credit note: its JWS once the settlement worker signed it, else pending */
+      creditNote: note && creditNoteId ? { creditNoteId, ...note } : null,
       ...(input.format === 'csv' ? { csv: toCsv(payload) } : {}),
     };
   }),
@@ -126,12 +125,18 @@ export const settlementRouter = router({
       return { lineNo, claimed: amount, stated: line.settledAmount, difference: amount - line.settledAmount };
     });
     const dispute = { by: ctx.scope, at: new Date().toISOString(), lines };
-    const t = await ctx.deps.settlement.store.transition(input.statementId, disputeBy(ctx.scope, dispute));
+    const t = await ctx.deps.settlement.store.transition(
+      input.statementId,
+      disputeBy(ctx.scope, dispute, payload.disputeDeadline),
+    );
     await audit(ctx, 'settlement.dispute', input.statementId, t);
     return t.after;
   }),
 
-  /** An admin settles a dispute with an adjustment that lands in the next open period, once. */
+  /**
+   * An admin settles a dispute, once: with an adjustment that lands in the next open period, or, when
+   * the pair's agreement says `credit-note`, with a credit note the settlement worker signs.
+   */
   resolve: adminProcedure.input(resolveInputSchema).mutation(async ({ ctx, input }) => {
     const s = ctx.deps.settlement;
     const { payload } = await loadFor(ctx.deps, input.statementId, null);
@@ -145,9 +150,14 @@ export const settlementRouter = router({
         'creditor and debtor must be the two parties of the statement',
       );
     }
+    const currency = payload.settlementCurrency;
+    // version 2 settles whole minor units: a resolution pays whole cents (or yen) too
+    if (payload.version >= 2 && input.amount % minorUnitMicros(currency) !== 0)
+      throw new FederaError('VALIDATION_FAILED', `amount must be a whole minor unit of ${currency}`);
     // the next period of the pair's own schedule still open for the adjustment (now + grace)
     const [a, b] = payload.parties;
-    const schedule = scheduleOfPair(await ctx.deps.topology(), a, b, defaultSchedule(s.config));
+    const topology = await ctx.deps.topology();
+    const schedule = scheduleOfPair(topology, a, b, defaultSchedule(s.config));
     const targetPeriod = periodIn(schedule, Date.now() + s.config.graceMs).id;
     const adjustment = {
       statementId: input.statementId,
@@ -155,9 +165,20 @@ export const settlementRouter = router({
       creditor: input.creditor,
       debtor: input.debtor,
       amount: input.amount,
+      ...(payload.version >= 2 ? { currency } : {}),
     };
-    const resolution = { by: ctx.principal.subject, at: new Date().toISOString(), targetPeriod };
-    const t = await s.store.transition(input.statementId, resolveWith(adjustment, resolution));
+    const by = ctx.principal.subject;
+    const at = new Date().toISOString();
+    const agreement = topology.agreement(a, b);
+    const decide =
+      agreement?.resolution === 'credit-note'
+        ? resolveWithCreditNote(adjustment, { by, at }, creditNoteFor(payload, adjustment, by, at))
+        : resolveWith(adjustment, {
+            by,
+            at,
+            targetPeriod,
+          });
+    const t = await s.store.transition(input.statementId, decide);
     await audit(ctx, 'settlement.resolve', input.statementId, t);
     return t.after;
   }),

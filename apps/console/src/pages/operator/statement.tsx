@@ -4,7 +4,9 @@ import type { PageProps } from '../../shell/routes';
 import { useWho } from '../../session/session';
 import { formatMoney } from '../../ui/money';
 import { Loaded, PageTitle, Section, Stat, formatTime } from '../../ui/parts';
+import { FinalBadge } from './final-badge';
 import { StatusBadge } from './status-badge';
+import { CreditNotePanel } from './statement/credit-note-panel';
 import { CsvDownload } from './statement/csv-download';
 import { InclusionPanel } from './statement/inclusion-panel';
 import { LifecyclePanel } from './statement/lifecycle-panel';
@@ -29,8 +31,9 @@ export default function Statement({ params }: PageProps) {
         <a href="#/operator/statements">← All statements</a>
       </p>
       <Loaded query={got}>
-        {({ statement: s, jws, lifecycle }) => {
+        {({ statement: s, jws, lifecycle, final, disputeDeadline, creditNote }) => {
           const status = lifecycle?.status ?? 'issued';
+          const own = s.netInPayeeCurrency;
           return (
             <>
               <Section title="Summary">
@@ -43,13 +46,36 @@ export default function Statement({ params }: PageProps) {
                   <Stat
                     label="Net"
                     value={
-                      s.net.payer && s.net.payee
-                        ? `${s.net.payer} pays ${s.net.payee} ${formatMoney(s.net.amount, s.settlementCurrency)}`
-                        : 'nothing to pay'
+                      s.net.payer && s.net.payee ? (
+                        <>
+                          {s.net.payer} pays {s.net.payee} {formatMoney(s.net.amount, s.settlementCurrency)}
+                          {/* the payee's position in its own currency, converted once */}
+                          {own && own.currency !== s.settlementCurrency ? (
+                            <span className="sub">
+                              = {formatMoney(own.amount, own.currency)} at {own.fx.rate} ({own.fx.source})
+                            </span>
+                          ) : null}
+                        </>
+                      ) : (
+                        'nothing to pay'
+                      )
                     }
                   />
-                  <Stat label="Status" value={<StatusBadge status={status} />} />
+                  <Stat label="Currency" value={s.settlementCurrency} testId="statement-currency" />
+                  <Stat
+                    label="Status"
+                    value={
+                      <>
+                        <StatusBadge status={status} /> <FinalBadge final={final} />
+                      </>
+                    }
+                  />
                   <Stat label="Closed" value={formatTime(s.closedAt)} />
+                  <Stat
+                    label="Dispute until"
+                    value={disputeDeadline ? formatTime(disputeDeadline) : 'no deadline (version 1)'}
+                    testId="dispute-deadline"
+                  />
                 </div>
                 <CsvDownload statementId={statementId} />
               </Section>
@@ -65,8 +91,11 @@ export default function Statement({ params }: PageProps) {
                 lines={s.lines}
                 currency={s.settlementCurrency}
                 me={me}
-                canDispute={me !== null && status === 'issued' && !(lifecycle?.acceptedBy ?? []).includes(me)}
+                canDispute={
+                  me !== null && !final && status === 'issued' && !(lifecycle?.acceptedBy ?? []).includes(me)
+                }
               />
+              <CreditNotePanel creditNote={creditNote} />
               <InclusionPanel statementId={statementId} lines={s.lines} />
             </>
           );

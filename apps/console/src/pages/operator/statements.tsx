@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { formatMoney } from '../../ui/money';
-import { Loaded, PageTitle, Section, TableScroll } from '../../ui/parts';
+import { Loaded, PageTitle, Section, TableScroll, formatTime } from '../../ui/parts';
 import { OperatorFilter, useOperatorFilter } from './operator-filter';
+import { FinalBadge } from './final-badge';
 import { StatusBadge } from './status-badge';
 import './operator.css';
 
@@ -38,6 +39,7 @@ export default function Statements() {
                       <th scope="col">Parties</th>
                       <th scope="col">Net</th>
                       <th scope="col">Status</th>
+                      <th scope="col">Dispute until</th>
                       <th scope="col" className="num">
                         Lines
                       </th>
@@ -64,8 +66,9 @@ export default function Statements() {
                             )}
                           </td>
                           <td>
-                            <StatusBadge status={s.status} />
+                            <StatusBadge status={s.status} /> <FinalBadge final={s.final} />
                           </td>
+                          <td>{s.disputeDeadline ? formatTime(s.disputeDeadline) : '—'}</td>
                           <td className="num">{s.lines}</td>
                         </tr>
                       ))}

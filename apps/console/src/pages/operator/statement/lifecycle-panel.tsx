@@ -83,7 +83,10 @@ export function LifecyclePanel({
         <p>
           Resolved by {lifecycle.resolution.by} at {formatTime(lifecycle.resolution.at)}:{' '}
           {lifecycle.resolution.debtor} pays {lifecycle.resolution.creditor}{' '}
-          {formatMoney(lifecycle.resolution.amount, currency)} in period {lifecycle.resolution.targetPeriod}.
+          {formatMoney(lifecycle.resolution.amount, currency)}{' '}
+          {lifecycle.resolution.creditNoteId
+            ? 'by credit note (below).'
+            : `in period ${lifecycle.resolution.targetPeriod}.`}
         </p>
       ) : null}
     </Section>

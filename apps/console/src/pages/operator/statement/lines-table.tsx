@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, type RouterOutputs } from '../../../api/client';
 import { ErrorBanner } from '../../../ui/error-banner';
 import { formatMoney, unitsText } from '../../../ui/money';
-import { Section, TableScroll } from '../../../ui/parts';
+import { Section, TableScroll, formatTime } from '../../../ui/parts';
 import { buildDispute, type DisputeDraftLine } from '../dispute-form';
 
 type Line = RouterOutputs['settlement']['get']['statement']['lines'][number];
@@ -96,6 +96,7 @@ export function LinesTable({
                   {l.currency !== currency ? (
                     <span className="sub">
                       {formatMoney(l.amount, l.currency)} at {l.fx.rate}
+                      {l.fx.source ? ` (${l.fx.source}, from ${formatTime(l.fx.effectiveFrom)})` : null}
                     </span>
                   ) : null}
                 </td>

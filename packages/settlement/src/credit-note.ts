@@ -1,0 +1,85 @@
+/**
+ * Credit notes: how an upheld dispute settles when the pair's agreement says `resolution:
+ * 'credit-note'` — a document of its own, issued now, instead of an adjustment line in a later
+ * statement. Signed like statements (compact JWS, Ed25519, the clearing key) but with its own `typ`,
+ * so neither document can be passed off as the other, and verifiable offline with the same JWKS.
+ *
+ * The API holds no clearing private key, so a resolution stores the note's payload as pending, in
+ * the same compare-and-set step as the lifecycle change; the settlement worker signs pending notes on
+ * its next run and stores each one write-once (store.ts `issueCreditNotes`).
+ */
+import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { FederaError } from '@federa/domain';
+import { CLEARING_ALG } from './signing';
+import type { StatementPayload } from './statement';
+
+export const CREDIT_NOTE_TYP = 'federa-credit-note+jws';
+
+export interface CreditNotePayload {
+  readonly type: 'federa.settlement.credit-note';
+  readonly version: 1;
+  /** `${statementId}/credit-note`: one note per disputed statement */
+  readonly creditNoteId: string;
+  /** the statement whose dispute it settles */
+  readonly statementId: string;
+  readonly federation: string;
+  readonly period: string;
+  readonly parties: readonly [string, string];
+  /** the debtor pays the creditor `amount` (micro-units, whole minor units of `currency`) */
+  readonly creditor: string;
+  readonly debtor: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly dispute: { readonly by: string; readonly at: string };
+  readonly resolvedBy: string;
+  readonly issuedAt: string;
+}
+
+export const creditNoteIdOf = (statementId: string) => `${statementId}/credit-note`;
+
+export async function signCreditNote(payload: CreditNotePayload, key: JWK): Promise<string> {
+  const k = await importJWK(key, CLEARING_ALG);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: CREDIT_NOTE_TYP })
+    .sign(k);
+}
+
+/** Verify a credit note against the clearing JWKS; a statement (other `typ`) is refused too. */
+export async function verifyCreditNote(jws: string, jwks: JSONWebKeySet): Promise<CreditNotePayload> {
+  let verified;
+  try {
+    verified = await compactVerify(jws, createLocalJWKSet(jwks), { algorithms: [CLEARING_ALG] });
+  } catch (err) {
+    throw new FederaError(
+      'SIGNATURE_INVALID',
+      `credit note signature does not verify: ${(err as { code?: string }).code ?? (err as Error).message}`,
+    );
+  }
+  if (verified.protectedHeader.typ !== CREDIT_NOTE_TYP)
+    throw new FederaError('SIGNATURE_INVALID', `not a credit note (typ ${verified.protectedHeader.typ})`);
+  return JSON.parse(new TextDecoder().decode(verified.payload)) as CreditNotePayload;
+}
+
+/** The note settling `statement`'s dispute: the debtor pays the creditor `amount` in its currency. */
+export function creditNoteFor(
+  statement: StatementPayload,
+  adj: { readonly creditor: string; readonly debtor: string; readonly amount: number },
+  resolvedBy: string,
+  issuedAt: string,
+): Omit<CreditNotePayload, 'dispute'> {
+  return {
+    type: 'federa.settlement.credit-note',
+    version: 1,
+    creditNoteId: creditNoteIdOf(statement.statementId),
+    statementId: statement.statementId,
+    federation: statement.federation,
+    period: statement.period.id,
+    parties: statement.parties,
+    creditor: adj.creditor,
+    debtor: adj.debtor,
+    amount: adj.amount,
+    currency: statement.settlementCurrency,
+    resolvedBy,
+    issuedAt,
+  };
+}
