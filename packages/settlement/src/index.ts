@@ -1,4 +1,5 @@
 export * from './merkle';
+export * from './merkle-stream';
 export * from './money';
 export * from './statement';
 export * from './engine';
