@@ -21,14 +21,18 @@ export class MerkleBuilder {
   private readonly stack: Subtree[] = [];
   private readonly path: ProofStep[] = [];
   private targetId: string | null = null;
+  private targetAt = -1;
   count = 0;
 
   /** @param targetIndex the leaf to prove, when proving */
   constructor(private readonly targetIndex = -1) {}
 
-  add(id: string): void {
-    const target = this.count === this.targetIndex;
-    if (target) this.targetId = id;
+  /** @param target this leaf is the one to prove (by default: the leaf at the constructor's index) */
+  add(id: string, target = this.count === this.targetIndex): void {
+    if (target) {
+      this.targetId = id;
+      this.targetAt = this.count;
+    }
     this.count++;
     let top: Subtree = { hash: leafHash(id), size: 1, target };
     for (let left = this.stack.at(-1); left && left.size === top.size; left = this.stack.at(-1)) {
@@ -66,7 +70,7 @@ export class MerkleBuilder {
     if (!top || this.targetId === null) return null;
     return {
       recordId: this.targetId,
-      index: this.targetIndex,
+      index: this.targetAt,
       count: this.count,
       path: this.path,
       root: top.hash.toString('hex'),

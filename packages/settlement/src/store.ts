@@ -79,6 +79,7 @@ const STAGING_TTL_S = 3600;
 export class SettlementStore {
   private readonly k: Record<'statements' | 'settled' | 'lifecycle' | 'adjustments' | 'cursor', string> & {
     byOperator: (op: string) => string;
+    adjustmentsOf: (targetPeriod: string) => string;
     refs: (id: string, line: number) => string;
     staging: (id: string, line: number, run: string) => string;
   };
@@ -103,6 +104,7 @@ export class SettlementStore {
       adjustments: `${p}:adjustments`,
       cursor: `${p}:cursor`,
       byOperator: (op) => `${p}:by-operator:${op}`,
+      adjustmentsOf: (targetPeriod) => `${p}:adjustments-for:${targetPeriod}`,
       refs: (id, line) => `${p}:refs:${id}:${line}`,
       staging: (id, line, run) => `${p}:staging:${run}:${id}:${line}`,
     };
@@ -232,10 +234,12 @@ export class SettlementStore {
       const decided = decide(before);
       if (decided === null) return { before, after: before, changed: false };
       const adj = decided.adjustment;
-      const args = [this.k.lifecycle, this.k.adjustments, statementId, raw, JSON.stringify(decided.next)];
+      // an adjustment is kept under the period it lands in, so a run reads only its own
+      const adjustmentsKey = adj ? this.k.adjustmentsOf(adj.targetPeriod) : this.k.adjustments;
+      const args = [this.k.lifecycle, adjustmentsKey, statementId, raw, JSON.stringify(decided.next)];
       if (adj)
         args.push(
-          `${adj.targetPeriod}|${adj.adjustment.statementId}`,
+          adj.adjustment.statementId,
           JSON.stringify({ targetPeriod: adj.targetPeriod, ...adj.adjustment }),
         );
       if ((await this.cmd.federaSettleTransition('2', ...args)) === 1)
@@ -244,11 +248,33 @@ export class SettlementStore {
     throw new FederaError('INTERNAL', `statement '${statementId}' is changing too often; try again`);
   }
 
+  /**
+   * The dispute adjustments landing in a period: its own hash (one read however many adjustments
+   * other periods have), plus those written before adjustments were kept per period, found in the
+   * old shared hash by field prefix (it no longer grows; skipped when it does not exist).
+   */
   async adjustmentsFor(periodId: string): Promise<DisputeAdjustment[]> {
-    const all = await this.redis.hgetall(this.k.adjustments);
-    return Object.entries(all)
-      .filter(([k]) => k.startsWith(`${periodId}|`))
-      .map(([, v]) => JSON.parse(v) as DisputeAdjustment & { targetPeriod?: string })
+    const own = Object.values(await this.redis.hgetall(this.k.adjustmentsOf(periodId)));
+    const legacy: string[] = [];
+    if ((await this.redis.exists(this.k.adjustments)) === 1) {
+      const match = `${periodId.replace(/[*?[\]\\]/g, '\\$&')}|*`;
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(
+          this.k.adjustments,
+          cursor,
+          'MATCH',
+          match,
+          'COUNT',
+          1000,
+        );
+        for (let i = 1; i < flat.length; i += 2) legacy.push(flat[i]!);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return [...legacy, ...own]
+      .map((v) => JSON.parse(v) as DisputeAdjustment & { targetPeriod?: string })
+      .sort((a, b) => (a.statementId < b.statementId ? -1 : a.statementId > b.statementId ? 1 : 0))
       .map(({ statementId, originalPeriod, creditor, debtor, amount }) => ({
         statementId,
         originalPeriod,
