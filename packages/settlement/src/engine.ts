@@ -2,8 +2,8 @@
  * Settles one period from the ledger's usage streams: streams every tenant's records posted in the
  * period's window through the aggregator in read order (memory holds the lines and their streaming
  * Merkle builders, not the records), builds and signs one statement per operator pair, and stores
- * them write-once (version 2 stores no record references: they are derived, records/). Re-running a period returns the
- * statements it issued the first time.
+ * them write-once (version 2 stores no record references: they are derived, see records/).
+ * Re-running a period returns the statements it issued the first time.
  */
 import type { JWK } from 'jose';
 import { FederaError, type TopologyIndex } from '@federa/domain';
@@ -99,7 +99,7 @@ export async function settlePeriod(deps: SettlementDeps, periodId: string): Prom
   const { period, statements: built, counts } = await computeStatements(deps, periodId);
   const alreadySettled = await deps.store.isSettled(period.id);
   const statements = [];
-  for (const { payload, lines } of built) {
+  for (const { payload } of built) {
     const signed = await signStatement(payload, deps.clearingKey);
     const { jws } = await deps.store.issue(
       { statementId: payload.statementId, periodId: period.id, parties: payload.parties },

@@ -12,7 +12,7 @@ import { hash } from 'node:crypto';
 
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
-const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer') as unknown as Buffer;
+const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer');
 
 export const leafHash = (id: string): Buffer => sha256(Buffer.concat([LEAF, Buffer.from(id, 'utf8')]));
 export const nodeHash = (l: Buffer, r: Buffer): Buffer => sha256(Buffer.concat([NODE, l, r], 65));
