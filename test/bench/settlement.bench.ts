@@ -1,12 +1,17 @@
 /**
- * bench:settlement — 1,000,000 usage records across 5 operators and 20 sites in Redis, one period
- * settled with the same engine the settlement activity runs (stream, rate, aggregate, convert, net,
- * sign, store the record references). Prints one JSON line: records, seconds, records per second,
- * peak memory of the settling process, and the same run's baseline: just reading the records.
+ * bench:settlement — BENCH_RECORDS (default 1,000,000; 10,000,000 is the goal) usage records across
+ * 5 operators and 20 sites in Redis, one period settled with the same engine the settlement activity
+ * runs (stream in read order, rate, aggregate, hash each line's Merkle tree as it streams, convert,
+ * net, sign, store). Prints one JSON line: records, seconds, records per second, peak memory of the
+ * settling process, and the same run's baseline: just reading the records.
  *
- * The records are written by a child process first, so the peak memory measured is the settlement's.
+ * The records are written by child processes first (BENCH_GENERATORS, each a share of the tenants,
+ * pipelined), so the peak memory measured is the settlement's. The bench runs its own Redis (the
+ * bench profile's storage settings on the next free port, sized for the records): 10M records need
+ * ~5 GB, more than the shared bench Redis holds, and other benchmarks may be using that one.
  */
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import {
@@ -18,9 +23,17 @@ import {
 } from '@federa/domain';
 import { Ledger, tenantKeys } from '@federa/ledger';
 import { SettlementStore, generateClearingKey, periodOf, settlePeriod } from '@federa/settlement';
-import { PROFILES, ensureRedis } from '../../scripts/infra';
+import { PROFILES, dataDir, ensureRedis, type Profile } from '../../scripts/infra';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
+/** about 450 bytes a stream entry, plus headroom */
+const PROFILE: Profile = {
+  ...PROFILES.bench,
+  name: 'bench-settlement',
+  redisPort: PROFILES.bench.redisPort + 2,
+  redisMaxMemory: `${Math.max(2, Math.ceil((RECORDS * 700) / 2 ** 30))}gb`,
+};
 const HOUR = 3_600_000;
 const OPERATORS = ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'];
 const MODELS = ['m-small', 'm-large'];
@@ -65,12 +78,14 @@ function topology(): TopologyInput {
   };
 }
 
-async function generate(redisUrl: string): Promise<void> {
+/** Write the records of every `of`-th tenant starting at `share`. */
+async function generate(redisUrl: string, share: number, of: number): Promise<void> {
   const redis = new Redis(redisUrl);
   const t = parseTopology(topology());
   const perTenant = Math.ceil(RECORDS / t.tenants.length);
   const step = Math.floor((HOUR - 1000) / perTenant) || 1;
   for (const [ti, tenant] of t.tenants.entries()) {
+    if (ti % of !== share) continue;
     const key = tenantKeys(tenant.id).usage;
     let pipe = redis.pipeline();
     for (let i = 0; i < perTenant && ti * perTenant + i < RECORDS; i++) {
@@ -127,22 +142,39 @@ async function generate(redisUrl: string): Promise<void> {
 
 if (process.argv.includes('--generate')) {
   // the URL carries the Redis password: passed in the environment, not argv (which `ps` shows)
-  await generate(process.env.BENCH_REDIS_URL!);
+  await generate(process.env.BENCH_REDIS_URL!, Number(process.env.BENCH_SHARE), GENERATORS);
   process.exit(0);
 }
 
-const service = await ensureRedis(PROFILES.bench);
+const service = await ensureRedis(PROFILE);
 const redis = new Redis(service.address);
 const t = new TopologyIndex(parseTopology(topology()));
 try {
   const g0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate'], {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_RUN: run, BENCH_REDIS_URL: service.address },
-    });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`generator exited ${code}`))));
-  });
+  await Promise.all(
+    Array.from(
+      { length: GENERATORS },
+      (_, share) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', fileURLToPath(import.meta.url), '--generate'],
+            {
+              stdio: 'inherit',
+              env: {
+                ...process.env,
+                BENCH_RUN: run,
+                BENCH_REDIS_URL: service.address,
+                BENCH_SHARE: String(share),
+              },
+            },
+          );
+          child.once('exit', (code) =>
+            code === 0 ? resolve() : reject(new Error(`generator exited ${code}`)),
+          );
+        }),
+    ),
+  );
   const generateSeconds = (performance.now() - g0) / 1000;
 
   const ledger = new Ledger(redis);
@@ -200,4 +232,6 @@ try {
   for (let i = 0; i < refKeys.length; i += 100) await redis.del(...refKeys.slice(i, i + 100));
   redis.disconnect();
   await service.stop();
+  // the append-only file of 10M records is gigabytes: drop it with the server we started
+  if (service.owned) rmSync(dataDir(PROFILE), { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { generateClearingKey, periodOf } from '@federa/settlement';
-import { issueStatement } from '../support/settlement-fixtures';
+import { issueStatement, lineRefs } from '../support/settlement-fixtures';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 import { checkLayout, launchBrowser, openRoute, signedInPage, unlabelledControls } from '../support/browser';
@@ -172,7 +172,7 @@ describe('operator: statements', () => {
   });
 
   it('checks a record’s inclusion with the Merkle proof, hashed in the browser', async () => {
-    const refs = await fed.settlementStore.refs(statementId, 1);
+    const refs = await lineRefs(fed, statementId, 1);
     await expect.poll(() => operator.getByLabel('Record reference').inputValue()).toBe(refs[0]);
     await operator.getByRole('button', { name: 'Check inclusion' }).click();
     const result = operator.getByTestId('inclusion-result');
@@ -202,7 +202,7 @@ describe('operator: statements', () => {
     await expect
       .poll(() => operator.getByTestId('signature-result').textContent())
       .toContain('Signature valid');
-    await operator.getByLabel('Record reference').fill((await fed.settlementStore.refs(statementId, 1))[0]!);
+    await operator.getByLabel('Record reference').fill((await lineRefs(fed, statementId, 1))[0]!);
     await operator.getByRole('button', { name: 'Check inclusion' }).click();
     await expect.poll(() => operator.getByTestId('inclusion-result').textContent()).toContain('Included.');
     expect(await checkLayout(operator, 'operator-statement')).toEqual([]);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appRouter } from '@federa/api';
 import { periodOf } from '@federa/settlement';
-import { excludeSitesFor } from '../support/settlement-fixtures';
+import { excludeSitesFor, lineRefs } from '../support/settlement-fixtures';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -232,7 +232,7 @@ describe('authorisation matrix', () => {
       statementId: statement.statementId,
       periodId: period.id,
       jws: statement.jws,
-      recordRef: (await fed.settlementStore.refs(statement.statementId, 1))[0]!,
+      recordRef: (await lineRefs(fed, statement.statementId, 1))[0]!,
     });
     // sites.register needs the endpoint on the operator's allow-list
     await fed.registry.update((t) => ({

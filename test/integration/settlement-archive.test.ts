@@ -18,7 +18,7 @@ import {
   type Period,
 } from '@federa/settlement';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
-import { appendRecord } from '../support/settlement-fixtures';
+import { appendRecord, lineRefs } from '../support/settlement-fixtures';
 import { testTopology } from '../support/topology';
 
 const PERIOD_MS = 2000;
@@ -88,7 +88,7 @@ describe('usage archive', () => {
         },
         p.id,
       );
-      const ref = (await fed.settlementStore.refs(id, 1))[0]!;
+      const ref = (await lineRefs(fed, id, 1))[0]!;
       const proof = await fed.call(
         'settlement.proveInclusion',
         { statementId: id, recordRef: ref },

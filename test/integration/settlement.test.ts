@@ -15,7 +15,7 @@ import {
   verifyStatement,
   type StatementPayload,
 } from '@federa/settlement';
-import { excludeSitesFor } from '../support/settlement-fixtures';
+import { excludeSitesFor, lineRefs } from '../support/settlement-fixtures';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
 
@@ -320,9 +320,7 @@ describe('settlement', () => {
       ).payload;
       for (const l of p.lines)
         if (
-          (await fed.settlementStore.allRefs(id, l.lineNo)).some(
-            (r) => r.startsWith(`${eu}/`) && l.kind === 'late-usage',
-          )
+          (await lineRefs(fed, id, l.lineNo)).some((r) => r.startsWith(`${eu}/`) && l.kind === 'late-usage')
         )
           seen++;
     }

@@ -4,7 +4,13 @@
  * wait for periods to close or for sites to serve.
  */
 import type { UsageRecord } from '@federa/domain';
-import { signStatement, type StatementPayload } from '@federa/settlement';
+import {
+  signStatement,
+  statementRecords,
+  usageReader,
+  verifyStatement,
+  type StatementPayload,
+} from '@federa/settlement';
 import { TEST_MODEL } from './topology';
 import type { Federation } from './harness';
 
@@ -128,4 +134,20 @@ export async function excludeSitesFor(
     },
     result: null,
   }));
+}
+
+/**
+ * A statement line's record references in leaf order: stored for version 1, derived from the usage
+ * streams for version 2 (as the `records` procedure does).
+ */
+export async function lineRefs(fed: Federation, statementId: string, lineNo: number): Promise<string[]> {
+  const jws = await fed.settlementStore.get(statementId);
+  if (!jws) throw new Error(`no statement ${statementId}`);
+  const { payload } = await verifyStatement(jws, { keys: [fed.clearingKey.publicJwk] });
+  if (payload.version === 1) return fed.settlementStore.allRefs(statementId, lineNo);
+  const refs: string[] = [];
+  const reader = usageReader(fed.ledger, fed.settlementStore, fed.settlementConfig.archive);
+  const ctx = { topology: await fed.registry.snapshot(), periodMs: fed.settlementConfig.periodMs };
+  for await (const { ref } of statementRecords(reader, ctx, payload, { lineNo })) refs.push(ref);
+  return refs;
 }

@@ -146,7 +146,10 @@ export const statementGetSchema = z.object({
 export const statementRecordsSchema = z.object({
   statementId: statementIdSchema,
   lineNo: z.number().int().min(1),
+  /** version-1 statements (stored references) */
   offset: z.number().int().min(0).default(0),
+  /** version-2 statements: the last record reference of the previous page (a cursor) */
+  after: z.string().min(3).max(200).optional(),
   limit: z.number().int().min(1).max(5000).default(1000),
 });
 export const disputeInputSchema = z.object({

@@ -1,13 +1,16 @@
 /**
  * Settles one period from the ledger's usage streams: streams every tenant's records posted in the
- * period's window through the aggregator (memory holds the lines, not the records), builds and signs
- * one statement per operator pair, and stores them write-once. Re-running a period returns the
- * statements it issued the first time.
+ * period's window through the aggregator in read order (memory holds the lines and their streaming
+ * Merkle builders, not the records), builds and signs one statement per operator pair, and stores
+ * them write-once (version 2 stores no record references: they are derived, see records/).
+ * Re-running a period returns the statements it issued the first time.
  */
 import type { JWK } from 'jose';
 import type { TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { UsageArchive, usageReader, type ArchiveConfig } from './archive/usage-archive';
+import { streamIdMs } from './archive/stream-ids';
+import { readAhead, recordsInReadOrder, tenantsInReadOrder } from './records/read-order';
 import { dueAcross } from './calendar/due-periods';
 import {
   ScheduleMembership,
@@ -85,17 +88,18 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
   const agg = new PeriodAggregator(input);
   // archived periods read back from the archive: a re-run or recompute gives the same statement
   const usage = usageReader(deps.ledger, deps.store, config.archive);
+  // read order is leaf order (statement version 2): tenants by id, then each stream in order
+  const records = recordsInReadOrder(
+    usage,
+    tenantsInReadOrder(topology.topology.tenants),
+    period.startMs,
+    period.endMs + config.graceMs,
+  );
   let seen = 0;
-  for (const tenant of topology.topology.tenants) {
-    for await (const record of usage.between(
-      tenant.id,
-      period.startMs,
-      period.endMs + config.graceMs,
-      5000,
-    )) {
-      agg.add(record, Number(record.recordId.split('-')[0]));
-      if (++seen % 5000 === 0) deps.progress?.(seen);
-    }
+  for await (const batch of readAhead(records, 5000)) {
+    for (const record of batch) agg.add(record, streamIdMs(record.recordId));
+    seen += batch.length;
+    deps.progress?.(seen);
   }
   for (const adj of await deps.store.adjustmentsFor(period.id)) agg.addAdjustment(adj);
   return {
@@ -109,13 +113,12 @@ export async function settlePeriod(deps: SettlementDeps, periodId: string): Prom
   const { period, statements: built, counts } = await computeStatements(deps, periodId);
   const alreadySettled = await deps.store.isSettled(period.id);
   const statements = [];
-  for (const { payload, lines } of built) {
+  for (const { payload } of built) {
     const signed = await signStatement(payload, deps.clearingKey);
     const { jws } = await deps.store.issue(
       { statementId: payload.statementId, periodId: period.id, parties: payload.parties },
       signed,
       period.startMs,
-      lines.map((line) => line.recordRefs),
     );
     statements.push({ statementId: payload.statementId, jws, payload });
   }

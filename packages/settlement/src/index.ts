@@ -1,4 +1,5 @@
 export * from './merkle';
+export * from './merkle-stream';
 export * from './money';
 export * from './statement';
 export * from './engine';
@@ -8,6 +9,9 @@ export * from './keys';
 export * from './lifecycle';
 export * from './recompute-limit';
 export * from './site-disputes';
+export * from './records/statement-records';
+export * from './records/prove';
+export * from './records/read-order';
 export * from './archive/usage-archive';
 export * from './archive/segment-files';
 export * from './calendar/periods';

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TopologyIndex, parseTopology, priceUsage, type StoredUsageRecord } from '@federa/domain';
 import { merkleRoot, proveInclusion, verifyInclusion } from './merkle';
+import { compareStreamIds } from './archive/stream-ids';
 import { convert, roundHalfEvenDiv } from './money';
+import { byCodeUnits } from './records/read-order';
 import { PeriodAggregator, buildStatements, periodOf, type SettleInput } from './statement';
 
 const HOUR = 3_600_000;
@@ -204,16 +206,44 @@ describe('settlement', () => {
     );
   });
 
-  it('gives identical statements whatever order the records arrive in', () => {
+  it('gives identical totals whatever order the records arrive in, and identical statements in read order', () => {
+    const inReadOrder = (rs: StoredUsageRecord[]) =>
+      [...rs].sort((x, y) => byCodeUnits(x.tenantId, y.tenantId) || compareStreamIds(x.recordId, y.recordId));
+    const withoutRoots = (st: ReturnType<typeof settle>['statements']) =>
+      JSON.stringify(st.map(({ payload }) => payload.lines.map((l) => ({ ...l, merkleRoot: '' }))));
     fc.assert(
       fc.property(arbitraries, fc.integer(), (g, seed) => {
         const records = toRecords(g);
         const shuffled = [...records].sort(
           (x, y) => ((x.inputTokens * 31 + seed) % 97) - ((y.inputTokens * 31 + seed) % 97),
         );
-        expect(JSON.stringify(settle(g, shuffled).statements)).toBe(
-          JSON.stringify(settle(g, records).statements),
+        expect(withoutRoots(settle(g, shuffled).statements)).toBe(
+          withoutRoots(settle(g, records).statements),
         );
+        // version 2: the Merkle roots commit to read order, which the engine always reads in
+        expect(JSON.stringify(settle(g, inReadOrder(shuffled)).statements)).toBe(
+          JSON.stringify(settle(g, inReadOrder(records)).statements),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a line’s root is the Merkle root of its records’ references in read order (independently recomputable)', () => {
+    fc.assert(
+      fc.property(arbitraries, (g) => {
+        const records = toRecords(g).sort(
+          (x, y) => byCodeUnits(x.tenantId, y.tenantId) || compareStreamIds(x.recordId, y.recordId),
+        );
+        const { lines } = settle(g, records);
+        for (const l of lines) {
+          const refs = records
+            .filter(
+              (r) => r.servingOperator === l.creditor && r.homeOperator === l.debtor && r.model === l.model,
+            )
+            .map((r) => `${r.tenantId}/${r.recordId}`);
+          expect(l.merkleRoot).toBe(merkleRoot(refs));
+        }
       }),
       { numRuns: 100 },
     );

@@ -4,13 +4,14 @@
  * (creditor, debtor, model), convert to the settlement currency, net each operator pair, and lay
  * out one statement per pair. Deterministic: the same records give byte-identical statements.
  */
-import { priceUsage, type StoredUsageRecord, type TopologyIndex } from '@federa/domain';
+import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
 import { periodIn, fixedSchedule, type Schedule, type ScheduleMembership } from './calendar/schedule';
 import type { CalendarUnit } from './calendar/periods';
 import { convertToMinorUnits, printedRate, settleAmounts } from './currency/settle-amounts';
 import { DEFAULT_DISPUTE_WINDOW_DAYS, disputeDeadline } from './dispute-window';
-import { merkleRoot } from './merkle';
+import { MerkleBuilder } from './merkle-stream';
 import { rateAt, type FxRate } from './money';
+import { wholesaleCharge } from './records/wholesale-price';
 import { SiteDisputeTally, disputesOf, type SiteUsageDispute } from './site-disputes';
 
 export interface Period {
@@ -44,8 +45,11 @@ export interface Line {
   /** in the creditor's currency, minor units */
   readonly amount: number;
   readonly currency: string;
-  /** `${tenant}/${streamId}` of each record, sorted */
-  readonly recordRefs: readonly string[];
+  /**
+   * Merkle root over the `${tenant}/${streamId}` of the line's records in read order: tenants by
+   * id, then each tenant's stream order (`recordOrder: 'tenant-stream'`), built as they stream past
+   */
+  readonly merkleRoot: string;
   /** for dispute adjustments: the statement the resolution refers to */
   readonly reference: string | null;
 }
@@ -97,9 +101,43 @@ export function classify(input: SettleInput, record: StoredUsageRecord, postedAt
   return 'outside';
 }
 
-/** Streams records in, keeps one running line per key, and lays the statements out at the end. */
+/**
+ * The line a usage or late-usage record counts in: (kind, creditor, debtor, model, original period).
+ * The aggregator and the derivation of a line's records (records/statement-records.ts) both key by
+ * it, so a line's records can be found again from the usage streams without being stored.
+ */
+export function lineKeyOf(
+  input: SettleInput,
+  record: StoredUsageRecord,
+  kind: 'usage' | 'late-usage',
+  atMs: number,
+): { key: string; originalPeriod: string | null } {
+  const originalPeriod =
+    kind === 'late-usage' ? periodIn(input.schedule ?? fixedSchedule(input.periodMs), atMs).id : null;
+  return {
+    key: `${kind}|${record.servingOperator}|${record.homeOperator}|${record.model}|${originalPeriod ?? ''}`,
+    originalPeriod,
+  };
+}
+
+/** The key of a statement line as `lineKeyOf` names it (usage and late-usage lines). */
+export const statementLineKey = (l: {
+  kind: LineKind;
+  creditor: string;
+  debtor: string;
+  model: string;
+  originalPeriod: string | null;
+}) => `${l.kind}|${l.creditor}|${l.debtor}|${l.model}|${l.originalPeriod ?? ''}`;
+
+type MutableLine = { -readonly [K in keyof Omit<Line, 'merkleRoot'>]: Omit<Line, 'merkleRoot'>[K] };
+
+/**
+ * Streams records in, keeps one running line per key, and lays the statements out at the end. Memory
+ * holds the lines and one streaming Merkle builder each (O(log n) hashes), never the records: the
+ * records must come in read order (tenants by id, each tenant's stream in order).
+ */
 export class PeriodAggregator {
-  private readonly lines = new Map<string, { line: Omit<Line, 'recordRefs'>; refs: string[] }>();
+  private readonly lines = new Map<string, { line: MutableLine; tree: MerkleBuilder }>();
   private readonly disputes = new SiteDisputeTally();
   readonly counts = { usage: 0, lateUsage: 0, home: 0, outside: 0 };
 
@@ -119,37 +157,34 @@ export class PeriodAggregator {
       throw new Error(
         `no wholesale price for ${record.model} at ${record.servingOperator} on ${record.completedAt}`,
       );
-    const amount = priceUsage(card.wholesale, record.inputTokens, record.outputTokens);
-    const originalPeriod =
-      kind === 'late-usage'
-        ? periodIn(this.input.schedule ?? fixedSchedule(this.input.periodMs), at).id
-        : null;
-    const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod ?? ''].join(
-      '|',
-    );
-    const entry = this.lines.get(key) ?? {
-      line: {
-        kind,
-        creditor: record.servingOperator,
-        debtor: record.homeOperator,
-        model: record.model,
-        originalPeriod,
-        records: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        amount: 0,
-        currency: this.input.topology.operator(record.servingOperator).currency,
-        reference: null,
-      },
-      refs: [],
-    };
-    const l = entry.line as { -readonly [K in keyof typeof entry.line]: (typeof entry.line)[K] };
+    const amount = wholesaleCharge(card.wholesale, record.inputTokens, record.outputTokens);
+    const { key, originalPeriod } = lineKeyOf(this.input, record, kind, at);
+    let entry = this.lines.get(key);
+    if (!entry) {
+      entry = {
+        line: {
+          kind,
+          creditor: record.servingOperator,
+          debtor: record.homeOperator,
+          model: record.model,
+          originalPeriod,
+          records: 0,
+          inputTokens: 0,
+          outputTokens: 0,
+          amount: 0,
+          currency: this.input.topology.operator(record.servingOperator).currency,
+          reference: null,
+        },
+        tree: new MerkleBuilder(),
+      };
+      this.lines.set(key, entry);
+    }
+    const l = entry.line;
     l.records++;
     l.inputTokens += record.inputTokens;
     l.outputTokens += record.outputTokens;
     l.amount += amount;
-    entry.refs.push(`${record.tenantId}/${record.recordId}`);
-    this.lines.set(key, entry);
+    entry.tree.add(`${record.tenantId}/${record.recordId}`);
     this.disputes.add(record);
     return kind;
   }
@@ -182,13 +217,13 @@ export class PeriodAggregator {
         currency: adj.currency ?? this.input.settlementCurrency,
         reference: adj.statementId,
       },
-      refs: [],
+      tree: new MerkleBuilder(),
     });
   }
 
   result(): Line[] {
     return [...this.lines.values()]
-      .map(({ line, refs }) => ({ ...line, recordRefs: refs.sort() }))
+      .map(({ line, tree }) => ({ ...line, merkleRoot: tree.root() }))
       .sort((a, b) => lineOrder(a).localeCompare(lineOrder(b)));
   }
 }
@@ -216,7 +251,10 @@ export interface StatementLine {
   readonly fx: PrintedRate;
   /** in the settlement currency: whole minor units (version 2), remainders carried (settle-amounts.ts) */
   readonly settledAmount: number;
-  /** Merkle root over the line's sorted record references */
+  /**
+   * Merkle root over the line's record references: sorted in version 1, in read order
+   * (`recordOrder: 'tenant-stream'`) from version 2
+   */
   readonly merkleRoot: string;
 }
 
@@ -232,9 +270,12 @@ export interface StatementPayload {
   readonly type: 'federa.settlement.statement';
   /**
    * 2 since issue 13: the period names its unit and time zone (calendar periods); the pair's agreed
-   * currency, whole minor units, the net in the payee's currency and the dispute deadline
+   * currency, whole minor units, the net in the payee's currency and the dispute deadline; record
+   * references derived from the usage streams, in read order (`recordOrder`), not stored
    */
   readonly version: 1 | 2;
+  /** version 2: leaves are ordered by tenant id, then each tenant's stream order */
+  readonly recordOrder?: 'tenant-stream';
   readonly statementId: string;
   readonly federation: string;
   readonly period: {
@@ -307,7 +348,7 @@ export function buildStatements(
         currency: l.currency,
         fx: printedRate(rateOf(l.currency)),
         settledAmount: settled[i]!,
-        merkleRoot: merkleRoot(l.recordRefs),
+        merkleRoot: l.merkleRoot,
       }));
       const owes = (debtor: string) =>
         stmtLines.filter((l) => l.debtor === debtor).reduce((s, l) => s + l.settledAmount, 0);
@@ -318,6 +359,7 @@ export function buildStatements(
       const payload: StatementPayload = {
         type: 'federa.settlement.statement',
         version: 2,
+        recordOrder: 'tenant-stream',
         statementId: statementId(period.id, a, b),
         federation: input.federation,
         period: {

@@ -96,6 +96,7 @@ export class SettlementStore {
     string
   > & {
     byOperator: (op: string) => string;
+    adjustmentsOf: (targetPeriod: string) => string;
     refs: (id: string, line: number) => string;
     staging: (id: string, line: number, run: string) => string;
   };
@@ -122,6 +123,7 @@ export class SettlementStore {
       creditNotes: `${p}:credit-notes`,
       pendingCreditNotes: `${p}:credit-notes-pending`,
       byOperator: (op) => `${p}:by-operator:${op}`,
+      adjustmentsOf: (targetPeriod) => `${p}:adjustments-for:${targetPeriod}`,
       refs: (id, line) => `${p}:refs:${id}:${line}`,
       staging: (id, line, run) => `${p}:staging:${run}:${id}:${line}`,
     };
@@ -261,12 +263,17 @@ export class SettlementStore {
       const decided = decide(before);
       if (decided === null) return { before, after: before, changed: false };
       const { adjustment: adj, creditNote } = decided;
-      // the script writes one field beside the lifecycle: the adjustment, or the pending credit note
-      const sideKey = creditNote ? this.k.pendingCreditNotes : this.k.adjustments;
+      // the script writes one field beside the lifecycle: the pending credit note, or the adjustment,
+      // kept under the period it lands in so a run reads only its own
+      const sideKey = creditNote
+        ? this.k.pendingCreditNotes
+        : adj
+          ? this.k.adjustmentsOf(adj.targetPeriod)
+          : this.k.adjustments;
       const args = [this.k.lifecycle, sideKey, statementId, raw, JSON.stringify(decided.next)];
       if (adj)
         args.push(
-          `${adj.targetPeriod}|${adj.adjustment.statementId}`,
+          adj.adjustment.statementId,
           JSON.stringify({ targetPeriod: adj.targetPeriod, ...adj.adjustment }),
         );
       else if (creditNote) args.push(creditNote.creditNoteId, JSON.stringify(creditNote));
@@ -276,11 +283,33 @@ export class SettlementStore {
     throw new FederaError('INTERNAL', `statement '${statementId}' is changing too often; try again`);
   }
 
+  /**
+   * The dispute adjustments landing in a period: its own hash (one read however many adjustments
+   * other periods have), plus those written before adjustments were kept per period, found in the
+   * old shared hash by field prefix (it no longer grows; skipped when it does not exist).
+   */
   async adjustmentsFor(periodId: string): Promise<DisputeAdjustment[]> {
-    const all = await this.redis.hgetall(this.k.adjustments);
-    return Object.entries(all)
-      .filter(([k]) => k.startsWith(`${periodId}|`))
-      .map(([, v]) => JSON.parse(v) as DisputeAdjustment & { targetPeriod?: string })
+    const own = Object.values(await this.redis.hgetall(this.k.adjustmentsOf(periodId)));
+    const legacy: string[] = [];
+    if ((await this.redis.exists(this.k.adjustments)) === 1) {
+      const match = `${periodId.replace(/[*?[\]\\]/g, '\\$&')}|*`;
+      let cursor = '0';
+      do {
+        const [next, flat] = await this.redis.hscan(
+          this.k.adjustments,
+          cursor,
+          'MATCH',
+          match,
+          'COUNT',
+          1000,
+        );
+        for (let i = 1; i < flat.length; i += 2) legacy.push(flat[i]!);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return [...legacy, ...own]
+      .map((v) => JSON.parse(v) as DisputeAdjustment & { targetPeriod?: string })
+      .sort((a, b) => (a.statementId < b.statementId ? -1 : a.statementId > b.statementId ? 1 : 0))
       .map(({ statementId, originalPeriod, creditor, debtor, amount, currency }) => ({
         statementId,
         originalPeriod,

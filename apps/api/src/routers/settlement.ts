@@ -28,7 +28,10 @@ import {
   periodIn,
   scheduleOfPair,
   proveInclusion,
+  proveRecord,
+  statementRecords,
   verifyInclusion,
+  type InclusionProof,
   verifyStatement,
 } from '@federa/settlement';
 import { settlementWorkflowId } from '@federa/workflows';
@@ -91,19 +94,39 @@ export const settlementRouter = router({
     };
   }),
 
-  /** The usage records behind one line, in the order the line's Merkle root commits to. */
+  /**
+   * The usage records behind one line, in the order the line's Merkle root commits to. Version 1:
+   * the stored references, paged by offset. Version 2: derived from the usage streams, paged by a
+   * cursor (`after`: the last reference of the previous page; `next` is null on the last page).
+   */
   records: operatorOrAdminProcedure.input(statementRecordsSchema).query(async ({ ctx, input }) => {
+    const s = ctx.deps.settlement;
     const { payload } = await loadFor(ctx.deps, input.statementId, ctx.scope);
     if (!payload.lines.some((l) => l.lineNo === input.lineNo))
       throw new FederaError('NOT_FOUND', `no line ${input.lineNo}`);
-    return {
-      recordRefs: await ctx.deps.settlement.store.refs(
-        input.statementId,
-        input.lineNo,
-        input.offset,
-        input.limit,
-      ),
-    };
+    if (payload.version === 1) {
+      if (input.after !== undefined)
+        throw new FederaError('VALIDATION_FAILED', 'version-1 statements are paged by offset, not after');
+      const recordRefs = await s.store.refs(input.statementId, input.lineNo, input.offset, input.limit);
+      return { recordRefs, next: null };
+    }
+    if (input.offset !== 0)
+      throw new FederaError(
+        'VALIDATION_FAILED',
+        'page version-2 statements with after (a cursor), not offset',
+      );
+    const recordRefs: string[] = [];
+    const derived = statementRecords(
+      usageReader(ctx.deps.ledger, s.store, s.config.archive),
+      { topology: await ctx.deps.topology(), periodMs: s.config.periodMs },
+      payload,
+      { lineNo: input.lineNo, after: input.after },
+    );
+    for await (const { ref } of derived) {
+      recordRefs.push(ref);
+      if (recordRefs.length === input.limit) break;
+    }
+    return { recordRefs, next: recordRefs.length === input.limit ? recordRefs.at(-1)! : null };
   }),
 
   /** A party accepts; accepting again is a replay. Both parties' acceptances make it `accepted`. */
@@ -237,17 +260,26 @@ export const settlementRouter = router({
 
   /** A Merkle inclusion proof that a usage record is counted in a statement line. */
   proveInclusion: operatorOrAdminProcedure.input(inclusionInputSchema).query(async ({ ctx, input }) => {
+    const s = ctx.deps.settlement;
     const { payload } = await loadFor(ctx.deps, input.statementId, ctx.scope);
+    const answer = (lineNo: number, proof: InclusionProof) => {
+      const lineRoot = payload.lines.find((l) => l.lineNo === lineNo)!.merkleRoot;
+      return { lineNo, lineRoot, proof, verified: verifyInclusion(proof, lineRoot) };
+    };
+    if (payload.version === 2) {
+      // one pass over the line's records, derived from the usage streams (none are stored)
+      const { lineNo, proof } = await proveRecord(
+        usageReader(ctx.deps.ledger, s.store, s.config.archive),
+        { topology: await ctx.deps.topology(), periodMs: s.config.periodMs },
+        payload,
+        input.recordRef,
+      );
+      return answer(lineNo, proof);
+    }
     for (const line of payload.lines) {
-      const refs = await ctx.deps.settlement.store.allRefs(input.statementId, line.lineNo);
+      const refs = await s.store.allRefs(input.statementId, line.lineNo);
       const proof = proveInclusion(refs, input.recordRef);
-      if (proof)
-        return {
-          lineNo: line.lineNo,
-          lineRoot: line.merkleRoot,
-          proof,
-          verified: verifyInclusion(proof, line.merkleRoot),
-        };
+      if (proof) return answer(line.lineNo, proof);
     }
     throw new FederaError('NOT_FOUND', `record '${input.recordRef}' is in no line of this statement`);
   }),

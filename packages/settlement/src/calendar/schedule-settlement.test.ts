@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
-import { PeriodAggregator, type Line } from '../statement';
+import { PeriodAggregator, lineKeyOf, type Line } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
   ScheduleMembership,
@@ -136,7 +136,10 @@ describe('settlement on several schedules', () => {
         const topology = federation(agreements);
         const all = records.map(stored);
         const lastPost = Math.max(BASE, ...all.map((r) => r.postedAt));
-        const seen = new Map<string, { line: Line; schedule: string; run: string }[]>();
+        const seen = new Map<
+          string,
+          { line: Pick<Line, 'kind' | 'originalPeriod'>; schedule: string; run: string }[]
+        >();
         for (const schedule of schedulesInUse(topology, fallback)) {
           const membership = new ScheduleMembership(topology, fallback, schedule);
           // consecutive runs from before the first record until after the last post
@@ -145,7 +148,7 @@ describe('settlement on several schedules', () => {
             period.startMs <= lastPost;
             period = nextPeriodIn(schedule, period)
           ) {
-            const agg = new PeriodAggregator({
+            const input = {
               federation: 'f',
               period,
               graceMs,
@@ -155,16 +158,24 @@ describe('settlement on several schedules', () => {
               periodMs: HOUR,
               schedule,
               membership,
-            });
-            for (const r of all)
-              if (r.postedAt >= period.startMs && r.postedAt < period.endMs + graceMs)
-                agg.add(r.record, r.postedAt);
-            for (const line of agg.result())
-              for (const ref of line.recordRefs)
-                seen.set(ref, [
-                  ...(seen.get(ref) ?? []),
-                  { line, schedule: scheduleKey(schedule), run: period.id },
-                ]);
+            };
+            const agg = new PeriodAggregator(input);
+            let counted = 0;
+            for (const r of all) {
+              if (r.postedAt < period.startMs || r.postedAt >= period.endMs + graceMs) continue;
+              const kind = agg.add(r.record, r.postedAt);
+              if (kind !== 'usage' && kind !== 'late-usage') continue;
+              counted++;
+              // the line the record counts in (lines hold no references since version 2)
+              const { originalPeriod } = lineKeyOf(input, r.record, kind, Date.parse(r.record.completedAt));
+              const ref = `${r.record.tenantId}/${r.record.recordId}`;
+              seen.set(ref, [
+                ...(seen.get(ref) ?? []),
+                { line: { kind, originalPeriod }, schedule: scheduleKey(schedule), run: period.id },
+              ]);
+            }
+            // and the aggregator's lines hold exactly those records
+            expect(agg.result().reduce((n, l) => n + l.records, 0)).toBe(counted);
           }
         }
         for (const { record } of all) {

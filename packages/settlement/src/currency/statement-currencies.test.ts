@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TopologyIndex, parseTopology } from '@federa/domain';
+import { EMPTY_ROOT } from '../merkle';
 import { buildStatements, periodOf, type Line, type SettleInput } from '../statement';
 import { minorUnitMicros } from './minor-units';
 import { convertToMinorUnits } from './settle-amounts';
@@ -106,7 +107,7 @@ const lineArb = fc
     outputTokens: 1,
     amount,
     currency: CURRENCY_OF[creditor]!,
-    recordRefs: [],
+    merkleRoot: EMPTY_ROOT,
     reference: null,
   }));
 /** one line per (creditor, debtor, model), as the aggregator makes them */
@@ -205,7 +206,7 @@ describe('statements in several currencies', () => {
       outputTokens: 1,
       amount: 1_000_000,
       currency: 'SEK',
-      recordRefs: [],
+      merkleRoot: EMPTY_ROOT,
       reference: null,
     };
     expect(() => buildStatements({ ...input, fx: [] }, [line])).toThrow(
