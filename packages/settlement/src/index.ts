@@ -11,3 +11,4 @@ export * from './site-disputes';
 export * from './archive/usage-archive';
 export * from './archive/segment-files';
 export * from './calendar/periods';
+export * from './exchange/index';
