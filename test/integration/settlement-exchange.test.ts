@@ -26,12 +26,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** the CLI as a partner runs it: exit code and output */
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [
-      '--import',
-      'tsx',
-      'apps/cli/src/main.ts',
-      ...args,
-    ]);
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args],
+      { cwd: ROOT },
+    );
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

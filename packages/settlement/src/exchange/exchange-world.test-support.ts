@@ -12,7 +12,7 @@ import {
   type StatementPayload,
 } from '../statement';
 import type { ExchangeSource } from './files';
-import { recordRef, type LineRecord } from './records';
+import { recordRef } from './records';
 import { wholesalePriceOf } from './statement-records';
 
 export const OPS = ['opa', 'opb', 'opc'] as const;
@@ -94,6 +94,21 @@ export function toRecords(gen: readonly GenRecord[]): StoredUsageRecord[] {
   });
 }
 
+/** the items one at a time, as a record source streams them */
+function toAsync<T>(items: readonly T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        next: (): Promise<IteratorResult<T>> =>
+          Promise.resolve(
+            i < items.length ? { value: items[i++]!, done: false } : { value: undefined, done: true },
+          ),
+      };
+    },
+  };
+}
+
 export interface SettledWorld {
   readonly key: ClearingKey;
   readonly statements: { payload: StatementPayload; jws: string; source: ExchangeSource }[];
@@ -130,11 +145,14 @@ export async function settle(
       payload,
       jws,
       priceOf: wholesalePriceOf(topology),
-      async *records(lineNo?: number): AsyncIterable<LineRecord> {
-        for (const [i, line] of lines.entries())
-          if (lineNo === undefined || lineNo === i + 1)
-            for (const ref of line.recordRefs) yield { lineNo: i + 1, record: byRef.get(ref)! };
-      },
+      records: (lineNo?: number) =>
+        toAsync(
+          lines.flatMap((line, i) =>
+            lineNo === undefined || lineNo === i + 1
+              ? line.recordRefs.map((ref) => ({ lineNo: i + 1, record: byRef.get(ref)! }))
+              : [],
+          ),
+        ),
     };
     statements.push({ payload, jws, source });
   }

@@ -50,7 +50,11 @@ export async function recomputeExchange(
   if (!stmtBytes) return { statementId: null, checked, problems: ['statement.json is missing'] };
   const doc = JSON.parse(text(stmtBytes)) as StatementDocument;
   if (doc.schema !== EXCHANGE_SCHEMAS.statement)
-    return { statementId: null, checked, problems: [`statement.json: unsupported schema '${doc.schema}'`] };
+    return {
+      statementId: null,
+      checked,
+      problems: [`statement.json: unsupported schema '${String(doc.schema)}'`],
+    };
   const payload = opts.jwks
     ? (await verifyStatement(doc.statementJws, opts.jwks)).payload
     : payloadOf(doc.statementJws);
@@ -112,7 +116,7 @@ function compareTotals(where: string, got: Totals, line: Totals): string[] {
 function usageReportAgrees(p: StatementPayload, r: UsageReport, byDay: Map<string, Totals>): string[] {
   const out: string[] = [];
   if (r.schema !== EXCHANGE_SCHEMAS['usage-report'])
-    return [`usage-report.json: unsupported schema '${r.schema}'`];
+    return [`usage-report.json: unsupported schema '${String(r.schema)}'`];
   if (r.statementId !== p.statementId) out.push(`usage-report.json is for ${r.statementId}`);
   if (r.timeZone !== periodTimeZone(p))
     out.push(`usage-report.json: days in ${r.timeZone}, not ${periodTimeZone(p)}`);
