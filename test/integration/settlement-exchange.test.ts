@@ -87,6 +87,8 @@ describe('exchange files', () => {
   });
   afterAll(async () => fed?.close());
 
+  const codeOf = async (res: Response) =>
+    ((await res.json()) as { error: { data: { federaCode: string } } }).error.data.federaCode;
   const get = (path: string, token?: string) =>
     fetch(`${fed.api.url}/exchange/statements/${encodeURIComponent(statementId)}/files${path}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -149,15 +151,15 @@ describe('exchange files', () => {
     const outsider = await fed.token('operator', `${s}-pacific`);
     for (const path of ['', '/statement.json', '/statement.json.jws']) {
       const t = await get(path, tenant);
-      expect([path, t.status, (await t.json()).error.data.federaCode]).toEqual([path, 403, 'FORBIDDEN']);
+      expect([path, t.status, await codeOf(t)]).toEqual([path, 403, 'FORBIDDEN']);
       const o = await get(path, outsider);
-      expect([path, o.status, (await o.json()).error.data.federaCode]).toEqual([path, 404, 'NOT_FOUND']);
+      expect([path, o.status, await codeOf(o)]).toEqual([path, 404, 'NOT_FOUND']);
       const anon = await get(path);
       expect([path, anon.status]).toEqual([path, 401]);
     }
     const operator = await fed.token('operator', rhein);
     const bad = await get('?partRecords=0', operator);
-    expect([bad.status, (await bad.json()).error.data.federaCode]).toEqual([400, 'VALIDATION_FAILED']);
+    expect([bad.status, await codeOf(bad)]).toEqual([400, 'VALIDATION_FAILED']);
     const unknown = await get('/../../statement.json', operator);
     expect(unknown.status).toBe(404);
     const noSuchPart = await get('/detailed-records.line-1.part-9.json', operator);
