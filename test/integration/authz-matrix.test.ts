@@ -201,6 +201,35 @@ const MATRIX: Record<string, Row> = {
   'sites.undrain': { kind: 'mutation', input: (s) => ({ siteId: `${s}-fra` }), allow: OWNER_SCOPED },
 };
 
+/**
+ * The API's plain HTTP routes that take credentials (exchange files, not tRPC): the statement's
+ * parties and admins read them, tenants never. `path` is built once the fixture statement exists.
+ */
+const EXCHANGE_PARTIES = {
+  tenant: 403,
+  otherTenant: 403,
+  operator: 200,
+  otherOperator: 200,
+  admin: 200,
+} as const;
+const HTTP_ROUTES: Record<
+  string,
+  { path: () => string; allow: Partial<Record<Exclude<Caller, 'none'>, Outcome>> }
+> = {
+  'GET /exchange/statements/:id/files': {
+    path: () => `/exchange/statements/${encodeURIComponent(fixture.statementId)}/files`,
+    allow: EXCHANGE_PARTIES,
+  },
+  'GET /exchange/statements/:id/files/:name': {
+    path: () => `/exchange/statements/${encodeURIComponent(fixture.statementId)}/files/usage-report.csv`,
+    allow: EXCHANGE_PARTIES,
+  },
+  'GET /exchange/statements/:id/files/:name.jws': {
+    path: () => `/exchange/statements/${encodeURIComponent(fixture.statementId)}/files/statement.json.jws`,
+    allow: EXCHANGE_PARTIES,
+  },
+};
+
 function flatten(record: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(record).flatMap(([k, v]) =>
     typeof v === 'function' ? [`${prefix}${k}`] : flatten(v as Record<string, unknown>, `${prefix}${k}.`),
@@ -270,6 +299,22 @@ describe('authorisation matrix', () => {
     if (res.status !== expected)
       throw new Error(
         `${path} as ${caller}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+      );
+    expect(res.status).toBe(expected);
+  });
+
+  const httpCases = Object.entries(HTTP_ROUTES).flatMap(([route, row]) =>
+    CALLERS.map((caller) => [route, caller, caller === 'none' ? 401 : (row.allow[caller] ?? 403)] as const),
+  );
+
+  it.each(httpCases)('%s as %s → %s', async (route, caller, expected) => {
+    const token = tokens.get(caller);
+    const res = await fetch(`${fed.api.url}${HTTP_ROUTES[route]!.path()}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (res.status !== expected)
+      throw new Error(
+        `${route} as ${caller}: expected ${expected}, got ${res.status} ${(await res.text()).slice(0, 300)}`,
       );
     expect(res.status).toBe(expected);
   });

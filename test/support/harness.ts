@@ -307,6 +307,7 @@ export async function startFederation(
     settlement: {
       store: settlementStore,
       jwks: { keys: [clearingKey.publicJwk] },
+      clearingKey: clearingKey.privateJwk,
       config: settlementConfig,
       namespace: topology.topology.name,
     },

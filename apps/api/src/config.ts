@@ -37,6 +37,8 @@ const env = z.object({
   FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   FEDERA_CLEARING_JWKS_FILE: z.string().default('.data/dev/keys/clearing-jwks.json'),
+  /** the clearing private key, to sign exchange files (read when the file exists) */
+  FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
   FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(1_000),
@@ -118,6 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     clearingJwksFile: e.FEDERA_CLEARING_JWKS_FILE,
+    clearingKeyFile: e.FEDERA_CLEARING_KEY_FILE,
     payloadKeysFile: e.FEDERA_PAYLOAD_KEYS_FILE,
     settlement: {
       federation: e.FEDERA_REGISTRY_NAMESPACE,

@@ -52,6 +52,8 @@ export interface ApiDeps {
   readonly settlement: {
     readonly store: SettlementStore;
     readonly jwks: JSONWebKeySet;
+    /** the clearing private key, to sign exchange files; without it their signatures are not served */
+    readonly clearingKey?: JWK;
     readonly config: SettlementConfig;
     /** the federation's registry namespace (names the settlement workflows) */
     readonly namespace: string;

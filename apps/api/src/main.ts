@@ -6,7 +6,7 @@ import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
 import { connectRedis, replicaShortfall } from '@federa/redis';
 import { Registry } from '@federa/registry';
-import { SettlementStore, readJwks } from '@federa/settlement';
+import { SettlementStore, readJwk, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
@@ -150,6 +150,8 @@ const api = await startApiServer(
     settlement: {
       store: new SettlementStore(redis, config.registryNamespace),
       jwks: readJwks(config.clearingJwksFile),
+      // exchange files are signed with it; without the file their signatures are not served (404)
+      ...(existsSync(config.clearingKeyFile) ? { clearingKey: readJwk(config.clearingKeyFile) } : {}),
       config: config.settlement,
       namespace: config.registryNamespace,
     },

@@ -1,7 +1,7 @@
 /**
  * The API's HTTP server: tRPC over plain JSON (no transformer, so curl works) under /trpc, the
- * OpenAI-compatible surface under /v1, the web console's static build under /console, and an
- * unauthenticated liveness probe at /health.
+ * OpenAI-compatible surface under /v1, the web console's static build under /console, statements'
+ * signed exchange files under /exchange/statements/, and an unauthenticated liveness probe at /health.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { createHttpContextFactory, type ApiDeps, type RequestLimits, type Served
 import { correlationIdOf, isInternal } from './errors';
 import { createOpenAiHandler } from './openai';
 import { CONSOLE_PATH, createConsoleHandler } from './console/static';
+import { EXCHANGE_PATH, createExchangeHandler } from './exchange/route';
 import { appRouter } from './root';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -82,6 +83,7 @@ export async function startApiServer(
     },
   });
   const openai = createOpenAiHandler(served, { maxBodyBytes: MAX_BODY_BYTES });
+  const exchange = createExchangeHandler(deps);
   const consoleApp = deps.consoleDir ? createConsoleHandler(deps.consoleDir) : undefined;
   if (deps.consoleDir && !consoleApp)
     deps.log.warn(
@@ -113,6 +115,10 @@ export async function startApiServer(
       }
       if (req.url?.startsWith('/trpc/')) {
         trpc(req, res);
+        return;
+      }
+      if (req.url?.startsWith(EXCHANGE_PATH)) {
+        exchange(req, res);
         return;
       }
       if (consoleApp && (req.url === CONSOLE_PATH || req.url?.startsWith(`${CONSOLE_PATH}/`))) {

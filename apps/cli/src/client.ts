@@ -32,6 +32,8 @@ export interface ConnectOptions {
 export interface Connection {
   readonly client: Client;
   readonly api: string;
+  /** the bearer credential, for the API's plain HTTP routes (exchange files) */
+  readonly token: string;
 }
 
 export function apiUrl(flag: string | undefined): string {
@@ -44,7 +46,7 @@ export async function connect(opts: ConnectOptions, defaultAs: string): Promise<
   const client = createTRPCClient<AppRouter>({
     links: [httpLink({ url: `${api}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) })],
   });
-  return { client, api };
+  return { client, api, token };
 }
 
 /**

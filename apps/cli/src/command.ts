@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import type { Args } from './args';
-import type { Client } from './client';
+import type { Client, Connection } from './client';
 
 export type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -37,7 +37,11 @@ export interface ApiCommand extends CommandBase {
  * verification needs no credentials and no reachable API.
  */
 export interface LocalCommand extends CommandBase {
-  local(args: Args, connect: () => Promise<Client>): Promise<CommandOutput>;
+  local(
+    args: Args,
+    connect: () => Promise<Client>,
+    session: () => Promise<Connection>,
+  ): Promise<CommandOutput>;
 }
 
 export type Command = ApiCommand | LocalCommand;

@@ -23,6 +23,7 @@ import {
 import { KEY_COMMANDS } from './keys-commands';
 import { LEDGER_COMMANDS } from './ledger-commands';
 import { STATEMENT_COMMANDS } from './statements';
+import { EXCHANGE_COMMANDS } from './exchange-commands';
 
 /** The dev topology's tenant; explain needs a tenant identity and this is the one `npm start` prints. */
 const DEV_TENANT = 'tenant:acme-eu';
@@ -175,6 +176,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   ...STATEMENT_COMMANDS,
+  ...EXCHANGE_COMMANDS,
   ...LEDGER_COMMANDS,
   ...KEY_COMMANDS,
 };
@@ -261,10 +263,11 @@ export async function runApiCommand(name: string, argv: readonly string[]): Prom
     iss: args.string('iss'),
     aud: args.string('aud'),
   };
-  const open = async () => (await connect(connection, command.as)).client;
+  const session = () => connect(connection, command.as);
+  const open = async () => (await session()).client;
   try {
     const { result, text, failed } =
-      'local' in command ? await command.local(args, open) : await command.run(await open(), args);
+      'local' in command ? await command.local(args, open, session) : await command.run(await open(), args);
     const out = args.flag('json') ? JSON.stringify(result, null, 2) : text;
     if (failed && !args.flag('json')) console.error(out);
     else console.log(out);

@@ -29,7 +29,8 @@ API commands print a table, or the API's answer as JSON with --json. They take:
   --as ROLE:SUBJECT  mint a short-lived token with the dev signing key instead (default admin:cli;
                      explain: tenant:acme-eu; operators: --as operator:ID). An explicit --as wins over FEDERA_TOKEN.
   --key FILE         signing key for --as (default ${DEFAULT_KEY_FILE}), --iss ISS, --aud AUD
-statements verify needs none of these (and no API) unless --recompute; --jwks takes a file or the
+statements verify (unless --recompute), exchange verify and exchange recompute need none of these
+(and no API); --jwks takes a file or the
 API's ${DEFAULT_API}/.well-known/federa-clearing-jwks.json.`;
 
 async function main(argv: string[]): Promise<number> {

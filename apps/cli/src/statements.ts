@@ -216,7 +216,7 @@ export async function checkProof(args: {
 }
 
 /** A local file, or the API's (or a mirror's) published /.well-known/federa-clearing-jwks.json. */
-async function loadJwks(source: string): Promise<Jwks> {
+export async function loadJwks(source: string): Promise<Jwks> {
   const json: unknown = /^https?:\/\//i.test(source) ? await fetchJson(source) : parseJson(source);
   const isJwks =
     typeof json === 'object' &&

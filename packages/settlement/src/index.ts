@@ -22,3 +22,4 @@ export * from './credit-note';
 export * from './dispute-window';
 export * from './currency/minor-units';
 export * from './currency/settle-amounts';
+export * from './exchange/index';

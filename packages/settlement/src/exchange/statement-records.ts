@@ -1,0 +1,74 @@
+/**
+ * A statement's records, read back from the usage streams (or their archive): the records of the
+ * tenants whose home operator is a party, posted in [period.start, closedAt), classified as the run
+ * did and matched to their line by (kind, creditor, debtor, model, originalPeriod). Each line's
+ * records come sorted by reference, the leaf order of version 1 statements. It holds a statement's
+ * records in memory: a stand-in until the settlement run keeps a generator of its own.
+ */
+import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
+import type { Ledger } from '@federa/ledger';
+import { usageReader } from '../archive/usage-archive';
+import type { SettlementConfig } from '../engine';
+import { classify, periodOf, type SettleInput, type StatementPayload } from '../statement';
+import type { SettlementStore } from '../store';
+import { recordRef, type LineRecord, type PriceOf } from './records';
+
+export interface StatementRecordsDeps {
+  readonly ledger: Ledger;
+  readonly store: SettlementStore;
+  readonly topology: TopologyIndex;
+  readonly config: SettlementConfig;
+}
+
+export async function* statementRecordsFromUsage(
+  deps: StatementRecordsDeps,
+  payload: StatementPayload,
+  onlyLine?: number,
+): AsyncGenerator<LineRecord> {
+  const { config, topology } = deps;
+  const startMs = Date.parse(payload.period.start);
+  const period = { id: payload.period.id, startMs, endMs: Date.parse(payload.period.end) };
+  const input: SettleInput = { ...config, period, topology, fx: [] };
+  const lineByKey = new Map(
+    payload.lines
+      .filter((l) => l.records > 0 && (onlyLine === undefined || l.lineNo === onlyLine))
+      .map((l) => [[l.kind, l.creditor, l.debtor, l.model, l.originalPeriod ?? ''].join('|'), l.lineNo]),
+  );
+  const byLine = new Map<number, StoredUsageRecord[]>();
+  const usage = usageReader(deps.ledger, deps.store, config.archive);
+  const parties = new Set(payload.parties);
+  for (const tenant of topology.topology.tenants) {
+    if (!parties.has(tenant.homeOperator)) continue;
+    for await (const record of usage.between(tenant.id, startMs, Date.parse(payload.closedAt), 5000)) {
+      const kind = classify(input, record, Number(record.recordId.split('-')[0]));
+      if (kind !== 'usage' && kind !== 'late-usage') continue;
+      const originalPeriod =
+        kind === 'late-usage' ? periodOf(Date.parse(record.completedAt), config.periodMs).id : '';
+      const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod].join('|');
+      const lineNo = lineByKey.get(key);
+      if (lineNo === undefined) continue;
+      const list = byLine.get(lineNo) ?? [];
+      list.push(record);
+      byLine.set(lineNo, list);
+    }
+  }
+  for (const lineNo of [...byLine.keys()].sort((a, b) => a - b)) {
+    const sorted = byLine
+      .get(lineNo)!
+      .map((record) => ({ ref: recordRef(record), record }))
+      .sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+    for (const { record } of sorted) yield { lineNo, record };
+  }
+}
+
+/** The serving operator's wholesale card at the record's time, as the run priced it. */
+export function wholesalePriceOf(topology: TopologyIndex): PriceOf {
+  return (record) => {
+    const card = topology.rateAt(record.servingOperator, record.model, Date.parse(record.completedAt));
+    if (!card)
+      throw new Error(
+        `no wholesale price for ${record.model} at ${record.servingOperator} on ${record.completedAt}`,
+      );
+    return card.wholesale;
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Exchange files end to end: settle a real period, download the statement's signed files through the
+ * API as a party (with the CLI), verify every signature offline against the published JWKS and
+ * recompute the files against the statement with the CLI's own functions; a tenant and an operator
+ * that is no party are refused, and a tampered file fails both checks.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { periodOf, type Period } from '@federa/settlement';
+import { recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
+import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
+import { appendRecord } from '../support/settlement-fixtures';
+import { testTopology } from '../support/topology';
+
+const PERIOD_MS = 2000;
+const GRACE_MS = 200;
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** the CLI as a partner runs it: exit code and output */
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args],
+      { cwd: ROOT },
+    );
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+describe('exchange files', () => {
+  const s = uniqueSuffix();
+  const rhein = `${s}-rhein`;
+  const albion = `${s}-albion`;
+  const dir = mkdtempSync(join(tmpdir(), 'federa-exchange-'));
+  let fed: Federation;
+  let statementId: string;
+  let jwksFile: string;
+
+  beforeAll(async () => {
+    fed = await startFederation(testTopology(s), { settlement: { periodMs: PERIOD_MS, graceMs: GRACE_MS } });
+    let p: Period;
+    for (;;) {
+      p = periodOf(Date.now(), PERIOD_MS);
+      if (p.endMs - Date.now() > 1200) break;
+      await sleep(p.endMs - Date.now() + 20);
+    }
+    // six records rhein's tenants used at albion's site (one line: same model) and one home record
+    for (let i = 0; i < 5; i++)
+      await appendRecord(fed, {
+        tenantId: `${s}-eu`,
+        homeOperator: rhein,
+        servingOperator: albion,
+        siteId: `${s}-sto`,
+        inputTokens: 1000 + i,
+        outputTokens: 10 * i + 1,
+      });
+    await appendRecord(fed, {
+      tenantId: `${s}-fr`,
+      homeOperator: rhein,
+      servingOperator: albion,
+      siteId: `${s}-sto`,
+    });
+    await appendRecord(fed, {
+      tenantId: `${s}-eu`,
+      homeOperator: rhein,
+      servingOperator: rhein,
+      siteId: `${s}-fra`,
+    });
+    await sleep(p.endMs + GRACE_MS - Date.now() + 50);
+    const settled = await fed.settle(p.id);
+    statementId = settled.statements[0]!.statementId;
+    expect(settled.statements.map((x) => x.statementId)).toEqual([`${p.id}/${albion}~${rhein}`]);
+    const jwks = await (await fetch(`${fed.api.url}/.well-known/federa-clearing-jwks.json`)).text();
+    jwksFile = join(dir, '..', `${s}-jwks.json`);
+    writeFileSync(jwksFile, jwks);
+  });
+  afterAll(async () => fed?.close());
+
+  const codeOf = async (res: Response) =>
+    ((await res.json()) as { error: { data: { federaCode: string } } }).error.data.federaCode;
+  const get = (path: string, token?: string) =>
+    fetch(`${fed.api.url}/exchange/statements/${encodeURIComponent(statementId)}/files${path}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+
+  it('a party downloads the signed files, which verify offline and recompute to the statement', async () => {
+    const operator = await fed.token('operator', rhein);
+    const download = await cli([
+      'exchange',
+      'download',
+      statementId,
+      '--out',
+      dir,
+      '--detailed',
+      '--part-records',
+      '2',
+      '--api',
+      fed.api.url,
+      '--token',
+      operator,
+    ]);
+    expect(download.code, download.out).toBe(0);
+    const names = readdirSync(dir).sort();
+    // 6 roaming records in one line: 3 parts of 2; every file has its signature beside it
+    expect(names.filter((n) => !n.endsWith('.jws'))).toEqual([
+      'detailed-records.line-1.part-1.csv',
+      'detailed-records.line-1.part-1.json',
+      'detailed-records.line-1.part-2.csv',
+      'detailed-records.line-1.part-2.json',
+      'detailed-records.line-1.part-3.csv',
+      'detailed-records.line-1.part-3.json',
+      'statement.csv',
+      'statement.json',
+      'usage-report.csv',
+      'usage-report.json',
+    ]);
+    expect(names.filter((n) => n.endsWith('.jws'))).toHaveLength(10);
+    const jwks = JSON.parse(readFileSync(jwksFile, 'utf8'));
+    for (const n of names.filter((x) => !x.endsWith('.jws')))
+      expect(await verifyFile(join(dir, n), jwks)).toMatchObject({ valid: true, file: n });
+    const report = await recomputeDirectory(dir, jwks);
+    expect(report.problems).toEqual([]);
+    expect(report.statementId).toBe(statementId);
+    expect(report.checked).toContain('line 1: detailed records repriced, summed and Merkle root');
+    // the document carries the statement exactly as stored
+    const doc = JSON.parse(readFileSync(join(dir, 'statement.json'), 'utf8'));
+    expect(doc.statementJws).toBe(await fed.settlementStore.get(statementId));
+    expect(doc.lines[0]).toMatchObject({ records: 6, creditor: albion, debtor: rhein });
+    const recompute = await cli(['exchange', 'recompute', dir, '--jwks', jwksFile]);
+    expect(recompute.code, recompute.out).toBe(0);
+    // the same statement gives the same bytes (an admin's download too)
+    const admin = await fed.token('admin', 'exchange@federation');
+    const again = await get('/usage-report.csv', admin);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toBe(readFileSync(join(dir, 'usage-report.csv'), 'utf8'));
+  });
+
+  it('refuses tenants (403), operators that are no party (404) and callers without credentials (401)', async () => {
+    const tenant = await fed.token('tenant', `${s}-eu`);
+    const outsider = await fed.token('operator', `${s}-pacific`);
+    for (const path of ['', '/statement.json', '/statement.json.jws']) {
+      const t = await get(path, tenant);
+      expect([path, t.status, await codeOf(t)]).toEqual([path, 403, 'FORBIDDEN']);
+      const o = await get(path, outsider);
+      expect([path, o.status, await codeOf(o)]).toEqual([path, 404, 'NOT_FOUND']);
+      const anon = await get(path);
+      expect([path, anon.status]).toEqual([path, 401]);
+    }
+    const operator = await fed.token('operator', rhein);
+    const bad = await get('?partRecords=0', operator);
+    expect([bad.status, await codeOf(bad)]).toEqual([400, 'VALIDATION_FAILED']);
+    const unknown = await get('/../../statement.json', operator);
+    expect(unknown.status).toBe(404);
+    const noSuchPart = await get('/detailed-records.line-1.part-9.json', operator);
+    expect(noSuchPart.status).toBe(404);
+  });
+
+  it('a tampered file fails verification and recomputation, with a non-zero exit', async () => {
+    const jwks = JSON.parse(readFileSync(jwksFile, 'utf8'));
+    const file = join(dir, 'detailed-records.line-1.part-2.json');
+    const original = readFileSync(file, 'utf8');
+    const doc = JSON.parse(original);
+    doc.rows[0].inputTokens += 1;
+    writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+    try {
+      expect(await verifyFile(file, jwks)).toMatchObject({ valid: false });
+      const report = await recomputeDirectory(dir, jwks);
+      expect(report.problems.join('\n')).toMatch(/inputTokens sums to .*, the statement says/);
+      const verify = await cli(['exchange', 'verify', file, '--jwks', jwksFile]);
+      expect(verify.code).toBe(1);
+      expect(verify.out).toMatch(/signature INVALID/);
+      const recompute = await cli(['exchange', 'recompute', dir]);
+      expect(recompute.code).toBe(1);
+      expect(recompute.out).toMatch(/mismatch/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});
