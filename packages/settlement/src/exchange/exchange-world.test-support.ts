@@ -7,12 +7,13 @@ import { generateClearingKey, signStatement, type ClearingKey } from '../signing
 import {
   PeriodAggregator,
   buildStatements,
-  type Line,
   type SettleInput,
   type StatementPayload,
+  classify,
+  lineKeyOf,
+  statementLineKey,
 } from '../statement';
 import type { ExchangeSource } from './files';
-import { recordRef } from './records';
 import { wholesalePriceOf } from './statement-records';
 
 export const OPS = ['opa', 'opb', 'opc'] as const;
@@ -130,7 +131,6 @@ export async function settle(
     periodMs: 2 * DAY,
   };
   const agg = new PeriodAggregator(input);
-  const byRef = new Map(records.map((r) => [recordRef(r), r]));
   for (const r of records) agg.add(r, PERIOD.startMs + 1);
   const clearing = key ?? (await generateClearingKey('exchange-test'));
   const statements = [];
@@ -140,19 +140,20 @@ export async function settle(
       timeZone ? { ...built.payload, period: { ...built.payload.period, timeZone } } : built.payload
     ) as StatementPayload;
     const jws = await signStatement(payload, clearing.privateJwk);
-    const lines: readonly Line[] = built.lines;
+    // each record's line, as the aggregator keyed it; leaves in the order they were added
+    const lineNoByKey = new Map(payload.lines.map((l) => [statementLineKey(l), l.lineNo]));
+    const inOrder = records.flatMap((record) => {
+      const kind = classify(input, record, PERIOD.startMs + 1);
+      if (kind !== 'usage' && kind !== 'late-usage') return [];
+      const lineNo = lineNoByKey.get(lineKeyOf(input, record, kind, Date.parse(record.completedAt)).key);
+      return lineNo === undefined ? [] : [{ lineNo, record }];
+    });
     const source: ExchangeSource = {
       payload,
       jws,
       priceOf: wholesalePriceOf(topology),
       records: (lineNo?: number) =>
-        toAsync(
-          lines.flatMap((line, i) =>
-            lineNo === undefined || lineNo === i + 1
-              ? line.recordRefs.map((ref) => ({ lineNo: i + 1, record: byRef.get(ref)! }))
-              : [],
-          ),
-        ),
+        toAsync(inOrder.filter((r) => lineNo === undefined || r.lineNo === lineNo)),
     };
     statements.push({ payload, jws, source });
   }

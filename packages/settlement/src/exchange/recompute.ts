@@ -8,7 +8,8 @@
 import { priceUsage } from '@federa/domain';
 import type { JSONWebKeySet } from 'jose';
 import { merkleRoot } from '../merkle';
-import { convert } from '../money';
+import { settleAmounts } from '../currency/settle-amounts';
+import { convert, type FxRate } from '../money';
 import { verifyStatement } from '../signing';
 import type { StatementPayload } from '../statement';
 import { detailedRecordsCsv, partsOf, type DetailedRecordsPart } from './detailed-records';
@@ -85,11 +86,19 @@ export async function recomputeExchange(
 
 function settledTotals(p: StatementPayload): string[] {
   const out: string[] = [];
-  for (const l of p.lines) {
-    const again = convert(l.amount, l.fx.rateMicros);
-    if (p.version === 1 && again !== l.settledAmount)
-      out.push(`line ${l.lineNo}: settled amount ${l.settledAmount}, recomputed ${again}`);
-  }
+  // version 1 converted each line alone; version 2 settles whole minor units with the remainder
+  // carried across a direction's lines of one currency (currency/settle-amounts.ts), at the printed rates
+  const rateOf = (currency: string): FxRate => {
+    const l = p.lines.find((x) => x.currency === currency)!;
+    return { from: currency, to: p.settlementCurrency, ...l.fx };
+  };
+  const again =
+    p.version === 1
+      ? p.lines.map((l) => convert(l.amount, l.fx.rateMicros))
+      : settleAmounts(p.lines, p.settlementCurrency, rateOf);
+  for (const [i, l] of p.lines.entries())
+    if (again[i] !== l.settledAmount)
+      out.push(`line ${l.lineNo}: settled amount ${l.settledAmount}, recomputed ${again[i]}`);
   const [a, b] = p.parties;
   const owes = (d: string) => p.lines.filter((l) => l.debtor === d).reduce((s, l) => s + l.settledAmount, 0);
   for (const o of p.owed)

@@ -2,14 +2,17 @@
  * A statement's records, read back from the usage streams (or their archive): the records of the
  * tenants whose home operator is a party, posted in [period.start, closedAt), classified as the run
  * did and matched to their line by (kind, creditor, debtor, model, originalPeriod). Each line's
- * records come sorted by reference, the leaf order of version 1 statements. It holds a statement's
- * records in memory: a stand-in until the settlement run keeps a generator of its own.
+ * records come in the statement's leaf order. Version 2 statements derive them in one streaming pass
+ * (records/statement-records.ts: read order, nothing held); version 1 statements sorted references
+ * as strings, so their records are gathered per line and sorted the same way (held in memory: those
+ * statements predate the ten-million-record periods).
  */
 import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { usageReader } from '../archive/usage-archive';
 import type { SettlementConfig } from '../engine';
 import { classify, periodOf, type SettleInput, type StatementPayload } from '../statement';
+import { statementRecords } from '../records/statement-records';
 import type { SettlementStore } from '../store';
 import { recordRef, type LineRecord, type PriceOf } from './records';
 
@@ -26,6 +29,13 @@ export async function* statementRecordsFromUsage(
   onlyLine?: number,
 ): AsyncGenerator<LineRecord> {
   const { config, topology } = deps;
+  const usage = usageReader(deps.ledger, deps.store, config.archive);
+  if (payload.version === 2) {
+    const ctx = { topology, periodMs: config.periodMs };
+    for await (const { lineNo, record } of statementRecords(usage, ctx, payload, { lineNo: onlyLine }))
+      yield { lineNo, record };
+    return;
+  }
   const startMs = Date.parse(payload.period.start);
   const period = { id: payload.period.id, startMs, endMs: Date.parse(payload.period.end) };
   const input: SettleInput = { ...config, period, topology, fx: [] };
@@ -35,7 +45,6 @@ export async function* statementRecordsFromUsage(
       .map((l) => [[l.kind, l.creditor, l.debtor, l.model, l.originalPeriod ?? ''].join('|'), l.lineNo]),
   );
   const byLine = new Map<number, StoredUsageRecord[]>();
-  const usage = usageReader(deps.ledger, deps.store, config.archive);
   const parties = new Set(payload.parties);
   for (const tenant of topology.topology.tenants) {
     if (!parties.has(tenant.homeOperator)) continue;
