@@ -79,7 +79,7 @@ const MATRIX: Record<string, Row> = {
       statementId: fixture.statementId,
       creditor: `${s}-rhein`,
       debtor: `${s}-albion`,
-      amount: 1,
+      amount: 1_000_000, // a whole minor unit of any currency: refused by state, not by amount
     }),
     allow: { admin: 409 },
   },

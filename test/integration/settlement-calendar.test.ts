@@ -16,7 +16,7 @@ import {
   type StatementPayload,
 } from '@federa/settlement';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
-import { appendRecord } from '../support/settlement-fixtures';
+import { appendRecord, lineRefs } from '../support/settlement-fixtures';
 import { testTopology } from '../support/topology';
 
 const HOUR = 3_600_000;
@@ -129,8 +129,7 @@ describe('settlement on calendar schedules', () => {
     // every roaming record in exactly one statement line; the home record in none
     const counted: string[] = [];
     for (const p of statements)
-      for (const line of p.lines)
-        counted.push(...(await fed.settlementStore.allRefs(p.statementId, line.lineNo)));
+      for (const line of p.lines) counted.push(...(await lineRefs(fed, p.statementId, line.lineNo)));
     expect(counted.sort()).toEqual([tokyoNow, tokyoLate, fixedNow, fixedLate].sort());
     expect(counted).not.toContain(homeUsage);
   });
@@ -165,7 +164,8 @@ describe('settlement on calendar schedules', () => {
     expect(disputed.status).toBe(200);
     const resolved = await fed.call(
       'settlement.resolve',
-      { statementId: tokyoStatement, creditor: rhein, debtor: albion, amount: 7 },
+      // whole minor units of any currency (a JPY statement has no cents)
+      { statementId: tokyoStatement, creditor: rhein, debtor: albion, amount: 1_000_000 },
       admin,
     );
     expect(resolved.status).toBe(200);

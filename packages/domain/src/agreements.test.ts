@@ -33,10 +33,9 @@ base.operators[0]!.rateCard = {
 };
 
 describe('settlement agreements', () => {
-  it('defaults to a UTC calendar month, a 30-day dispute window and adjustment lines', () => {
+  it('defaults to the federation schedule, a UTC calendar, a 30-day dispute window and adjustment lines', () => {
     expect(agreementSchema.parse({ parties: ['a', 'b'] })).toEqual({
       parties: ['a', 'b'],
-      period: 'month',
       timeZone: 'UTC',
       disputeWindowDays: 30,
       resolution: 'adjustment',

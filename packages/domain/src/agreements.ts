@@ -1,6 +1,6 @@
 /**
  * Settlement agreements: what two operators agreed about settling the roaming traffic between them.
- * Partner operators clear by their own calendar (a month in their time zone, by default), in an
+ * Partner operators clear by their own calendar (a month in their time zone, say), in an
  * agreed currency, and may dispute a statement only within a window after it is issued. A pair with
  * no agreement settles by the federation's defaults (the settlement service's configuration).
  */
@@ -31,9 +31,12 @@ export const agreementSchema = z
   .object({
     /** the two operators, in any order */
     parties: z.tuple([operatorId, operatorId]),
-    /** the calendar period statements cover */
-    period: z.enum(['day', 'week', 'month']).default('month'),
-    /** whose calendar: the period's days start at midnight here */
+    /**
+     * the calendar period statements cover (absent: the federation's default schedule, a UTC month in
+     * production), so an agreement may set only its currency or dispute window
+     */
+    period: z.enum(['day', 'week', 'month']).optional(),
+    /** whose calendar: the period's days start at midnight here (and the dispute deadline is counted) */
     timeZone: timeZoneSchema.default('UTC'),
     /** the currency the statement nets and is paid in (absent: the federation's settlement currency) */
     currency: currencyCodeSchema.optional(),

@@ -115,10 +115,13 @@ function fixedPeriodById(periodId: string, periodMs: number): Period {
   return p;
 }
 
-/** The schedule a pair settles on: its agreement's calendar, or the federation's default. */
+/**
+ * The schedule a pair settles on: its agreement's calendar, or the federation's default (no
+ * agreement, or one that sets no period: only a currency or a dispute window).
+ */
 export function scheduleOfPair(topology: TopologyIndex, a: string, b: string, fallback: Schedule): Schedule {
   const agreement = topology.agreement(a, b);
-  if (!agreement) return fallback;
+  if (!agreement?.period) return fallback;
   return { kind: 'calendar', unit: agreement.period, timeZone: canonicalZone(agreement.timeZone) };
 }
 
