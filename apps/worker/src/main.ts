@@ -74,6 +74,7 @@ const metrics: WorkerMetrics | undefined =
         settlement: {
           store: new SettlementStore(redis, config.registryNamespace),
           periodMs: config.settlement.periodMs,
+          schedule: config.settlement.schedule,
           graceMs: config.settlement.graceMs,
         },
         temporal: temporalMetrics,

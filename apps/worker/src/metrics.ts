@@ -6,7 +6,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { TopologyIndex } from '@federa/domain';
 import { readPendingSummary, type Ledger } from '@federa/ledger';
-import type { SettlementStore } from '@federa/settlement';
+import {
+  fixedSchedule,
+  periodIn,
+  scheduleKey,
+  schedulesInUse,
+  type Schedule,
+  type SettlementStore,
+} from '@federa/settlement';
 import {
   agentMetrics,
   createProcessRegistry,
@@ -47,6 +54,8 @@ export interface WorkerMetricsOptions {
   readonly settlement: {
     readonly store: SettlementStore;
     readonly periodMs: number;
+    /** the default schedule (absent: fixed `periodMs`), as the settlement worker runs it */
+    readonly schedule?: Schedule | undefined;
     readonly graceMs: number;
   };
   /** the Temporal SDK's metrics (installTemporalRuntime) */
@@ -86,8 +95,7 @@ export async function startWorkerMetrics(opts: WorkerMetricsOptions): Promise<Wo
         metrics: settlementMetrics(registry),
         source: {
           recentStatements: () => opts.settlement.store.recentStatements(),
-          cursor: () => opts.settlement.store.cursor(),
-          periodMs: opts.settlement.periodMs,
+          schedules: (nowMs) => scheduleCursors(opts.settlement, opts.topology, nowMs),
           graceMs: opts.settlement.graceMs,
         },
       }),
@@ -110,4 +118,19 @@ export async function startWorkerMetrics(opts: WorkerMetricsOptions): Promise<Wo
     onError: (err) => opts.onError(err),
   });
   return { agent: agentMetrics(registry), routing, ledger, server };
+}
+
+/** Each schedule in use (the default and every agreement's) with its cursor, for the lag gauge. */
+async function scheduleCursors(
+  settlement: WorkerMetricsOptions['settlement'],
+  topology: () => Promise<TopologyIndex>,
+  nowMs: number,
+) {
+  const fallback = settlement.schedule ?? fixedSchedule(settlement.periodMs);
+  return Promise.all(
+    schedulesInUse(await topology(), fallback).map(async (s) => ({
+      cursorMs: await settlement.store.cursor(scheduleKey(s)),
+      settleableEndMs: periodIn(s, nowMs - settlement.graceMs).startMs,
+    })),
+  );
 }

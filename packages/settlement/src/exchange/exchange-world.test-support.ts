@@ -136,9 +136,9 @@ export async function settle(
   const statements = [];
   for (const built of buildStatements(input, agg.result())) {
     // a calendar period names its time zone (later statement versions); v1 payloads have none
-    const payload = (
-      timeZone ? { ...built.payload, period: { ...built.payload.period, timeZone } } : built.payload
-    ) as StatementPayload;
+    const payload = timeZone
+      ? { ...built.payload, period: { ...built.payload.period, timeZone } }
+      : built.payload;
     const jws = await signStatement(payload, clearing.privateJwk);
     // each record's line, as the aggregator keyed it; leaves in the order they were added
     const lineNoByKey = new Map(payload.lines.map((l) => [statementLineKey(l), l.lineNo]));

@@ -112,9 +112,20 @@ describe('settlement state', () => {
 
   it('is current (0) once the cursor reached the last period that could be settled, else behind by now − grace − cursor', () => {
     const now = 10 * HOUR + GRACE + 60_000;
-    expect(settlementLagSeconds(now, GRACE, HOUR, 10 * HOUR)).toBe(0);
-    expect(settlementLagSeconds(now, GRACE, HOUR, 9 * HOUR)).toBe(3_660);
-    expect(settlementLagSeconds(now, GRACE, HOUR, null)).toBe(0);
+    const at = (cursorMs: number | null) => [{ cursorMs, settleableEndMs: 10 * HOUR }];
+    expect(settlementLagSeconds(now, GRACE, at(10 * HOUR))).toBe(0);
+    expect(settlementLagSeconds(now, GRACE, at(9 * HOUR))).toBe(3_660);
+    expect(settlementLagSeconds(now, GRACE, at(null))).toBe(0);
+  });
+
+  it('reports the worst schedule: a month behind outweighs an hourly schedule that is current', () => {
+    const now = 10 * HOUR + GRACE + 60_000;
+    const schedules = [
+      { cursorMs: 10 * HOUR, settleableEndMs: 10 * HOUR },
+      { cursorMs: 2 * HOUR, settleableEndMs: 8 * HOUR },
+      { cursorMs: null, settleableEndMs: 9 * HOUR },
+    ];
+    expect(settlementLagSeconds(now, GRACE, schedules)).toBe(8 * 3_600 + 60);
   });
 
   it('keeps the latest statement per pair, from payer to payee (the parties in order when nothing is owed)', () => {
@@ -139,8 +150,7 @@ describe('settlement state', () => {
       metrics,
       source: {
         recentStatements: async () => statements,
-        cursor: async () => null,
-        periodMs: HOUR,
+        schedules: async () => [],
         graceMs: GRACE,
       },
     });

@@ -3,9 +3,10 @@
  * its latest settled period and that statement's net amount (from = the payer, the consumer; to =
  * the payee, the provider), statements by state, and how far settlement lags behind.
  *
- * Lag: the end of the latest period that could be settled now is floor((now − grace) / period) ×
- * period; when the store's cursor (end of the last settled period) has reached it, settlement is
- * current (0), otherwise the lag is now − grace − cursor (seconds).
+ * Lag, per schedule in use (pairs settle on their agreement's calendar or the federation's default):
+ * when the schedule's cursor (end of its last settled period) has reached the end of the latest
+ * period that could be settled now (the start of the period open at now − grace), it is current (0),
+ * otherwise it lags now − grace − cursor (seconds). The gauge is the worst schedule's lag.
  */
 import type { SettlementMetrics } from '../metrics/catalogue';
 
@@ -48,23 +49,32 @@ export function latestPerPair(statements: readonly StatementSummary[]): PairGaug
   return [...latest.values()];
 }
 
+/** One schedule's position: where its settling stands and where it could stand now. */
+export interface ScheduleCursor {
+  /** end of the schedule's last settled period (ms), or null when it never settled */
+  readonly cursorMs: number | null;
+  /** end of the latest period of the schedule that could be settled now (ms) */
+  readonly settleableEndMs: number;
+}
+
 export function settlementLagSeconds(
   nowMs: number,
   graceMs: number,
-  periodMs: number,
-  cursorMs: number | null,
+  schedules: readonly ScheduleCursor[],
 ): number {
-  const settleableEnd = Math.floor((nowMs - graceMs) / periodMs) * periodMs;
-  if (cursorMs === null) return 0; // nothing ever settled: nothing to be behind on yet
-  if (cursorMs >= settleableEnd) return 0;
-  return (nowMs - graceMs - cursorMs) / 1000;
+  let lag = 0;
+  for (const { cursorMs, settleableEndMs } of schedules) {
+    // nothing ever settled on this schedule: nothing to be behind on yet
+    if (cursorMs === null || cursorMs >= settleableEndMs) continue;
+    lag = Math.max(lag, (nowMs - graceMs - cursorMs) / 1000);
+  }
+  return lag;
 }
 
 export interface SettlementStateSource {
   readonly recentStatements: () => Promise<readonly StatementSummary[]>;
-  /** end of the last settled period (ms), or null */
-  readonly cursor: () => Promise<number | null>;
-  readonly periodMs: number;
+  /** each schedule in use, at `nowMs` */
+  readonly schedules: (nowMs: number) => Promise<readonly ScheduleCursor[]>;
   readonly graceMs: number;
 }
 
@@ -77,7 +87,8 @@ export function settlementCollector(opts: {
 }): () => Promise<void> {
   const { metrics, source } = opts;
   return async () => {
-    const [statements, cursor] = await Promise.all([source.recentStatements(), source.cursor()]);
+    const nowMs = (opts.clock ?? Date.now)();
+    const [statements, schedules] = await Promise.all([source.recentStatements(), source.schedules(nowMs)]);
     const pairs = latestPerPair(statements);
     metrics.lastSettledPeriodEnd.reset();
     metrics.amount.reset();
@@ -87,8 +98,6 @@ export function settlementCollector(opts: {
     }
     for (const state of STATES)
       metrics.statements.set({ state }, statements.filter((s) => s.status === state).length);
-    metrics.lag.set(
-      settlementLagSeconds((opts.clock ?? Date.now)(), source.graceMs, source.periodMs, cursor),
-    );
+    metrics.lag.set(settlementLagSeconds(nowMs, source.graceMs, schedules));
   };
 }
