@@ -1,4 +1,4 @@
-import type { StatementPayload } from '@federa/settlement';
+import { csvDocument, type StatementPayload } from '@federa/settlement';
 
 const COLUMNS = [
   'lineNo',
@@ -20,23 +20,11 @@ const COLUMNS = [
   'merkleRoot',
 ] as const;
 
-/** a text cell starting with one of these is run as a formula by spreadsheets (CSV injection) */
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/**
- * One RFC 4180 field. Text that a spreadsheet would read as a formula gets a leading `'` (numbers are
- * ours and stay numbers); a field with a quote, comma, CR or LF is quoted.
- */
-const cell = (v: string | number | null) => {
-  const raw = v === null ? '' : String(v);
-  const s = typeof v === 'string' && FORMULA_START.test(raw) ? `'${raw}` : raw;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-/** The statement's lines as CSV (RFC 4180), one row per line, for operators' own tools. */
+/** The statement's lines as CSV for operators' own tools: the exchange files' writer (RFC 4180, formula cells defused). */
 export function toCsv(p: StatementPayload): string {
-  const rows = p.lines.map((l) =>
-    [
+  return csvDocument(
+    COLUMNS,
+    p.lines.map((l) => [
       l.lineNo,
       l.kind,
       l.creditor,
@@ -54,9 +42,6 @@ export function toCsv(p: StatementPayload): string {
       l.settledAmount,
       p.settlementCurrency,
       l.merkleRoot,
-    ]
-      .map(cell)
-      .join(','),
+    ]),
   );
-  return [COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }

@@ -7,7 +7,7 @@
  */
 import { priceUsage } from '@federa/domain';
 import type { JSONWebKeySet } from 'jose';
-import { merkleRoot } from '../merkle';
+import { MerkleBuilder } from '../merkle-stream';
 import { settleAmounts } from '../currency/settle-amounts';
 import { convert, type FxRate } from '../money';
 import { verifyStatement } from '../signing';
@@ -178,7 +178,8 @@ function detailedAgree(
       continue;
     }
     const { partRecords } = JSON.parse(text(first)) as DetailedRecordsPart;
-    const refs: string[] = [];
+    // the line's tree, built as the rows go past: a line of millions holds O(log n) hashes
+    const tree = new MerkleBuilder();
     const sum = zero();
     const days = new Map<string, Totals>();
     for (let part = 1; part <= partsOf(line.records, partRecords); part++) {
@@ -198,8 +199,8 @@ function detailedAgree(
         out.push(`${name}: not part ${part} of line ${lineNo} of ${p.statementId}`);
       same(name.replace(/\.json$/, '.csv'), detailedRecordsCsv(d));
       for (const row of d.rows) {
-        if (row.index !== refs.length)
-          out.push(`${name}: row ${row.recordRef} is at index ${row.index}, expected ${refs.length}`);
+        if (row.index !== tree.count)
+          out.push(`${name}: row ${row.recordRef} is at index ${row.index}, expected ${tree.count}`);
         const again = priceUsage(
           { inputPer1M: row.inputPer1M, outputPer1M: row.outputPer1M },
           row.inputTokens,
@@ -212,7 +213,7 @@ function detailedAgree(
           row.homeOperator !== line.debtor
         )
           out.push(`${name}: ${row.recordRef} does not belong to line ${lineNo}`);
-        refs.push(row.recordRef);
+        tree.add(row.recordRef);
         const day = days.get(dayIn(row.completedAt, tz)) ?? zero();
         for (const t of [sum, day]) {
           t.records++;
@@ -224,7 +225,7 @@ function detailedAgree(
       }
     }
     out.push(...compareTotals(`detailed records, line ${lineNo}`, sum, line));
-    const root = merkleRoot(refs);
+    const root = tree.root();
     if (root !== line.merkleRoot)
       out.push(`line ${lineNo}: detailed records give Merkle root ${root}, the statement ${line.merkleRoot}`);
     if (byDay)

@@ -11,7 +11,7 @@ import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { usageReader } from '../archive/usage-archive';
 import type { SettlementConfig } from '../engine';
-import { classify, periodOf, type SettleInput, type StatementPayload } from '../statement';
+import { classify, lineKeyOf, statementLineKey, type SettleInput, type StatementPayload } from '../statement';
 import { statementRecords } from '../records/statement-records';
 import type { SettlementStore } from '../store';
 import { recordRef, type LineRecord, type PriceOf } from './records';
@@ -42,7 +42,7 @@ export async function* statementRecordsFromUsage(
   const lineByKey = new Map(
     payload.lines
       .filter((l) => l.records > 0 && (onlyLine === undefined || l.lineNo === onlyLine))
-      .map((l) => [[l.kind, l.creditor, l.debtor, l.model, l.originalPeriod ?? ''].join('|'), l.lineNo]),
+      .map((l) => [statementLineKey(l), l.lineNo]),
   );
   const byLine = new Map<number, StoredUsageRecord[]>();
   const parties = new Set(payload.parties);
@@ -51,10 +51,8 @@ export async function* statementRecordsFromUsage(
     for await (const record of usage.between(tenant.id, startMs, Date.parse(payload.closedAt), 5000)) {
       const kind = classify(input, record, Number(record.recordId.split('-')[0]));
       if (kind !== 'usage' && kind !== 'late-usage') continue;
-      const originalPeriod =
-        kind === 'late-usage' ? periodOf(Date.parse(record.completedAt), config.periodMs).id : '';
-      const key = [kind, record.servingOperator, record.homeOperator, record.model, originalPeriod].join('|');
-      const lineNo = lineByKey.get(key);
+      // the run's own line key (a v1 statement's periods are fixed: `input` names no schedule)
+      const lineNo = lineByKey.get(lineKeyOf(input, record, kind, Date.parse(record.completedAt)).key);
       if (lineNo === undefined) continue;
       const list = byLine.get(lineNo) ?? [];
       list.push(record);
