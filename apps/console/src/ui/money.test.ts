@@ -35,4 +35,11 @@ describe('console money', () => {
     expect(formatMoney(1_234, 'EUR')).toBe('€0.001234');
     expect(formatMoney(0, 'USD')).toBe('$0.00');
   });
+
+  it("shows each currency's own minor units: none for yen, three for dinar", () => {
+    expect(formatMoney(1_500 * MICROS_PER_UNIT, 'JPY')).toBe('¥1,500');
+    expect(formatMoney(250_000, 'JPY')).toBe('¥0.25');
+    expect(formatMoney(1_234_500, 'BHD')).toBe('BHD\u00a01.235');
+    expect(formatMoney(12_500_000, 'SEK')).toBe('SEK\u00a012.50');
+  });
 });

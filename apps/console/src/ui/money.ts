@@ -3,17 +3,33 @@ export const MICROS_PER_UNIT = 1_000_000;
 
 export function formatMoney(micros: number, currency: string): string {
   const units = micros / MICROS_PER_UNIT;
-  // small charges (a request costs fractions of a cent) keep their significant digits
-  const digits = Math.abs(units) > 0 && Math.abs(units) < 0.01 ? 6 : 2;
+  const minor = minorDigits(currency);
+  // a charge under one minor unit (a request costs fractions of a cent) keeps its significant digits
+  const digits = Math.abs(units) > 0 && Math.abs(units) < 10 ** -minor ? 6 : minor;
   try {
     return new Intl.NumberFormat('en', {
       style: 'currency',
       currency,
-      minimumFractionDigits: 2,
+      minimumFractionDigits: minor,
       maximumFractionDigits: digits,
     }).format(units);
   } catch {
     return `${units.toFixed(digits)} ${currency}`;
+  }
+}
+
+/**
+ * The currency's minor-unit digits as ICU knows them (EUR 2, JPY 0, BHD 3): the same source the
+ * settlement's whole-minor-unit amounts come from, so a settled yen amount shows no decimals.
+ */
+function minorDigits(currency: string): number {
+  try {
+    return (
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2
+    );
+  } catch {
+    return 2; // not an ISO code ICU knows: show cents, as before
   }
 }
 
