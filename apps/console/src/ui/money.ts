@@ -19,18 +19,26 @@ export function formatMoney(micros: number, currency: string): string {
 }
 
 /**
- * The currency's minor-unit digits as ICU knows them (EUR 2, JPY 0, BHD 3): the same source the
- * settlement's whole-minor-unit amounts come from, so a settled yen amount shows no decimals.
+ * The currency's minor-unit digits as ICU knows them (EUR 2, JPY 0, BHD 3): the same ICU lookup as
+ * settlement's `minorUnitExponent`, so a settled yen amount shows no decimals. Not imported from
+ * `@federa/settlement`: its entry point brings the server side (Redis, signing) into the browser bundle.
+ * Cached per currency, since tables format many cells and each lookup builds a formatter.
  */
+const minorDigitsByCurrency = new Map<string, number>();
+
 function minorDigits(currency: string): number {
-  try {
-    return (
-      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
-      2
-    );
-  } catch {
-    return 2; // not an ISO code ICU knows: show cents, as before
+  let digits = minorDigitsByCurrency.get(currency);
+  if (digits === undefined) {
+    try {
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+          .maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2; // not an ISO code ICU knows: show cents, as before
+    }
+    minorDigitsByCurrency.set(currency, digits);
   }
+  return digits;
 }
 
 /** Parse a money amount typed in units ("12.50") into integer micro-units; undefined if not one. */
