@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ledger, scriptKeys, tenantKeys } from '@federa/ledger';
+import { Ledger, callLedger, scriptKeys, tenantKeys, type LedgerFunctionName } from '@federa/ledger';
 import { uniqueSuffix } from '../support/harness';
 import { REDIS_BACKENDS } from '../support/redis-backends';
 import { sampleUsageRecord } from '../support/usage-record';
@@ -292,7 +292,6 @@ describe.each(REDIS_BACKENDS)('ledger on %s', (_name, connect) => {
 
   it('validates every script argument in Lua before its first write', async () => {
     const t = uniqueSuffix();
-    const raw = redis as unknown as Record<string, (...a: string[]) => Promise<string>>;
     const keys = scriptKeys(t);
     const refusal = (p: Promise<string>) =>
       p.then(
@@ -303,23 +302,22 @@ describe.each(REDIS_BACKENDS)('ledger on %s', (_name, connect) => {
     // a due hold: any script that wrote before validating would expire it first
     await ledger.reserve({ tenantId: t, requestId: 'due', amount: 1, expiresAt: now - 1 });
     const before = await redis.hgetall(tenantKeys(t).account);
-    const bad: [string, string[]][] = [
-      ['federaReserve', ['r', '1e3', String(now + 1000), String(now), '2026-11', '0']],
-      ['federaReserve', ['r', '10', String(now + 1000), 'soon', '2026-11', '0']],
-      ['federaReserve', ['r', '10', String(now + 1000), String(now), '2026-11', '-1']],
-      ['federaReserve', ['r', '9007199254740992', String(now + 1000), String(now), '2026-11', '0']],
-      ['federaPost', ['due', '12.5', String(now), '{}', '2026-11', '0']],
-      ['federaPost', ['due', '1', String(now), '', '2026-11', '0']],
-      ['federaVoid', ['due', 'NaN']],
-      ['federaTopUp', ['tx', '-5']],
-      ['federaTopUp', ['tx', '99999999999999999999']],
-      ['federaTopUp', ['', '5']],
-      ['federaSweep', [String(now), 'all']],
+    const bad: [LedgerFunctionName, string[]][] = [
+      ['reserve', ['r', '1e3', String(now + 1000), String(now), '2026-11', '0']],
+      ['reserve', ['r', '10', String(now + 1000), 'soon', '2026-11', '0']],
+      ['reserve', ['r', '10', String(now + 1000), String(now), '2026-11', '-1']],
+      ['reserve', ['r', '9007199254740992', String(now + 1000), String(now), '2026-11', '0']],
+      ['post', ['due', '12.5', String(now), '{}', '2026-11', '0']],
+      ['post', ['due', '1', String(now), '', '2026-11', '0']],
+      ['void', ['due', 'NaN']],
+      ['topup', ['tx', '-5']],
+      ['topup', ['tx', '99999999999999999999']],
+      ['topup', ['', '5']],
+      ['sweep', [String(now), 'all']],
     ];
     for (const [script, args] of bad) {
-      expect(await refusal(raw[script]!(...keys, ...args)), `${script} ${args.join(' ')}`).toBe(
-        'INVALID_ARGUMENT',
-      );
+      const reply = callLedger(redis, script, keys, args) as Promise<string>;
+      expect(await refusal(reply), `${script} ${args.join(' ')}`).toBe('INVALID_ARGUMENT');
     }
     expect(await redis.hgetall(tenantKeys(t).account)).toEqual(before);
     expect((await ledger.hold(t, 'due'))?.state).toBe('pending');

@@ -1,20 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { SCRIPTS, lazyHelpers } from './ledger-scripts';
+import { LEDGER_LIBRARY, LEDGER_LIBRARY_VERSION, helperNames, ledgerFunction } from './ledger-scripts';
 
-describe('ledger scripts', () => {
-  it('wraps helpers in one function that returns each of them by name', () => {
-    const wrapped = lazyHelpers('local function a(x) return x end\nlocal function b_2() return a(1) end\n');
-    expect(wrapped.startsWith('local function helpers()\n')).toBe(true);
-    expect(wrapped.trimEnd().endsWith('return { a = a, b_2 = b_2 }\nend')).toBe(true);
+describe('ledger library', () => {
+  it('finds the top-level functions of a Lua source by name', () => {
+    expect(
+      helperNames(
+        'local function a(x) return x end\n  local function nested() end\nlocal function b_2() end\n',
+      ),
+    ).toEqual(['a', 'b_2']);
   });
 
-  it('builds the helpers lazily only in reserve and post, the two scripts of every request', () => {
-    const lazy = (source: string) => source.includes('local function helpers()');
-    expect(lazy(SCRIPTS.federaReserve) && lazy(SCRIPTS.federaPost)).toBe(true);
-    for (const name of ['federaExtend', 'federaVoid', 'federaTopUp', 'federaSweep'] as const) {
-      expect(lazy(SCRIPTS[name]), name).toBe(false);
-      // the helpers those scripts call sit at their top level
-      expect(SCRIPTS[name]).toMatch(/^local function expire_due\(/m);
+  it('names the library and registers each operation once, under names that carry its version', () => {
+    expect(LEDGER_LIBRARY.startsWith(`#!lua name=federa_ledger_${LEDGER_LIBRARY_VERSION}\n`)).toBe(true);
+    expect(LEDGER_LIBRARY_VERSION).toMatch(/^[0-9a-f]{12}$/);
+    for (const op of ['reserve', 'extend', 'post', 'void', 'topup', 'sweep', 'batch'] as const) {
+      const registrations =
+        LEDGER_LIBRARY.split(`redis.register_function('${ledgerFunction(op)}'`).length - 1;
+      expect(registrations, op).toBe(1);
+      expect(ledgerFunction(op)).toBe(`federa_${op}_${LEDGER_LIBRARY_VERSION}`);
     }
+  });
+
+  it('clears a batch a failed call may have left before each entry point runs', () => {
+    const entries = LEDGER_LIBRARY.split('redis.register_function(').slice(1);
+    expect(entries).toHaveLength(7);
+    for (const entry of entries) expect(entry).toMatch(/^'[^']+', function\(keys, args\)\n {2}batch = nil\n/);
   });
 });

@@ -1,32 +1,63 @@
 /**
- * The ledger's Lua scripts, put together from lua/: core.lua (keys, argument checks, hold and account
- * reads), helpers.lua (everything else) and the operation. Redis re-runs a script's whole text on
- * every call, so each `local function` of a shared prelude is a closure built per call. Reserve and
- * post (two per request) get helpers.lua wrapped in `local function helpers()`, which they call only
- * off their common path (an API key, a token limit, a period roll, due holds to expire); the other
- * scripts get it at the top level as before.
+ * The ledger's Lua as one Redis Functions library (FUNCTION LOAD), put together from lua/: core.lua
+ * (keys, argument checks, hold and account reads), helpers.lua (everything else), each operation as
+ * a function, and batch.lua (several reserves and posts of one tenant in one call).
+ *
+ * Why a library rather than EVALSHA scripts: a script's whole text runs on every call, so each
+ * `local function` of a shared prelude was a closure built per call (a large part of a script's
+ * cost); a library's top level runs once, at load, and a call runs only its operation.
+ *
+ * The library and its functions are named after a hash of its text, so a new version loads beside
+ * the old one and processes of both versions work during a rolling deploy.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
-/** helpers.lua behind one closure: a table of its functions, built when called */
-export function lazyHelpers(source: string): string {
-  const names = [...source.matchAll(/^local function (\w+)/gm)].map((m) => m[1]!);
-  return `local function helpers()\n${source}\nreturn { ${names.map((n) => `${n} = ${n}`).join(', ')} }\nend\n`;
+export type LedgerFunctionName = 'reserve' | 'extend' | 'post' | 'void' | 'topup' | 'sweep' | 'batch';
+const OPERATIONS = ['reserve', 'extend', 'post', 'void', 'topup', 'sweep'] as const;
+
+/** the names of helpers.lua's top-level functions */
+export function helperNames(source: string): string[] {
+  return [...source.matchAll(/^local function (\w+)/gm)].map((m) => m[1]!);
 }
 
-const CORE = lua('core');
-const HELPERS = lua('helpers');
-const EAGER = CORE + HELPERS;
-const LAZY = CORE + lazyHelpers(HELPERS);
+function libraryBody(): string {
+  const helpers = lua('helpers');
+  const table = helperNames(helpers)
+    .map((n) => `${n} = ${n}`)
+    .join(', ');
+  return [
+    lua('core'),
+    helpers,
+    `local HELPERS = { ${table} }`,
+    '-- reserve and post reach the helpers through this (core.lua: a batch then reads the account again)',
+    'local function helpers()\n  if batch then batch.acct = nil end\n  return HELPERS\nend',
+    ...OPERATIONS.map((op) => `local function ${op}()\n${lua(op)}\nend`),
+    lua('batch'),
+  ].join('\n');
+}
 
-export const SCRIPTS = {
-  federaReserve: LAZY + lua('reserve'),
-  federaExtend: EAGER + lua('extend'),
-  federaPost: LAZY + lua('post'),
-  federaVoid: EAGER + lua('void'),
-  federaTopUp: EAGER + lua('topup'),
-  federaSweep: EAGER + lua('sweep'),
-} as const;
-export type ScriptName = keyof typeof SCRIPTS;
+const BODY = libraryBody();
+/** the version of the library: a change to any of its Lua is a new library beside the old */
+export const LEDGER_LIBRARY_VERSION = createHash('sha256').update(BODY).digest('hex').slice(0, 12);
+
+/** the Redis function that runs `op` (FCALL <name> 8 <tenant keys> <args>) */
+export function ledgerFunction(op: LedgerFunctionName): string {
+  return `federa_${op}_${LEDGER_LIBRARY_VERSION}`;
+}
+
+/** the library's source, as FUNCTION LOAD takes it */
+export const LEDGER_LIBRARY = [
+  `#!lua name=federa_ledger_${LEDGER_LIBRARY_VERSION}`,
+  BODY,
+  // each entry point clears a batch a failed call might have left behind, then binds its keys
+  ...OPERATIONS.map(
+    (op) =>
+      `redis.register_function('${ledgerFunction(op)}', function(keys, args)\n` +
+      `  batch = nil\n  bind(keys, args)\n  return ${op}()\nend)`,
+  ),
+  `redis.register_function('${ledgerFunction('batch')}', function(keys, args)\n` +
+    `  batch = nil\n  return run_batch(keys, args)\nend)`,
+].join('\n');

@@ -19,15 +19,15 @@ import { API_KEY_ID_PATTERN, readKeyAccount, type KeyAccount } from './key-ledge
 import { scriptKeys, tenantKeys } from './keys';
 import { notify, observed, type LedgerObserver, type LedgerResult } from './observer';
 import { periodId, type BillingPeriod } from './periods';
-import { SCRIPTS, type ScriptName } from './ledger-scripts';
+import type { LedgerFunctionName as LedgerFunction } from './ledger-scripts';
+import { callLedger, isLibraryMissing, loadLedgerLibrary } from './ledger-functions';
+import { ledgerFunction } from './ledger-scripts';
+import { GroupCommit, type BatchedKind } from './ledger-batch';
 import { decodeReply, replyStatus, type RawReply } from './reply';
 
 type RedisLike = Redis | Cluster;
-const KEY_COUNT = 8;
 /** how long a resolved hold is kept so a replayed request id stays idempotent (default 7 days) */
 export const DEFAULT_REPLAY_WINDOW_MS = 7 * 24 * 3600 * 1000;
-
-type Commands = Record<ScriptName, (...args: string[]) => Promise<string | number>>;
 
 export type HoldState = 'pending' | 'posted' | 'voided' | 'expired';
 export type BudgetMode = 'period' | 'prepaid';
@@ -110,6 +110,11 @@ export interface LedgerOptions {
   readonly observer?: LedgerObserver | undefined;
   /** acknowledge money-moving writes only once replicated (absent: a single Redis, no WAIT) */
   readonly durability?: LedgerDurability | undefined;
+  /**
+   * group commit (ledger-batch.ts): a tenant's reserves and posts of one event-loop turn go to Redis
+   * as one call. Default on; always off with `durability` (each write has its own WAIT).
+   */
+  readonly groupCommit?: boolean | undefined;
 }
 
 export interface ReserveArgs {
@@ -144,7 +149,7 @@ export interface PostArgs {
 const replayed = (r: { readonly replay: boolean }): LedgerResult => (r.replay ? 'replay' : 'ok');
 
 export class Ledger {
-  private readonly cmd: Commands;
+  private readonly groupCommit: GroupCommit | undefined;
   private readonly clock: () => number;
   private readonly period: BillingPeriod;
   private readonly replayWindowMs: number;
@@ -161,20 +166,49 @@ export class Ledger {
     this.replayWindowMs = o.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
     this.observer = o.observer;
     this.durability = o.durability && o.durability.replicas > 0 ? checkDurability(o.durability) : undefined;
-    for (const [name, source] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua: source });
-    }
-    this.cmd = redis as unknown as Commands;
+    this.groupCommit =
+      this.durability || o.groupCommit === false
+        ? undefined
+        : new GroupCommit(redis, () => {
+            const now = this.clock();
+            return { now, period: periodId(this.period, now) };
+          });
   }
 
-  private async run(script: ScriptName, tenantId: string, ...args: string[]): Promise<RawReply> {
+  private async run(op: LedgerFunction, tenantId: string, ...args: string[]): Promise<RawReply> {
+    return this.answer(() => this.send(op, tenantId, args), args[0] ?? '');
+  }
+
+  /**
+   * A reserve or post: through the group commit when it is on (`batchedArgs`, the operation's
+   * arguments without its clock reading and period, which the batch supplies), else on its own.
+   */
+  private runBatchable(
+    op: 'reserve' | 'post',
+    tenantId: string,
+    batchedArgs: string[],
+    ownArgs: (now: number, period: string) => string[],
+  ): Promise<RawReply> {
+    const g = this.groupCommit;
+    if (g) {
+      const kind: BatchedKind = op === 'reserve' ? 'R' : 'P';
+      return this.answer(() => g.submit(tenantId, kind, batchedArgs), batchedArgs[0] ?? '');
+    }
+    const now = this.clock();
+    return this.run(op, tenantId, ...ownArgs(now, periodId(this.period, now)));
+  }
+
+  private async answer(call: () => Promise<unknown>, requestId: string): Promise<RawReply> {
     let reply: unknown;
     try {
-      reply = await this.send(script, tenantId, args);
+      reply = await call();
     } catch (err) {
       throw storeUnavailableOr(err);
     }
-    const raw = decodeReply(reply, args[0] ?? '');
+    const raw = decodeReply(reply, requestId);
+    // a Redis error inside a batch, answered for this operation alone (batch.lua)
+    if (raw.status === 'SCRIPT_ERROR')
+      throw storeUnavailableOr(new Error(raw.message ?? 'ledger script error'));
     // the TS checks make these unreachable from callers; the scripts check again for anyone else
     if (raw.status === 'INVALID_ARGUMENT')
       throw new FederaError('VALIDATION_FAILED', `invalid ${raw.argument ?? 'argument'} for the ledger`);
@@ -186,14 +220,19 @@ export class Ledger {
     return raw;
   }
 
-  /** Run a script; with durability, throw LEDGER_NOT_REPLICATED unless its success is replicated. */
-  private async send(script: ScriptName, tenantId: string, args: string[]): Promise<unknown> {
+  /** Run an operation; with durability, throw LEDGER_NOT_REPLICATED unless its success is replicated. */
+  private async send(op: LedgerFunction, tenantId: string, args: string[]): Promise<unknown> {
     const keys = scriptKeys(tenantId);
     const d = this.durability;
-    if (!d) return this.cmd[script](...keys, ...args);
-    const first = await writeThenWait(this.redis, d, (p) => {
-      // on a pipeline a script queues (it returns the pipeline, not a reply)
-      (p as unknown as Record<ScriptName, (...a: string[]) => unknown>)[script](...keys, ...args);
+    if (!d) return callLedger(this.redis, op, keys, args);
+    const write = () =>
+      writeThenWait(this.redis, d, (p) => {
+        p.call('FCALL', ledgerFunction(op), String(keys.length), ...keys, ...args);
+      });
+    const first = await write().catch(async (err: unknown) => {
+      if (!isLibraryMissing(err)) throw err;
+      await loadLedgerLibrary(this.redis);
+      return write();
     });
     const status = replyStatus(first.reply);
     // refusals moved no money: nothing to confirm
@@ -203,7 +242,7 @@ export class Ledger {
       const mark = tenantKeys(tenantId).replicationMark;
       acked = (await writeThenWait(this.redis, d, (p) => p.set(mark, String(this.clock())))).acked;
     }
-    if (acked < d.replicas) throw notReplicated(script.replace(/^federa/, '').toLowerCase(), d, acked);
+    if (acked < d.replicas) throw notReplicated(op, d, acked);
     return first.reply;
   }
 
@@ -271,20 +310,18 @@ export class Ledger {
   }
 
   private async reserveOnce(args: ReserveArgs): Promise<ReserveOk> {
-    const now = this.clock();
     if (args.apiKeyId !== undefined && !API_KEY_ID_PATTERN.test(args.apiKeyId))
       throw new FederaError('VALIDATION_FAILED', 'invalid API key id');
-    const raw = await this.run(
-      'federaReserve',
+    const amount = amountArg(args.amount, 'amount');
+    const expiresAt = amountArg(args.expiresAt, 'expiresAt');
+    const tokens = amountArg(args.tokens ?? 0, 'tokens');
+    const attempt = args.attempt ?? '';
+    const key = args.apiKeyId ?? '';
+    const raw = await this.runBatchable(
+      'reserve',
       args.tenantId,
-      args.requestId,
-      amountArg(args.amount, 'amount'),
-      amountArg(args.expiresAt, 'expiresAt'),
-      String(now),
-      periodId(this.period, now),
-      amountArg(args.tokens ?? 0, 'tokens'),
-      args.attempt ?? '',
-      args.apiKeyId ?? '',
+      [args.requestId, amount, expiresAt, tokens, attempt, key],
+      (now, period) => [args.requestId, amount, expiresAt, String(now), period, tokens, attempt, key],
     );
     switch (raw.status) {
       case 'OK':
@@ -338,7 +375,7 @@ export class Ledger {
       throw new FederaError('VALIDATION_FAILED', `seq must be a positive integer, got ${args.seq}`);
     const now = this.clock();
     const raw = await this.run(
-      'federaExtend',
+      'extend',
       args.tenantId,
       args.requestId,
       String(args.seq),
@@ -375,16 +412,14 @@ export class Ledger {
   }
 
   private async postOnce(args: PostArgs): Promise<PostResult> {
-    const now = this.clock();
-    const raw = await this.run(
-      'federaPost',
+    const actual = amountArg(args.actual, 'actual');
+    const actualTokens = amountArg(args.actualTokens ?? 0, 'actualTokens');
+    const record = JSON.stringify(args.record);
+    const raw = await this.runBatchable(
+      'post',
       args.tenantId,
-      args.requestId,
-      amountArg(args.actual, 'actual'),
-      String(now),
-      JSON.stringify(args.record),
-      periodId(this.period, now),
-      amountArg(args.actualTokens ?? 0, 'actualTokens'),
+      [args.requestId, actual, record, actualTokens],
+      (now, period) => [args.requestId, actual, String(now), record, period, actualTokens],
     );
     if (raw.status === 'OK' || raw.status === 'REPLAY') {
       return {
@@ -406,7 +441,7 @@ export class Ledger {
   }
 
   private async voidOnce(args: { tenantId: string; requestId: string }): Promise<Hold & { replay: boolean }> {
-    const raw = await this.run('federaVoid', args.tenantId, args.requestId, String(this.clock()));
+    const raw = await this.run('void', args.tenantId, args.requestId, String(this.clock()));
     if (raw.status === 'OK' || raw.status === 'REPLAY')
       return { ...toHold(raw), replay: raw.status === 'REPLAY' };
     if (raw.status === 'HOLD_NOT_FOUND' || raw.status === 'HOLD_ALREADY_RESOLVED') {
@@ -423,7 +458,7 @@ export class Ledger {
     topUpId: string;
     amount: number;
   }): Promise<{ budget: number; replay: boolean }> {
-    const raw = await this.run('federaTopUp', args.tenantId, args.topUpId, amountArg(args.amount, 'amount'));
+    const raw = await this.run('topup', args.tenantId, args.topUpId, amountArg(args.amount, 'amount'));
     if (raw.status === 'UNKNOWN_TENANT')
       throw new FederaError('UNKNOWN_TENANT', `no account for tenant '${args.tenantId}'`);
     return { budget: Number(raw.budget), replay: raw.status === 'REPLAY' };
@@ -443,12 +478,11 @@ export class Ledger {
   }
 
   private async sweepOnce(tenantId: string, limit: number): Promise<number> {
-    const reply = await this.cmd.federaSweep(
-      ...scriptKeys(tenantId),
+    const reply = await callLedger(this.redis, 'sweep', scriptKeys(tenantId), [
       String(this.clock()),
       amountArg(limit, 'limit'),
       amountArg(this.replayWindowMs, 'replayWindowMs'),
-    );
+    ]);
     if (typeof reply !== 'number') throw new FederaError('VALIDATION_FAILED', 'invalid sweep arguments');
     return reply;
   }

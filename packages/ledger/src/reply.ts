@@ -23,6 +23,8 @@ export interface RawReply {
   budget?: string;
   flags?: string[] | Record<string, never>;
   argument?: string;
+  /** SCRIPT_ERROR: the Redis error one operation of a batch met (batch.lua) */
+  message?: string;
 }
 
 /** Decode a script's answer; `requestId` is the id the script was called with (a line omits it). */

@@ -14,8 +14,25 @@
 -- only 14 significant digits. Arithmetic on doubles is exact below 2^53: the TS side enforces it and
 -- every script checks it again (below) before its first write, since Redis does not roll back the
 -- writes of a script that fails half-way.
-local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED, KEYLEDGER =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+-- The library is loaded once (FUNCTION LOAD) and its functions run one at a time, so the keys and
+-- arguments of the call in progress sit in library-level locals that each entry point binds first
+-- (`bind`); the operations below read them as a script reads its KEYS and ARGV.
+local KEYS, ARGV
+local ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED, KEYLEDGER
+local function bind(keys, args)
+  KEYS, ARGV = keys, args
+  ACCT, HOLDS, EXPIRY, USAGE, PERIODS, TOPUPS, RESOLVED, KEYLEDGER =
+    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], keys[8]
+end
+
+-- Group commit (batch.lua runs several reserves and posts of one tenant in one call): while a batch
+-- runs, `batch` holds what its operations share. `acct`: the account snapshot, read by the first
+-- operation and kept current by the common path's writes (draw_pending, post's figures); an
+-- operation that leaves the common path (helpers()) drops it, since the helpers write figures the
+-- snapshot does not follow (the token buckets), and the next operation reads the account again.
+-- `none_due`: no hold was due at the batch's `now` when last looked (one ZRANGEBYSCORE per batch
+-- instead of one per operation); a hold reserved already due clears it. Outside a batch: nil.
+local batch = nil
 
 -- 2^53 - 1: the largest integer a double (and so a Lua number) holds exactly
 local MAX_EXACT = 9007199254740991
@@ -66,12 +83,23 @@ end
 -- this snapshot and keeps it current as it writes (roll_period, expire_due's release, take_budget),
 -- so no figure is read twice; nil when the tenant has no account.
 local function load_account()
+  if batch and batch.acct then return batch.acct end
   local v = redis.call('HMGET', ACCT, 'budget', 'posted', 'pending', 'overage', 'mode', 'period', 'tpm',
     'tpm_avail', 'tpm_ts')
   if not v[1] then return nil end
-  return { budget = v[1], posted = v[2] or '0', pending = v[3] or '0', overage = v[4] or '0',
+  local acct = { budget = v[1], posted = v[2] or '0', pending = v[3] or '0', overage = v[4] or '0',
            mode = v[5] or nil, period = v[6] or nil, tpm = v[7] or nil, tpm_avail = v[8] or nil,
            tpm_ts = v[9] or nil }
+  if batch then batch.acct = acct end
+  return acct
+end
+
+-- Is any pending hold due to expire at `now`? (reserve and post expire due holds first)
+local function any_due(now)
+  if batch and batch.none_due then return false end
+  local due = #redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, 1) > 0
+  if batch then batch.none_due = not due end
+  return due
 end
 
 -- budget − posted − pending − overage: overage (work a site did beyond its hold) uses up the budget

@@ -1,8 +1,7 @@
 -- The rest of the ledger's Lua: token buckets, API keys, period rolls, expiry, pruning and the budget
--- draw. At the top level of the scripts that always need it (extend, void, top-up, sweep); for reserve
--- and post, whose common request needs none of it, it is wrapped in `helpers()` (ledger-scripts.ts)
--- and built only when a request leaves the common path: defining these closures on every call was a
--- large part of a script's cost.
+-- draw. Reserve and post, whose common request needs none of it, reach it through `helpers()`
+-- (ledger-scripts.ts), which drops a batch's account snapshot: these functions write figures
+-- (the token buckets) the snapshot does not follow.
 -- Token-rate limit: a bucket of `tpm` tokens refilled continuously over a minute. The tenant's bucket
 -- sits in ACCT (prefix ''), an API key's in KEYLEDGER (prefix '<keyId>|').
 local function bucket_from(hash, prefix, tpm, avail, ts, now)

@@ -5,7 +5,8 @@
 -- as flagged overage. The API key the hold was made with (if any) moves the same way. A repeat
 -- returns the first result.
 -- The common post (no API key, no token limit, no period to roll, no hold due to expire) runs on
--- core.lua alone; anything else builds helpers() (helpers.lua) first.
+-- core.lua alone; anything else goes through helpers() (helpers.lua), which also tells a batch
+-- that the account snapshot is no longer current.
 local bad = (not is_text(ARGV[1]) and 'requestId') or (not is_amount(ARGV[2]) and 'actual')
   or (not is_amount(ARGV[3]) and 'now') or (not is_text(ARGV[4]) and 'record')
   or (not is_text(ARGV[5]) and 'period') or (not is_amount(ARGV[6]) and 'actualTokens')
@@ -19,7 +20,7 @@ if tonumber(acct.overage) + tonumber(actual) > MAX_EXACT then
   return cjson.encode({ status = 'AMOUNT_TOO_LARGE', requestId = id, amount = actual })
 end
 local lib
-if #redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, 1) > 0 then
+if any_due(now) then
   lib = helpers()
   local _, released = lib.expire_due(now, 64)
   if released > 0 then acct.pending = int(tonumber(acct.pending) - released) end
@@ -64,6 +65,8 @@ if overage > 0 then
   table.insert(figures, int(tonumber(acct.overage) + overage))
 end
 redis.call('HSET', ACCT, unpack(figures))
+-- the snapshot follows (the next operation of a batch reads it)
+for i = 1, #figures, 2 do acct[figures[i]] = figures[i + 1] end
 -- the key the hold was made with spends the same figures within the tenant's
 if key ~= '' then
   redis.call('HINCRBY', KEYLEDGER, key .. '|posted', int(posted))

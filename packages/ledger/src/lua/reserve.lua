@@ -5,7 +5,8 @@
 -- voided or expired (never posted) under another `attempt` (a new run of a failed request) is
 -- re-opened as a new pending hold, through the same checks.
 -- The common request (no API key, no token limit, no period to roll, no hold due to expire) runs on
--- core.lua alone; anything else builds helpers() (helpers.lua) first.
+-- core.lua alone; anything else goes through helpers() (helpers.lua), which also tells a batch
+-- that the account snapshot is no longer current.
 local bad = (not is_text(ARGV[1]) and 'requestId') or (not is_amount(ARGV[2]) and 'amount')
   or (not is_amount(ARGV[3]) and 'expiresAt') or (not is_amount(ARGV[4]) and 'now')
   or (not is_text(ARGV[5]) and 'period') or (not is_amount(ARGV[6]) and 'tokens')
@@ -17,7 +18,7 @@ local id, amount, expires_at, now, period, tokens, attempt, key =
 local acct = load_account()
 if not acct then return cjson.encode({ status = 'UNKNOWN_TENANT' }) end
 local lib
-if #redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, 1) > 0 then
+if any_due(now) then
   lib = helpers()
   local _, released = lib.expire_due(now, 64)
   if released > 0 then acct.pending = int(tonumber(acct.pending) - released) end
@@ -54,4 +55,6 @@ if attempt ~= '' then save_hold(id, h, ATTEMPT_FIELD, attempt) else save_hold(id
 -- (a hold's extensions are pruned with it)
 if existing then redis.call('HDEL', HOLDS, id .. '|ext') end
 redis.call('ZADD', EXPIRY, expires_at, id)
+-- a hold reserved already due is due for the batch's next operation too
+if batch and tonumber(expires_at) <= now then batch.none_due = false end
 return hold_reply('OK', id, h, { available = int(available - tonumber(amount)) })
