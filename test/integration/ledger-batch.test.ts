@@ -92,6 +92,9 @@ describe.each(REDIS_BACKENDS)('the ledger group commit on %s', (_name, connect) 
       account: await ledger.account(t),
       holds: holds.map((h) => h && { ...h, recordId: h.recordId !== null }),
       records: await ledger.usageCount(t),
+      // what the sweep works from: pending holds by expiry, resolved ones by resolution time
+      expiry: await redis.zrange(tenantKeys(t).expiry, 0, -1, 'WITHSCORES'),
+      resolved: await redis.zrange(tenantKeys(t).resolved, 0, -1, 'WITHSCORES'),
     };
   }
 
