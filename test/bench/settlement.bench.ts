@@ -3,7 +3,9 @@
  * 5 operators and 20 sites in Redis, one period settled with the same engine the settlement activity
  * runs (stream in read order, rate, aggregate, hash each line's Merkle tree as it streams, convert,
  * net, sign, store). Prints one JSON line: records, seconds, records per second, peak memory of the
- * settling process, and the same run's baseline: just reading the records.
+ * settling process, and the same run's baseline: just reading the records. Wall time and CPU time
+ * (user + system of this process, all its threads) are both reported, with their settle/read ratios:
+ * on a shared machine the CPU figures are the steadier ones.
  *
  * The records are written by child processes first (BENCH_GENERATORS, each a share of the tenants,
  * pipelined), so the peak memory measured is the settlement's. The bench runs its own Redis (the
@@ -76,6 +78,12 @@ function topology(): TopologyInput {
     ),
     fxRates: [{ from: 'USD', to: 'EUR', rateMicros: 921_337, effectiveFrom: '2020-01-01T00:00:00.000Z' }],
   };
+}
+
+/** User + system CPU seconds this process spent since `start` (a `process.cpuUsage()`). */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
 }
 
 /** Write the records of every `of`-th tenant starting at `share`. */
@@ -181,6 +189,7 @@ try {
   const key = await generateClearingKey('bench');
   const store = new SettlementStore(redis, `bench-${run}`);
   const s0 = performance.now();
+  const settleCpu0 = process.cpuUsage();
   const result = await settlePeriod(
     {
       ledger,
@@ -192,14 +201,17 @@ try {
     period.id,
   );
   const seconds = (performance.now() - s0) / 1000;
+  const cpuSeconds = cpuSecondsSince(settleCpu0);
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // the same run's baseline, after the settlement so that its memory does not count: only read and
   // parse the same records, in the same pages
   const b0 = performance.now();
+  const readCpu0 = process.cpuUsage();
   let read = 0;
   for (const tenant of t.topology.tenants)
     for await (const _ of ledger.usageBetween(tenant.id, period.startMs, period.endMs + 60_000, 5000)) read++;
   const readSeconds = (performance.now() - b0) / 1000;
+  const readCpuSeconds = cpuSecondsSince(readCpu0);
 
   const lines = result.statements.reduce((n, s) => n + s.payload.lines.length, 0);
   console.log(
@@ -211,13 +223,16 @@ try {
       lines,
       seconds: Math.round(seconds * 100) / 100,
       records_per_s: Math.round(RECORDS / seconds),
+      cpu_seconds: Math.round(cpuSeconds * 100) / 100,
       peak_rss_mb: peakMb,
       baseline_read_only: {
         records: read,
         seconds: Math.round(readSeconds * 100) / 100,
         records_per_s: Math.round(read / readSeconds),
+        cpu_seconds: Math.round(readCpuSeconds * 100) / 100,
       },
       settle_vs_read_ratio: Math.round((seconds / readSeconds) * 100) / 100,
+      settle_vs_read_cpu_ratio: Math.round((cpuSeconds / readCpuSeconds) * 100) / 100,
       generate_seconds: Math.round(generateSeconds * 10) / 10,
     }),
   );
