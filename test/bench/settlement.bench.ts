@@ -16,16 +16,11 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import {
-  TopologyIndex,
-  parseTopology,
-  priceUsage,
-  type TopologyInput,
-  type UsageRecord,
-} from '@federa/domain';
+import { TopologyIndex, parseTopology } from '@federa/domain';
 import { Ledger, tenantKeys } from '@federa/ledger';
 import { SettlementStore, generateClearingKey, periodOf, settlePeriod } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, type Profile } from '../../scripts/infra';
+import { HOUR, benchRecord, benchTopology, recordsPerTenant } from './settlement/world';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
@@ -36,49 +31,8 @@ const PROFILE: Profile = {
   redisPort: PROFILES.bench.redisPort + 2,
   redisMaxMemory: `${Math.max(2, Math.ceil((RECORDS * 700) / 2 ** 30))}gb`,
 };
-const HOUR = 3_600_000;
-const OPERATORS = ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'];
-const MODELS = ['m-small', 'm-large'];
 const run = process.env.BENCH_RUN ?? Date.now().toString(36);
 const period = periodOf(Date.now() - 3 * HOUR, HOUR);
-
-function topology(): TopologyInput {
-  const card = (i: number) => ({
-    retail: { inputPer1M: 200_000 + i, outputPer1M: 600_000 },
-    wholesale: { inputPer1M: 120_000 + i * 1000, outputPer1M: 360_000 },
-  });
-  return {
-    name: `bench-${run}`,
-    operators: OPERATORS.map((id, i) => ({
-      id,
-      name: id,
-      country: 'DE',
-      currency: i === 4 ? 'USD' : 'EUR',
-      rateCard: Object.fromEntries(MODELS.map((m) => [m, card(i)])),
-    })),
-    sites: Array.from({ length: 20 }, (_, i) => ({
-      id: `site-${i}`,
-      operator: OPERATORS[i % 5]!,
-      jurisdiction: 'DE',
-      city: 'x',
-      location: { lat: 50, lon: 8 },
-      endpoint: 'http://127.0.0.1:1',
-      models: MODELS.map((id) => ({ id, capacity: 10 })),
-    })),
-    tenants: OPERATORS.flatMap((op) =>
-      [1, 2].map((k) => ({
-        id: `${run}-${op}-t${k}`,
-        name: 't',
-        homeOperator: op,
-        residency: ['ANY'],
-        budget: 0,
-        region: 'r',
-        location: { lat: 0, lon: 0 },
-      })),
-    ),
-    fxRates: [{ from: 'USD', to: 'EUR', rateMicros: 921_337, effectiveFrom: '2020-01-01T00:00:00.000Z' }],
-  };
-}
 
 /** User + system CPU seconds this process spent since `start` (a `process.cpuUsage()`). */
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
@@ -89,44 +43,17 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
 /** Write the records of every `of`-th tenant starting at `share`. */
 async function generate(redisUrl: string, share: number, of: number): Promise<void> {
   const redis = new Redis(redisUrl);
-  const t = parseTopology(topology());
-  const perTenant = Math.ceil(RECORDS / t.tenants.length);
-  const step = Math.floor((HOUR - 1000) / perTenant) || 1;
+  const t = parseTopology(benchTopology(run));
+  const perTenant = recordsPerTenant(t, RECORDS);
   for (const [ti, tenant] of t.tenants.entries()) {
     if (ti % of !== share) continue;
     const key = tenantKeys(tenant.id).usage;
     let pipe = redis.pipeline();
     for (let i = 0; i < perTenant && ti * perTenant + i < RECORDS; i++) {
-      const at = period.startMs + i * step;
-      const site = t.sites[(i * 7 + ti) % 20]!;
-      const inputTokens = 200 + ((i * 37) % 3000);
-      const outputTokens = 50 + ((i * 11) % 800);
-      const record: UsageRecord = {
-        requestId: `r${i}`,
-        tenantId: tenant.id,
-        homeOperator: tenant.homeOperator,
-        servingOperator: site.operator,
-        siteId: site.id,
-        jurisdiction: 'DE',
-        model: MODELS[i % 2]!,
-        inputTokens,
-        outputTokens,
-        currency: 'EUR',
-        retailCharge: 0,
-        wholesaleCharge: priceUsage(
-          t.operators.find((o) => o.id === site.operator)!.rateCard[MODELS[i % 2]!]!.wholesale,
-          inputTokens,
-          outputTokens,
-        ),
-        policyVersion: 1,
-        startedAt: new Date(at).toISOString(),
-        completedAt: new Date(at).toISOString(),
-        failedAttempts: 0,
-        flags: [],
-      };
+      const { streamId, record } = benchRecord(t, period, ti, i, perTenant);
       pipe.xadd(
         key,
-        `${at + 50}-${i}`,
+        streamId,
         'req',
         record.requestId,
         'record',
@@ -156,7 +83,7 @@ if (process.argv.includes('--generate')) {
 
 const service = await ensureRedis(PROFILE);
 const redis = new Redis(service.address);
-const t = new TopologyIndex(parseTopology(topology()));
+const t = new TopologyIndex(parseTopology(benchTopology(run)));
 try {
   const g0 = performance.now();
   await Promise.all(
