@@ -22,7 +22,8 @@ import {
   type Schedule,
 } from './calendar/schedule';
 import { signStatement } from './signing';
-import { PeriodAggregator, buildStatements, type Period, type StatementPayload } from './statement';
+import { PeriodAggregator } from './period-aggregator';
+import { buildStatements, type Period, type StatementPayload } from './statement';
 import type { SettlementStore } from './store';
 
 export interface SettlementConfig {

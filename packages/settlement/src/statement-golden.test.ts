@@ -18,13 +18,8 @@ import { ScheduleMembership, fixedSchedule, parsePeriodId, scheduleOf } from './
 import { merkleRoot, proveInclusion } from './merkle';
 import { MerkleBuilder } from './merkle-stream';
 import { byCodeUnits } from './records/read-order';
-import {
-  PeriodAggregator,
-  buildStatements,
-  periodOf,
-  type DisputeAdjustment,
-  type Period,
-} from './statement';
+import { PeriodAggregator } from './period-aggregator';
+import { buildStatements, periodOf, type DisputeAdjustment, type Period } from './statement';
 
 const HOUR = 3_600_000;
 const GRACE = 60_000;
