@@ -3,7 +3,9 @@
  * 5 operators and 20 sites in Redis, one period settled with the same engine the settlement activity
  * runs (stream in read order, rate, aggregate, hash each line's Merkle tree as it streams, convert,
  * net, sign, store). Prints one JSON line: records, seconds, records per second, peak memory of the
- * settling process, and the same run's baseline: just reading the records.
+ * settling process, and the same run's baseline: just reading the records. Wall time and CPU time
+ * (user + system of this process, all its threads) are both reported, with their settle/read ratios:
+ * on a shared machine the CPU figures are the steadier ones.
  *
  * The records are written by child processes first (BENCH_GENERATORS, each a share of the tenants,
  * pipelined), so the peak memory measured is the settlement's. The bench runs its own Redis (the
@@ -14,16 +16,11 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import {
-  TopologyIndex,
-  parseTopology,
-  priceUsage,
-  type TopologyInput,
-  type UsageRecord,
-} from '@federa/domain';
+import { TopologyIndex, parseTopology } from '@federa/domain';
 import { Ledger, tenantKeys } from '@federa/ledger';
 import { SettlementStore, generateClearingKey, periodOf, settlePeriod } from '@federa/settlement';
 import { PROFILES, dataDir, ensureRedis, type Profile } from '../../scripts/infra';
+import { HOUR, benchRecord, benchTopology, recordsPerTenant } from './settlement/world';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const GENERATORS = Number(process.env.BENCH_GENERATORS ?? 2);
@@ -34,91 +31,29 @@ const PROFILE: Profile = {
   redisPort: PROFILES.bench.redisPort + 2,
   redisMaxMemory: `${Math.max(2, Math.ceil((RECORDS * 700) / 2 ** 30))}gb`,
 };
-const HOUR = 3_600_000;
-const OPERATORS = ['op-a', 'op-b', 'op-c', 'op-d', 'op-e'];
-const MODELS = ['m-small', 'm-large'];
 const run = process.env.BENCH_RUN ?? Date.now().toString(36);
 const period = periodOf(Date.now() - 3 * HOUR, HOUR);
 
-function topology(): TopologyInput {
-  const card = (i: number) => ({
-    retail: { inputPer1M: 200_000 + i, outputPer1M: 600_000 },
-    wholesale: { inputPer1M: 120_000 + i * 1000, outputPer1M: 360_000 },
-  });
-  return {
-    name: `bench-${run}`,
-    operators: OPERATORS.map((id, i) => ({
-      id,
-      name: id,
-      country: 'DE',
-      currency: i === 4 ? 'USD' : 'EUR',
-      rateCard: Object.fromEntries(MODELS.map((m) => [m, card(i)])),
-    })),
-    sites: Array.from({ length: 20 }, (_, i) => ({
-      id: `site-${i}`,
-      operator: OPERATORS[i % 5]!,
-      jurisdiction: 'DE',
-      city: 'x',
-      location: { lat: 50, lon: 8 },
-      endpoint: 'http://127.0.0.1:1',
-      models: MODELS.map((id) => ({ id, capacity: 10 })),
-    })),
-    tenants: OPERATORS.flatMap((op) =>
-      [1, 2].map((k) => ({
-        id: `${run}-${op}-t${k}`,
-        name: 't',
-        homeOperator: op,
-        residency: ['ANY'],
-        budget: 0,
-        region: 'r',
-        location: { lat: 0, lon: 0 },
-      })),
-    ),
-    fxRates: [{ from: 'USD', to: 'EUR', rateMicros: 921_337, effectiveFrom: '2020-01-01T00:00:00.000Z' }],
-  };
+/** User + system CPU seconds this process spent since `start` (a `process.cpuUsage()`). */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
 }
 
 /** Write the records of every `of`-th tenant starting at `share`. */
 async function generate(redisUrl: string, share: number, of: number): Promise<void> {
   const redis = new Redis(redisUrl);
-  const t = parseTopology(topology());
-  const perTenant = Math.ceil(RECORDS / t.tenants.length);
-  const step = Math.floor((HOUR - 1000) / perTenant) || 1;
+  const t = parseTopology(benchTopology(run));
+  const perTenant = recordsPerTenant(t, RECORDS);
   for (const [ti, tenant] of t.tenants.entries()) {
     if (ti % of !== share) continue;
     const key = tenantKeys(tenant.id).usage;
     let pipe = redis.pipeline();
     for (let i = 0; i < perTenant && ti * perTenant + i < RECORDS; i++) {
-      const at = period.startMs + i * step;
-      const site = t.sites[(i * 7 + ti) % 20]!;
-      const inputTokens = 200 + ((i * 37) % 3000);
-      const outputTokens = 50 + ((i * 11) % 800);
-      const record: UsageRecord = {
-        requestId: `r${i}`,
-        tenantId: tenant.id,
-        homeOperator: tenant.homeOperator,
-        servingOperator: site.operator,
-        siteId: site.id,
-        jurisdiction: 'DE',
-        model: MODELS[i % 2]!,
-        inputTokens,
-        outputTokens,
-        currency: 'EUR',
-        retailCharge: 0,
-        wholesaleCharge: priceUsage(
-          t.operators.find((o) => o.id === site.operator)!.rateCard[MODELS[i % 2]!]!.wholesale,
-          inputTokens,
-          outputTokens,
-        ),
-        policyVersion: 1,
-        startedAt: new Date(at).toISOString(),
-        completedAt: new Date(at).toISOString(),
-        failedAttempts: 0,
-        flags: [],
-      };
+      const { streamId, record } = benchRecord(t, period, ti, i, perTenant);
       pipe.xadd(
         key,
-        `${at + 50}-${i}`,
+        streamId,
         'req',
         record.requestId,
         'record',
@@ -148,7 +83,7 @@ if (process.argv.includes('--generate')) {
 
 const service = await ensureRedis(PROFILE);
 const redis = new Redis(service.address);
-const t = new TopologyIndex(parseTopology(topology()));
+const t = new TopologyIndex(parseTopology(benchTopology(run)));
 try {
   const g0 = performance.now();
   await Promise.all(
@@ -181,6 +116,7 @@ try {
   const key = await generateClearingKey('bench');
   const store = new SettlementStore(redis, `bench-${run}`);
   const s0 = performance.now();
+  const settleCpu0 = process.cpuUsage();
   const result = await settlePeriod(
     {
       ledger,
@@ -192,14 +128,17 @@ try {
     period.id,
   );
   const seconds = (performance.now() - s0) / 1000;
+  const cpuSeconds = cpuSecondsSince(settleCpu0);
   const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   // the same run's baseline, after the settlement so that its memory does not count: only read and
   // parse the same records, in the same pages
   const b0 = performance.now();
+  const readCpu0 = process.cpuUsage();
   let read = 0;
   for (const tenant of t.topology.tenants)
     for await (const _ of ledger.usageBetween(tenant.id, period.startMs, period.endMs + 60_000, 5000)) read++;
   const readSeconds = (performance.now() - b0) / 1000;
+  const readCpuSeconds = cpuSecondsSince(readCpu0);
 
   const lines = result.statements.reduce((n, s) => n + s.payload.lines.length, 0);
   console.log(
@@ -211,13 +150,16 @@ try {
       lines,
       seconds: Math.round(seconds * 100) / 100,
       records_per_s: Math.round(RECORDS / seconds),
+      cpu_seconds: Math.round(cpuSeconds * 100) / 100,
       peak_rss_mb: peakMb,
       baseline_read_only: {
         records: read,
         seconds: Math.round(readSeconds * 100) / 100,
         records_per_s: Math.round(read / readSeconds),
+        cpu_seconds: Math.round(readCpuSeconds * 100) / 100,
       },
       settle_vs_read_ratio: Math.round((seconds / readSeconds) * 100) / 100,
+      settle_vs_read_cpu_ratio: Math.round((cpuSeconds / readCpuSeconds) * 100) / 100,
       generate_seconds: Math.round(generateSeconds * 10) / 10,
     }),
   );

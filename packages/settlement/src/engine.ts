@@ -10,7 +10,7 @@ import type { TopologyIndex } from '@federa/domain';
 import type { Ledger } from '@federa/ledger';
 import { UsageArchive, usageReader, type ArchiveConfig } from './archive/usage-archive';
 import { streamIdMs } from './archive/stream-ids';
-import { readAhead, recordsInReadOrder, tenantsInReadOrder } from './records/read-order';
+import { readAhead, tenantStreamsInReadOrder, tenantsInReadOrder } from './records/read-order';
 import { dueAcross } from './calendar/due-periods';
 import {
   ScheduleMembership,
@@ -22,7 +22,8 @@ import {
   type Schedule,
 } from './calendar/schedule';
 import { signStatement } from './signing';
-import { PeriodAggregator, buildStatements, type Period, type StatementPayload } from './statement';
+import { PeriodAggregator } from './period-aggregator';
+import { buildStatements, type Period, type StatementPayload } from './statement';
 import type { SettlementStore } from './store';
 
 export interface SettlementConfig {
@@ -89,14 +90,14 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
   // archived periods read back from the archive: a re-run or recompute gives the same statement
   const usage = usageReader(deps.ledger, deps.store, config.archive);
   // read order is leaf order (statement version 2): tenants by id, then each stream in order
-  const records = recordsInReadOrder(
+  const streams = tenantStreamsInReadOrder(
     usage,
     tenantsInReadOrder(topology.topology.tenants),
     period.startMs,
     period.endMs + config.graceMs,
   );
   let seen = 0;
-  for await (const batch of readAhead(records, 5000)) {
+  for await (const batch of readAhead(streams, 5000)) {
     for (const record of batch) agg.add(record, streamIdMs(record.recordId));
     seen += batch.length;
     deps.progress?.(seen);

@@ -2,6 +2,7 @@ export * from './merkle';
 export * from './merkle-stream';
 export * from './money';
 export * from './statement';
+export * from './period-aggregator';
 export * from './engine';
 export * from './signing';
 export * from './store';

@@ -7,11 +7,15 @@
  * With a target leaf index the builder is also a prover: whenever the subtree holding the target is
  * merged with a neighbour, that neighbour is the next sibling on the target's path, so an inclusion
  * proof falls out of one pass without holding the leaves.
+ *
+ * Digests are kept as one-byte strings (merkle-digest.ts), hex only in roots and proofs: the builder
+ * runs once per usage record of a settlement run.
  */
-import { EMPTY_ROOT, leafHash, nodeHash, type InclusionProof, type ProofStep } from './merkle';
+import { EMPTY_ROOT, type InclusionProof, type ProofStep } from './merkle';
+import { digestHex, leafDigest, nodeDigest, type Digest } from './merkle-digest';
 
 interface Subtree {
-  readonly hash: Buffer;
+  readonly digest: Digest;
   readonly size: number;
   /** holds the target leaf (proving only) */
   readonly target: boolean;
@@ -34,7 +38,7 @@ export class MerkleBuilder {
       this.targetAt = this.count;
     }
     this.count++;
-    let top: Subtree = { hash: leafHash(id), size: 1, target };
+    let top: Subtree = { digest: leafDigest(id), size: 1, target };
     for (let left = this.stack.at(-1); left && left.size === top.size; left = this.stack.at(-1)) {
       this.stack.pop();
       top = this.merge(left, top);
@@ -43,10 +47,10 @@ export class MerkleBuilder {
   }
 
   private merge(left: Subtree, right: Subtree): Subtree {
-    if (left.target) this.path.push({ side: 'right', hash: right.hash.toString('hex') });
-    else if (right.target) this.path.push({ side: 'left', hash: left.hash.toString('hex') });
+    if (left.target) this.path.push({ side: 'right', hash: digestHex(right.digest) });
+    else if (right.target) this.path.push({ side: 'left', hash: digestHex(left.digest) });
     return {
-      hash: nodeHash(left.hash, right.hash),
+      digest: nodeDigest(left.digest, right.digest),
       size: left.size + right.size,
       target: left.target || right.target,
     };
@@ -61,7 +65,8 @@ export class MerkleBuilder {
   }
 
   root(): string {
-    return this.fold()?.hash.toString('hex') ?? EMPTY_ROOT;
+    const top = this.fold();
+    return top ? digestHex(top.digest) : EMPTY_ROOT;
   }
 
   /** The proof for the target leaf; null when fewer leaves than its index were added. Call once. */
@@ -73,7 +78,7 @@ export class MerkleBuilder {
       index: this.targetAt,
       count: this.count,
       path: this.path,
-      root: top.hash.toString('hex'),
+      root: digestHex(top.digest),
     };
   }
 }

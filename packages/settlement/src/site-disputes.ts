@@ -28,6 +28,9 @@ export class SiteDisputeTally {
 
   /** count the record if its site's figures were disputed (flagged, with the site's figures kept) */
   add(record: StoredUsageRecord): void {
+    // asked of every record of a run, and most have no flags: that is the cheaper question (a
+    // property every record has) to ask before looking for site figures most records lack
+    if (record.flags.length === 0) return;
     const site = record.siteReported;
     if (!site || !record.flags.some((f) => (SITE_DISPUTE_FLAGS as readonly string[]).includes(f))) return;
     const key = [record.servingOperator, record.homeOperator, record.model].join('|');

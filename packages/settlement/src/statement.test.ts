@@ -5,7 +5,8 @@ import { merkleRoot, proveInclusion, verifyInclusion } from './merkle';
 import { compareStreamIds } from './archive/stream-ids';
 import { convert, roundHalfEvenDiv } from './money';
 import { byCodeUnits } from './records/read-order';
-import { PeriodAggregator, buildStatements, periodOf, type SettleInput } from './statement';
+import { PeriodAggregator } from './period-aggregator';
+import { buildStatements, periodOf, type SettleInput } from './statement';
 
 const HOUR = 3_600_000;
 const PERIOD = periodOf(Date.UTC(2026, 10, 27, 10, 30), HOUR);

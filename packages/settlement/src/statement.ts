@@ -2,17 +2,16 @@
  * Roaming-style settlement of one period, as pure functions over usage records: rate each record
  * with the serving operator's wholesale card in force at the record's time, aggregate per
  * (creditor, debtor, model), convert to the settlement currency, net each operator pair, and lay
- * out one statement per pair. Deterministic: the same records give byte-identical statements.
+ * out one statement per pair. Deterministic: the same records give byte-identical statements. The
+ * records stream through period-aggregator.ts, which applies these definitions record by record.
  */
 import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
 import { periodIn, fixedSchedule, type Schedule, type ScheduleMembership } from './calendar/schedule';
 import type { CalendarUnit } from './calendar/periods';
 import { convertToMinorUnits, printedRate, settleAmounts } from './currency/settle-amounts';
 import { DEFAULT_DISPUTE_WINDOW_DAYS, disputeDeadline } from './dispute-window';
-import { MerkleBuilder } from './merkle-stream';
 import { rateAt, type FxRate } from './money';
-import { wholesaleCharge } from './records/wholesale-price';
-import { SiteDisputeTally, disputesOf, type SiteUsageDispute } from './site-disputes';
+import { disputesOf, type SiteUsageDispute } from './site-disputes';
 
 export interface Period {
   /** ISO time of the start (fixed periods) or a calendar id, e.g. `2026-11@Europe/Paris` */
@@ -89,14 +88,25 @@ export type Classification = 'usage' | 'late-usage' | 'home' | 'outside';
  * here as adjustments naming their own period. Everything else belongs to another run.
  */
 export function classify(input: SettleInput, record: StoredUsageRecord, postedAtMs: number): Classification {
-  const at = Date.parse(record.completedAt);
-  const { period, graceMs } = input;
   if (record.servingOperator === record.homeOperator) return 'home';
   // a pair settles only in its own schedule's periods: another schedule's run counts it elsewhere
   if (input.membership && !input.membership.includes(record.servingOperator, record.homeOperator))
     return 'outside';
-  if (at >= period.startMs && at < period.endMs) return 'usage';
-  if (at < period.startMs && postedAtMs >= period.startMs + graceMs && postedAtMs < period.endMs + graceMs)
+  return classifyByTime(input, Date.parse(record.completedAt), postedAtMs);
+}
+
+/**
+ * `classify` for a roaming record of a pair that settles in this run's schedule, from the record's
+ * time and the time it was posted: the aggregator parses a record's time once, for this and its rate.
+ */
+export function classifyByTime(
+  input: SettleInput,
+  atMs: number,
+  postedAtMs: number,
+): 'usage' | 'late-usage' | 'outside' {
+  const { period, graceMs } = input;
+  if (atMs >= period.startMs && atMs < period.endMs) return 'usage';
+  if (atMs < period.startMs && postedAtMs >= period.startMs + graceMs && postedAtMs < period.endMs + graceMs)
     return 'late-usage';
   return 'outside';
 }
@@ -129,107 +139,10 @@ export const statementLineKey = (l: {
   originalPeriod: string | null;
 }) => `${l.kind}|${l.creditor}|${l.debtor}|${l.model}|${l.originalPeriod ?? ''}`;
 
-type MutableLine = { -readonly [K in keyof Omit<Line, 'merkleRoot'>]: Omit<Line, 'merkleRoot'>[K] };
-
-/**
- * Streams records in, keeps one running line per key, and lays the statements out at the end. Memory
- * holds the lines and one streaming Merkle builder each (O(log n) hashes), never the records: the
- * records must come in read order (tenants by id, each tenant's stream in order).
- */
-export class PeriodAggregator {
-  private readonly lines = new Map<string, { line: MutableLine; tree: MerkleBuilder }>();
-  private readonly disputes = new SiteDisputeTally();
-  readonly counts = { usage: 0, lateUsage: 0, home: 0, outside: 0 };
-
-  constructor(readonly input: SettleInput) {}
-
-  add(record: StoredUsageRecord, postedAtMs: number): Classification {
-    const kind = classify(this.input, record, postedAtMs);
-    if (kind === 'home' || kind === 'outside') {
-      this.counts[kind]++;
-      return kind;
-    }
-    if (kind === 'usage') this.counts.usage++;
-    else this.counts.lateUsage++;
-    const at = Date.parse(record.completedAt);
-    const card = this.input.topology.rateAt(record.servingOperator, record.model, at);
-    if (!card)
-      throw new Error(
-        `no wholesale price for ${record.model} at ${record.servingOperator} on ${record.completedAt}`,
-      );
-    const amount = wholesaleCharge(card.wholesale, record.inputTokens, record.outputTokens);
-    const { key, originalPeriod } = lineKeyOf(this.input, record, kind, at);
-    let entry = this.lines.get(key);
-    if (!entry) {
-      entry = {
-        line: {
-          kind,
-          creditor: record.servingOperator,
-          debtor: record.homeOperator,
-          model: record.model,
-          originalPeriod,
-          records: 0,
-          inputTokens: 0,
-          outputTokens: 0,
-          amount: 0,
-          currency: this.input.topology.operator(record.servingOperator).currency,
-          reference: null,
-        },
-        tree: new MerkleBuilder(),
-      };
-      this.lines.set(key, entry);
-    }
-    const l = entry.line;
-    l.records++;
-    l.inputTokens += record.inputTokens;
-    l.outputTokens += record.outputTokens;
-    l.amount += amount;
-    entry.tree.add(`${record.tenantId}/${record.recordId}`);
-    this.disputes.add(record);
-    return kind;
-  }
-
-  /** the site-usage disputes, in a fixed order */
-  siteDisputes(): SiteUsageDispute[] {
-    return this.disputes.result();
-  }
-
-  addAdjustment(adj: DisputeAdjustment): void {
-    const key = [
-      'dispute-adjustment',
-      adj.creditor,
-      adj.debtor,
-      '',
-      adj.originalPeriod,
-      adj.statementId,
-    ].join('|');
-    this.lines.set(key, {
-      line: {
-        kind: 'dispute-adjustment',
-        creditor: adj.creditor,
-        debtor: adj.debtor,
-        model: '',
-        originalPeriod: adj.originalPeriod,
-        records: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        amount: adj.amount,
-        currency: adj.currency ?? this.input.settlementCurrency,
-        reference: adj.statementId,
-      },
-      tree: new MerkleBuilder(),
-    });
-  }
-
-  result(): Line[] {
-    return [...this.lines.values()]
-      .map(({ line, tree }) => ({ ...line, merkleRoot: tree.root() }))
-      .sort((a, b) => lineOrder(a).localeCompare(lineOrder(b)));
-  }
-}
-
 const KIND_ORDER: Record<LineKind, number> = { usage: 0, 'late-usage': 1, 'dispute-adjustment': 2 };
-function lineOrder(l: Line): string {
+
+/** How a period's lines are ordered on its statements: usage, then late usage, then adjustments. */
+export function lineOrder(l: Line): string {
   return [KIND_ORDER[l.kind], l.creditor, l.debtor, l.model, l.originalPeriod ?? '', l.reference ?? ''].join(
     '|',
   );

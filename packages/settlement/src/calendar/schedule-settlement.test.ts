@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
-import { PeriodAggregator, lineKeyOf, type Line } from '../statement';
+import { PeriodAggregator } from '../period-aggregator';
+import { lineKeyOf, type Line } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
   ScheduleMembership,

@@ -4,8 +4,8 @@
  */
 import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
 import { generateClearingKey, signStatement, type ClearingKey } from '../signing';
+import { PeriodAggregator } from '../period-aggregator';
 import {
-  PeriodAggregator,
   buildStatements,
   type SettleInput,
   type StatementPayload,
