@@ -52,7 +52,7 @@ export async function recomputeDirectory(dir: string, jwks?: JSONWebKeySet): Pro
     .filter((n) => parseExchangeFileName(n) !== null)
     .sort();
   const files = new Map(names.map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-  const report = await recomputeExchange(files, jwks ? { jwks } : {});
+  const report = await recomputeExchange(files, jwks ? { clearingJwks: jwks } : {});
   const signatures = jwks ? await Promise.all(names.map((n) => verifyFile(join(dir, n), jwks))) : [];
   const unsigned = signatures
     .filter((s) => !s.valid)

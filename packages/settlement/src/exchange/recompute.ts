@@ -43,7 +43,8 @@ function payloadOf(jws: string): StatementPayload {
 
 export async function recomputeExchange(
   files: ReadonlyMap<string, Uint8Array>,
-  opts: { jwks?: JSONWebKeySet } = {},
+  /** clearingJwks: also verify the statement `statement.json` carries (its clearing keys only) */
+  opts: { clearingJwks?: JSONWebKeySet } = {},
 ): Promise<RecomputeReport> {
   const problems: string[] = [];
   const checked: string[] = [];
@@ -56,8 +57,8 @@ export async function recomputeExchange(
       checked,
       problems: [`statement.json: unsupported schema '${String(doc.schema)}'`],
     };
-  const payload = opts.jwks
-    ? (await verifyStatement(doc.statementJws, opts.jwks)).payload
+  const payload = opts.clearingJwks
+    ? (await verifyStatement(doc.statementJws, opts.clearingJwks)).payload
     : payloadOf(doc.statementJws);
   if (jsonText(statementDocument(payload, doc.statementJws)) !== text(stmtBytes))
     problems.push('statement.json differs from the signed statement it carries');
