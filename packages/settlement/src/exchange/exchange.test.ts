@@ -132,6 +132,25 @@ describe('exchange files', () => {
     }
   });
 
+  it('stops at a statement the clearing key did not sign, and compares nothing against it', async () => {
+    const gen: GenRecord[] = [
+      { home: 'opa', serving: 'opb', model: 'm-a', offsetMs: 0, inputTokens: 10, outputTokens: 1 },
+    ];
+    const { source } = (await settle(toRecords(gen))).statements[0]!;
+    const files = await allFiles(source, 4);
+    // the exchange-file JWKS given where the clearing one belongs: its key never verifies a statement
+    const fileKey = await generateExchangeFileKey();
+    expect(await recomputeExchange(files, { clearingJwks: { keys: [fileKey.publicJwk] } })).toEqual({
+      statementId: null,
+      checked: [],
+      problems: [expect.stringMatching(/^statement.json: .*holds no clearing key/)],
+    });
+    const stranger = await generateClearingKey('exchange-test');
+    expect(
+      (await recomputeExchange(files, { clearingJwks: { keys: [stranger.publicJwk] } })).problems,
+    ).toEqual([expect.stringMatching(/^statement.json: statement signature does not verify/)]);
+  });
+
   it('names each disagreement: a changed amount, a dropped record, a moved record, a missing part', async () => {
     const gen: GenRecord[] = Array.from({ length: 6 }, (_, i) => ({
       home: 'opa',
