@@ -73,7 +73,8 @@ export function spawnApi(fed: Federation, env: Record<string, string> = {}): Api
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.on('data', onData);
-      proc.once('exit', (code) =>
+      // 'close', not 'exit': by then its output is all read, so the reason it stopped is in the message
+      proc.once('close', (code) =>
         reject(new Error(`api exited (${code}) before it logged '${msg}':\n${output.slice(-2000)}`)),
       );
     });
