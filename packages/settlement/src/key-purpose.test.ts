@@ -18,6 +18,7 @@ import {
   exchangeFileKeysOf,
   isClearingKey,
   isExchangeFileKey,
+  sameKeyIn,
 } from './key-purpose';
 import { STATEMENT_TYP, generateClearingKey, signStatement, verifyStatement } from './signing';
 import type { StatementPayload } from './statement';
@@ -158,5 +159,21 @@ describe('key purpose', () => {
     await expect(verifyDetached(fileBytes, genuine, { keys: [unmarked] })).rejects.toThrow(
       /holds no exchange-file key/,
     );
+  });
+
+  it('finds a key in a JWKS by kid, or by its public key under another kid or with other members', async () => {
+    const clearing = await generateClearingKey('federa-clearing-1');
+    const file = await generateExchangeFileKey();
+    const jwks = { keys: [clearing.publicJwk] };
+    expect(await sameKeyIn({ ...file.privateJwk, kid: 'federa-clearing-1' }, jwks)).toEqual({
+      key: clearing.publicJwk,
+      by: 'kid',
+    });
+    // the private JWK, relabelled and marked: same public key
+    expect(await sameKeyIn({ ...clearing.privateJwk, ...EXCHANGE_FILES_MARK, kid: 'x' }, jwks)).toEqual({
+      key: clearing.publicJwk,
+      by: 'public key',
+    });
+    expect(await sameKeyIn(file.privateJwk, jwks)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@
  * the other kind of key. Unknown JWK members are ignored by JOSE libraries, so a marked public key
  * still verifies anywhere.
  */
-import type { JSONWebKeySet, JWK } from 'jose';
+import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
 import { FederaError } from '@federa/domain';
 
 /** the custom JWK member naming what a key signs */
@@ -64,4 +64,20 @@ export function assertExchangeFileKey(jwk: JWK): void {
       `refusing to sign an exchange file with key '${jwk.kid ?? '?'}': it is not marked "${KEY_PURPOSE_MEMBER}": "${EXCHANGE_FILES_PURPOSE}" (a clearing key signs statements only)`,
       { kid: jwk.kid },
     );
+}
+
+/**
+ * The key of `jwks` that `jwk` is, matched by kid or by public key (RFC 7638 thumbprint, so a copy
+ * under another kid or with other members still matches); undefined when it is none of them.
+ */
+export async function sameKeyIn(
+  jwk: JWK,
+  jwks: JSONWebKeySet,
+): Promise<{ readonly key: JWK; readonly by: 'kid' | 'public key' } | undefined> {
+  const byKid = jwks.keys.find((k) => k.kid !== undefined && k.kid === jwk.kid);
+  if (byKid) return { key: byKid, by: 'kid' };
+  const thumbprint = await calculateJwkThumbprint(jwk);
+  for (const key of jwks.keys)
+    if ((await calculateJwkThumbprint(key)) === thumbprint) return { key, by: 'public key' };
+  return undefined;
 }

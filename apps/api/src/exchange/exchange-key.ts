@@ -5,7 +5,7 @@
  * JWKS: a relabelled clearing key is still the clearing key.
  */
 import { existsSync } from 'node:fs';
-import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { FederaError } from '@federa/domain';
 import {
   EXCHANGE_FILES_PURPOSE,
@@ -13,6 +13,7 @@ import {
   isExchangeFileKey,
   readJwk,
   readJwks,
+  sameKeyIn,
 } from '@federa/settlement';
 
 export interface ExchangeSigning {
@@ -37,21 +38,17 @@ export async function assertExchangeKeyApart(
         'the API must never hold the clearing key, which signs statements; give it the exchange-file key',
       { kid: key.kid },
     );
-  const sameKid = clearingJwks.keys.find((k) => k.kid !== undefined && k.kid === key.kid);
-  if (sameKid)
+  const clearing = await sameKeyIn(key, clearingJwks);
+  if (clearing?.by === 'kid')
     throw refuse(
       `${source} has the kid '${key.kid}' of a clearing key: the API must never hold the clearing key`,
-      {
-        kid: key.kid,
-      },
+      { kid: key.kid },
     );
-  const thumbprint = await calculateJwkThumbprint(key);
-  for (const clearing of clearingJwks.keys)
-    if ((await calculateJwkThumbprint(clearing)) === thumbprint)
-      throw refuse(
-        `${source} is the clearing key '${clearing.kid ?? '?'}' marked as an exchange-file key: the API must never hold the clearing key`,
-        { kid: key.kid, clearingKid: clearing.kid },
-      );
+  if (clearing)
+    throw refuse(
+      `${source} is the clearing key '${clearing.key.kid ?? '?'}' marked as an exchange-file key: the API must never hold the clearing key`,
+      { kid: key.kid, clearingKid: clearing.key.kid },
+    );
 }
 
 /** Read at startup, before anything connects: a wrong key stops the process with KEY_PURPOSE_MISMATCH. */
