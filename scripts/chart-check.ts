@@ -63,6 +63,16 @@ const MUST_REFUSE: Array<[string, string[], string]> = [
   ["production on Temporal's default namespace", ['--set', 'temporal.namespace=default'], 'namespace'],
   ['a site agent without its jurisdiction key', ['--set', 'payloadKeySecrets=null'], 'payload key'],
   ['a site without an endpoint', ['--set', 'siteAgents[0].endpoint=null'], 'endpoint'],
+  [
+    "the API given the clearing key's Secret",
+    [
+      '--set',
+      'api.exchangeKeySecret=federa-clearing-key',
+      '--set',
+      'controlWorkers.settlement.clearingKeySecret=federa-clearing-key',
+    ],
+    'must never hold the clearing key',
+  ],
 ];
 
 export interface ChartCheckReport {

@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey, type Role } from '@federa/auth';
-import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
+import { clearingKeyFiles, ensureClearingKey, ensureExchangeKey, exchangeKeyFiles } from '@federa/settlement';
 import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
 import { dataDir, ensureRedis, ensureTemporal, type Profile, type RunningService } from './infra';
@@ -45,6 +45,9 @@ export class LocalFederation {
   private signingKeyFile: string | undefined;
   /** the environment the apps were launched with, kept so they can be relaunched */
   private appEnv: Record<string, string> = {};
+  /** each signing key goes to its one process: the clearing key to the worker, the exchange-file key to the API */
+  private workerKeys: Record<string, string> = {};
+  private apiKeys: Record<string, string> = {};
   private metrics: FederationOptions['metrics'];
 
   constructor(private readonly opts: FederationOptions) {
@@ -89,6 +92,7 @@ export class LocalFederation {
     const keys = await ensureDevKeys(keysDir);
     this.signingKeyFile = keys.signingKeyFile;
     const clearing = await ensureClearingKey(clearingKeyFiles(keysDir));
+    const exchange = await ensureExchangeKey(exchangeKeyFiles(keysDir));
     const payloadKeysFile = join(keysDir, 'payload-keys.json');
     await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
     const env = {
@@ -96,7 +100,6 @@ export class LocalFederation {
       REDIS_URL: redis.address,
       FEDERA_TOPOLOGY: this.opts.topologyFile,
       FEDERA_JWKS_FILE: keys.jwksFile,
-      FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
       FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
       FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
       FEDERA_API_PORT: String(this.opts.apiPort),
@@ -108,6 +111,11 @@ export class LocalFederation {
     };
     if (this.stopping) return;
     this.appEnv = env;
+    this.workerKeys = { FEDERA_CLEARING_KEY_FILE: clearing.keyFile };
+    this.apiKeys = {
+      FEDERA_EXCHANGE_KEY_FILE: exchange.keyFile,
+      FEDERA_EXCHANGE_JWKS_FILE: exchange.jwksFile,
+    };
     this.apps.set(
       'sites',
       this.group.launch('sites', 'apps/site-emulator/src/main.ts', env, { echo: this.opts.echo ?? true }),
@@ -139,7 +147,12 @@ export class LocalFederation {
       this.group.launch(
         'worker',
         'apps/worker/src/main.ts',
-        { ...this.appEnv, FEDERA_READY_FILE: readyFile, FEDERA_METRICS_PORT: metricsPort('worker') },
+        {
+          ...this.appEnv,
+          ...this.workerKeys,
+          FEDERA_READY_FILE: readyFile,
+          FEDERA_METRICS_PORT: metricsPort('worker'),
+        },
         { echo, nodeArgs: WORKER_NODE_ARGS },
       ),
     );
@@ -148,7 +161,7 @@ export class LocalFederation {
       this.group.launch(
         'api',
         'apps/api/src/main.ts',
-        { ...this.appEnv, FEDERA_METRICS_PORT: metricsPort('api') },
+        { ...this.appEnv, ...this.apiKeys, FEDERA_METRICS_PORT: metricsPort('api') },
         { echo },
       ),
     );

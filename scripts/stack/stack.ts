@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
-import { clearingKeyFiles, ensureClearingKey } from '@federa/settlement';
+import { clearingKeyFiles, ensureClearingKey, ensureExchangeKey, exchangeKeyFiles } from '@federa/settlement';
 import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
 import { ProcessGroup, WORKER_NODE_ARGS, waitForFile, waitForHttp } from '../processes';
@@ -117,6 +117,8 @@ export class ProductionLikeStack {
   private readonly controlWorkers: number;
   private signingKeyFile: string | undefined;
   private env: Record<string, string> = {};
+  private controlWorkerKeys: Record<string, string> = {};
+  private apiKeys: Record<string, string> = {};
   private stopping = false;
 
   constructor(private readonly opts: StackOptions) {
@@ -237,6 +239,14 @@ export class ProductionLikeStack {
     const keys = await ensureDevKeys(keysDir);
     this.signingKeyFile = keys.signingKeyFile;
     const clearing = await ensureClearingKey(clearingKeyFiles(keysDir));
+    const exchange = await ensureExchangeKey(exchangeKeyFiles(keysDir));
+    // each signing key goes to its one kind of process: the clearing key to the control workers
+    // (settlement), the exchange-file key to the API replicas; the site agents get neither
+    this.controlWorkerKeys = { FEDERA_CLEARING_KEY_FILE: clearing.keyFile };
+    this.apiKeys = {
+      FEDERA_EXCHANGE_KEY_FILE: exchange.keyFile,
+      FEDERA_EXCHANGE_JWKS_FILE: exchange.jwksFile,
+    };
     const payloadKeysFile = join(keysDir, 'payload-keys.json');
     await ensurePayloadKeys(payloadKeysFile, [...ISO_COUNTRIES]);
     const topology = stackTopology((site) => {
@@ -251,7 +261,6 @@ export class ProductionLikeStack {
       FEDERA_TOPOLOGY: writeStackTopology(join(STACK_DIR, 'topology.json'), topology),
       FEDERA_REGISTRY_NAMESPACE: topology.name,
       FEDERA_JWKS_FILE: keys.jwksFile,
-      FEDERA_CLEARING_KEY_FILE: clearing.keyFile,
       FEDERA_CLEARING_JWKS_FILE: clearing.jwksFile,
       FEDERA_PAYLOAD_KEYS_FILE: payloadKeysFile,
       FEDERA_USAGE_ARCHIVE_DIR: join(STACK_DIR, 'usage-archive'),
@@ -300,6 +309,7 @@ export class ProductionLikeStack {
         'apps/worker/src/main.ts',
         {
           ...this.env,
+          ...this.controlWorkerKeys,
           FEDERA_SITE_AGENTS: 'none',
           FEDERA_METRICS_PORT: String(PORTS.workerMetrics[i]),
           FEDERA_READY_FILE: readyFile(workerName(i)),
@@ -313,6 +323,7 @@ export class ProductionLikeStack {
         'apps/api/src/main.ts',
         {
           ...this.env,
+          ...this.apiKeys,
           FEDERA_API_PORT: String(PORTS.apiReplicas[i]),
           FEDERA_METRICS_PORT: String(PORTS.apiMetrics[i]),
         },

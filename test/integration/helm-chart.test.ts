@@ -309,6 +309,31 @@ describe('Helm chart (npm run chart:check)', () => {
     }
   });
 
+  it('gives the clearing key to the control workers only, and the exchange-file key to the API only', () => {
+    for (const r of rendered) {
+      const clearingSecret = r.values.controlWorkers.settlement.clearingKeySecret as string;
+      const exchangeSecret = r.values.api.exchangeKeySecret as string;
+      for (const d of workloads(r)) {
+        const pod = d.spec.template.spec;
+        const secrets = (pod.volumes as Obj[]).flatMap((vol) =>
+          vol.secret ? [vol.secret.secretName as string] : [],
+        );
+        const env = envOf(pod.containers[0]);
+        const where = `${r.release.example}/${d.metadata.name}`;
+        if (component(d) === 'api') {
+          expect(secrets, where).not.toContain(clearingSecret);
+          expect(env.FEDERA_CLEARING_KEY_FILE, where).toBeUndefined();
+          expect(secrets, where).toContain(exchangeSecret);
+          expect(env.FEDERA_EXCHANGE_KEY_FILE, where).toBe('/etc/federa/exchange/exchange-key.json');
+        } else {
+          expect(secrets, where).not.toContain(exchangeSecret);
+          expect(env.FEDERA_EXCHANGE_KEY_FILE, where).toBeUndefined();
+          if (component(d) !== 'control-worker') expect(secrets, where).not.toContain(clearingSecret);
+        }
+      }
+    }
+  });
+
   it("splits payload keys into Secrets that hold one jurisdiction's private key each, and still work", async () => {
     const keys = await generatePayloadKeys(['DE', 'US', 'JP']);
     const parts = splitPayloadKeys(keys) as Record<string, Obj>;

@@ -1,8 +1,10 @@
 /**
  * Exchange files end to end: settle a real period, download the statement's signed files through the
- * API as a party (with the CLI), verify every signature offline against the published JWKS and
- * recompute the files against the statement with the CLI's own functions; a tenant and an operator
- * that is no party are refused, and a tampered file fails both checks.
+ * API as a party (with the CLI), verify every signature offline against the published exchange-file
+ * JWKS, the statement they carry against the clearing JWKS, and recompute the files against the
+ * statement with the CLI's own functions; a tenant and an operator that is no party are refused, and
+ * a tampered file fails both checks. The API process itself signs with the exchange-file key it is
+ * given, and refuses to start when given the clearing key.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periodOf, type Period } from '@federa/settlement';
+import type { JSONWebKeySet } from 'jose';
+import { EXCHANGE_FILES_MARK, periodOf, type Period } from '@federa/settlement';
 import { recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
+import { spawnApi } from '../support/api-process';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { appendRecord } from '../support/settlement-fixtures';
 import { testTopology } from '../support/topology';
@@ -45,7 +49,10 @@ describe('exchange files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'federa-exchange-'));
   let fed: Federation;
   let statementId: string;
-  let jwksFile: string;
+  /** the two published key sets, saved as a partner would: files, and the statement inside */
+  let fileJwksFile: string;
+  let clearingJwksFile: string;
+  const readJwks = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as JSONWebKeySet;
 
   beforeAll(async () => {
     fed = await startFederation(testTopology(s), { settlement: { periodMs: PERIOD_MS, graceMs: GRACE_MS } });
@@ -81,9 +88,18 @@ describe('exchange files', () => {
     const settled = await fed.settle(p.id);
     statementId = settled.statements[0]!.statementId;
     expect(settled.statements.map((x) => x.statementId)).toEqual([`${p.id}/${albion}~${rhein}`]);
-    const jwks = await (await fetch(`${fed.api.url}/.well-known/federa-clearing-jwks.json`)).text();
-    jwksFile = join(dir, '..', `${s}-jwks.json`);
-    writeFileSync(jwksFile, jwks);
+    const publish = async (path: string, file: string) => {
+      writeFileSync(file, await (await fetch(`${fed.api.url}${path}`)).text());
+      return file;
+    };
+    fileJwksFile = await publish(
+      '/.well-known/federa-exchange-jwks.json',
+      join(dir, '..', `${s}-exchange-jwks.json`),
+    );
+    clearingJwksFile = await publish(
+      '/.well-known/federa-clearing-jwks.json',
+      join(dir, '..', `${s}-clearing-jwks.json`),
+    );
   });
   afterAll(async () => fed?.close());
 
@@ -126,10 +142,20 @@ describe('exchange files', () => {
       'usage-report.json',
     ]);
     expect(names.filter((n) => n.endsWith('.jws'))).toHaveLength(10);
-    const jwks = JSON.parse(readFileSync(jwksFile, 'utf8'));
+    const fileJwks = readJwks(fileJwksFile);
+    const clearingJwks = readJwks(clearingJwksFile);
     for (const n of names.filter((x) => !x.endsWith('.jws')))
-      expect(await verifyFile(join(dir, n), jwks)).toMatchObject({ valid: true, file: n });
-    const report = await recomputeDirectory(dir, jwks);
+      expect(await verifyFile(join(dir, n), fileJwks)).toMatchObject({
+        valid: true,
+        file: n,
+        kid: fed.exchangeKey.publicJwk.kid,
+      });
+    // the document's statement is the clearing key's, whichever key signed the file around it
+    expect(await verifyFile(join(dir, 'statement.json'), fileJwks, { clearingJwks })).toMatchObject({
+      valid: true,
+      statement: { statementId, kid: fed.clearingKey.publicJwk.kid },
+    });
+    const report = await recomputeDirectory(dir, { clearingJwks, fileJwks });
     expect(report.problems).toEqual([]);
     expect(report.statementId).toBe(statementId);
     expect(report.checked).toContain('line 1: detailed records repriced, summed and Merkle root');
@@ -137,8 +163,17 @@ describe('exchange files', () => {
     const doc = JSON.parse(readFileSync(join(dir, 'statement.json'), 'utf8'));
     expect(doc.statementJws).toBe(await fed.settlementStore.get(statementId));
     expect(doc.lines[0]).toMatchObject({ records: 6, creditor: albion, debtor: rhein });
-    const recompute = await cli(['exchange', 'recompute', dir, '--jwks', jwksFile]);
+    const recompute = await cli([
+      'exchange',
+      'recompute',
+      dir,
+      '--clearing-jwks',
+      clearingJwksFile,
+      '--file-jwks',
+      fileJwksFile,
+    ]);
     expect(recompute.code, recompute.out).toBe(0);
+    expect(recompute.out).toContain('each signed by the exchange-file key');
     // the same statement gives the same bytes (an admin's download too)
     const admin = await fed.token('admin', 'exchange@federation');
     const again = await get('/usage-report.csv', admin);
@@ -166,8 +201,32 @@ describe('exchange files', () => {
     expect(noSuchPart.status).toBe(404);
   });
 
+  it('publishes the two key sets apart, and names both in the manifest', async () => {
+    expect(readJwks(fileJwksFile)).toEqual({ keys: [fed.exchangeKey.publicJwk] });
+    expect(readJwks(fileJwksFile).keys[0]).toMatchObject(EXCHANGE_FILES_MARK);
+    expect(readJwks(clearingJwksFile)).toEqual({ keys: [fed.clearingKey.publicJwk] });
+    const manifest = await get('', await fed.token('operator', rhein));
+    expect(await manifest.json()).toMatchObject({
+      jwks: '/.well-known/federa-exchange-jwks.json',
+      statementJwks: '/.well-known/federa-clearing-jwks.json',
+    });
+  });
+
+  it('the CLI fails (exit 1) with either JWKS in the place of the other, and exits 2 on a usage error', async () => {
+    const file = join(dir, 'usage-report.json');
+    const clearingForFiles = await cli(['exchange', 'verify', file, '--file-jwks', clearingJwksFile]);
+    expect([clearingForFiles.code, clearingForFiles.out]).toEqual([
+      1,
+      expect.stringMatching(/no exchange-file key/),
+    ]);
+    const swapped = await cli(['exchange', 'recompute', dir, '--clearing-jwks', fileJwksFile]);
+    expect([swapped.code, swapped.out]).toEqual([1, expect.stringMatching(/no clearing key/)]);
+    const noKeys = await cli(['exchange', 'verify', file]);
+    expect([noKeys.code, noKeys.out]).toEqual([2, expect.stringMatching(/--file-jwks is required/)]);
+  });
+
   it('a tampered file fails verification and recomputation, with a non-zero exit', async () => {
-    const jwks = JSON.parse(readFileSync(jwksFile, 'utf8'));
+    const jwks = readJwks(fileJwksFile);
     const file = join(dir, 'detailed-records.line-1.part-2.json');
     const original = readFileSync(file, 'utf8');
     const doc = JSON.parse(original);
@@ -175,9 +234,14 @@ describe('exchange files', () => {
     writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
     try {
       expect(await verifyFile(file, jwks)).toMatchObject({ valid: false });
-      const report = await recomputeDirectory(dir, jwks);
+      const report = await recomputeDirectory(dir, {
+        clearingJwks: readJwks(clearingJwksFile),
+        fileJwks: jwks,
+      });
       expect(report.problems.join('\n')).toMatch(/inputTokens sums to .*, the statement says/);
-      const verify = await cli(['exchange', 'verify', file, '--jwks', jwksFile]);
+      expect(report.problems.join('\n')).toMatch(/part-2.json: file signature does not verify/);
+      // --jwks, the option's name before the split, still checks the file's signature
+      const verify = await cli(['exchange', 'verify', file, '--jwks', fileJwksFile]);
       expect(verify.code).toBe(1);
       expect(verify.out).toMatch(/signature INVALID/);
       const recompute = await cli(['exchange', 'recompute', dir]);
@@ -187,4 +251,51 @@ describe('exchange files', () => {
       writeFileSync(file, original);
     }
   });
+
+  it('the API process signs with the exchange-file key FEDERA_EXCHANGE_KEY_FILE names', async () => {
+    const api = spawnApi(fed);
+    try {
+      const url = await api.ready;
+      const published = (await (
+        await fetch(`${url}/.well-known/federa-exchange-jwks.json`)
+      ).json()) as JSONWebKeySet;
+      expect(published).toEqual({ keys: [fed.exchangeKey.publicJwk] });
+      const headers = { authorization: `Bearer ${await fed.token('operator', rhein)}` };
+      const file = `${url}/exchange/statements/${encodeURIComponent(statementId)}/files/statement.json`;
+      const saved = join(mkdtempSync(join(tmpdir(), 'federa-exchange-api-')), 'statement.json');
+      writeFileSync(saved, new Uint8Array(await (await fetch(file, { headers })).arrayBuffer()));
+      writeFileSync(`${saved}.jws`, await (await fetch(`${file}.jws`, { headers })).text());
+      expect(await verifyFile(saved, published, { clearingJwks: readJwks(clearingJwksFile) })).toMatchObject({
+        valid: true,
+        kid: fed.exchangeKey.publicJwk.kid,
+        statement: { statementId, kid: fed.clearingKey.publicJwk.kid },
+      });
+    } finally {
+      await api.kill();
+    }
+  });
+
+  // the keys are read when each case runs: the federation exists by then
+  it.each([
+    ['the clearing key as its exchange key', 'FEDERA_EXCHANGE_KEY_FILE', () => fed.clearingKey.privateJwk],
+    [
+      'the clearing key marked as an exchange-file key',
+      'FEDERA_EXCHANGE_KEY_FILE',
+      () => ({ ...fed.clearingKey.privateJwk, ...EXCHANGE_FILES_MARK }),
+    ],
+    ['the clearing key in its environment', 'FEDERA_CLEARING_KEY_FILE', () => fed.clearingKey.privateJwk],
+  ] as const)(
+    'the API process does not start with %s (%s): KEY_PURPOSE_MISMATCH',
+    async (_what, setting, key) => {
+      const keyFile = join(mkdtempSync(join(tmpdir(), 'federa-api-key-')), 'key.json');
+      writeFileSync(keyFile, JSON.stringify(key()), { mode: 0o600 });
+      const api = spawnApi(fed, { [setting]: keyFile });
+      try {
+        await expect(api.ready).rejects.toThrow(/KEY_PURPOSE_MISMATCH/);
+        expect(api.proc.exitCode).toBe(1);
+      } finally {
+        await api.kill();
+      }
+    },
+  );
 });

@@ -4,7 +4,7 @@
  * disputes land in the next statement; parties alone see and act on their statements.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompactSign, base64url, generateKeyPair, type JSONWebKeySet } from 'jose';
+import { CompactSign, base64url, generateKeyPair, importJWK, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceUsage, type UsageRecord } from '@federa/domain';
 import {
@@ -213,6 +213,42 @@ describe('settlement', () => {
     await expect(verifyStatement(forged, { keys: [fed.clearingKey.publicJwk] })).rejects.toMatchObject({
       code: 'SIGNATURE_INVALID',
     });
+  });
+
+  it("accepts no statement minted with the API's own key (the exchange-file key), online or offline", async () => {
+    const [id] = await fed.settlementStore.forOperator(rhein);
+    const genuine = (await fed.settlementStore.get(id!))!;
+    const payload = base64url.decode(genuine.split('.')[1]!);
+    // what a compromised API could sign: a statement, with the only private key it holds
+    const minted = await new CompactSign(payload)
+      .setProtectedHeader({ alg: 'EdDSA', kid: fed.exchangeKey.publicJwk.kid, typ: 'federa-statement+jws' })
+      .sign(await importJWK(fed.exchangeKey.privateJwk, 'EdDSA'));
+    expect(
+      (await fed.call('settlement.verify', { jws: minted, recompute: false }, rheinToken)).body.result.data
+        .signatureValid,
+    ).toBe(false);
+    // offline, even against both key sets the API publishes, merged into one
+    const published = async (path: string) =>
+      ((await fetch(`${fed.api.url}${path}`).then((r) => r.json())) as JSONWebKeySet).keys;
+    const both = {
+      keys: [
+        ...(await published('/.well-known/federa-clearing-jwks.json')),
+        ...(await published('/.well-known/federa-exchange-jwks.json')),
+      ],
+    };
+    expect(both.keys.map((k) => k.kid)).toEqual([
+      fed.clearingKey.publicJwk.kid,
+      fed.exchangeKey.publicJwk.kid,
+    ]);
+    await expect(verifyStatement(minted, both)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect((await verifyStatement(genuine, both)).payload.statementId).toBe(id);
+    // and Federa's own signer will not make one
+    await expect(
+      signStatement(
+        JSON.parse(new TextDecoder().decode(payload)) as StatementPayload,
+        fed.exchangeKey.privateJwk,
+      ),
+    ).rejects.toMatchObject({ code: 'KEY_PURPOSE_MISMATCH' });
   });
 
   it('lets only the parties read, accept or dispute a statement', async () => {

@@ -1,13 +1,15 @@
 /**
  * Runs the real API app (`apps/api/src/main.ts`) as a child process for a test federation, so a test
  * can kill it mid-stream. It gets what `npm start` gives it: Temporal, Redis (the services' user),
- * the topology and registry namespace, the JWKS the test mints tokens with, the payload keys and the
- * agents' token, and listens on a free port.
+ * the topology and registry namespace, the JWKS the test mints tokens with, the payload keys, the
+ * clearing JWKS and the exchange-file key (never the clearing key), and the agents' token, and listens
+ * on a free port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { exchangeKeyFiles } from '@federa/settlement';
 import { ROOT } from '../../scripts/infra';
 import { AUDIENCE, ISSUER, type Federation } from './harness';
 import { writeFederationFiles } from './worker-process';
@@ -27,10 +29,15 @@ export function spawnApi(fed: Federation, env: Record<string, string> = {}): Api
   writeFileSync(jwksFile, JSON.stringify({ keys: [fed.signingKey.publicJwk] }));
   const clearingJwksFile = join(dir, 'clearing-jwks.json');
   writeFileSync(clearingJwksFile, JSON.stringify({ keys: [fed.clearingKey.publicJwk] }));
+  const exchange = exchangeKeyFiles(dir);
+  writeFileSync(exchange.keyFile, JSON.stringify(fed.exchangeKey.privateJwk), { mode: 0o600 });
+  writeFileSync(exchange.jwksFile, JSON.stringify({ keys: [fed.exchangeKey.publicJwk] }));
+  // the API refuses to start with a clearing key in its environment: none leaks in from the runner's
+  const { FEDERA_CLEARING_KEY_FILE: _notForTheApi, ...inherited } = process.env;
   const proc = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...inherited,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       REDIS_URL: fed.redisUrl,
       FEDERA_TOPOLOGY: topologyFile,
@@ -41,6 +48,8 @@ export function spawnApi(fed: Federation, env: Record<string, string> = {}): Api
       FEDERA_JWT_ISSUER: ISSUER,
       FEDERA_JWT_AUDIENCE: AUDIENCE,
       FEDERA_CLEARING_JWKS_FILE: clearingJwksFile,
+      FEDERA_EXCHANGE_KEY_FILE: exchange.keyFile,
+      FEDERA_EXCHANGE_JWKS_FILE: exchange.jwksFile,
       FEDERA_AGENT_TOKEN: fed.agentToken,
       FEDERA_API_PORT: '0',
       // a free port: spawned APIs must not collide on the default 9464
@@ -64,7 +73,8 @@ export function spawnApi(fed: Federation, env: Record<string, string> = {}): Api
       };
       proc.stdout?.on('data', onData);
       proc.stderr?.on('data', onData);
-      proc.once('exit', (code) =>
+      // 'close', not 'exit': by then its output is all read, so the reason it stopped is in the message
+      proc.once('close', (code) =>
         reject(new Error(`api exited (${code}) before it logged '${msg}':\n${output.slice(-2000)}`)),
       );
     });

@@ -29,7 +29,9 @@ import { Observations, SiteHealth, settlementScheduleId } from '@federa/workflow
 import {
   SettlementStore,
   generateClearingKey,
+  generateExchangeFileKey,
   type ClearingKey,
+  type ExchangeFileKey,
   type ArchiveConfig,
   type SettlementConfig,
   settlePeriod,
@@ -68,7 +70,10 @@ export interface Federation {
   readonly ledger: Ledger;
   readonly registry: Registry;
   readonly settlementStore: SettlementStore;
+  /** signs statements and credit notes: the worker's key, which the API never gets */
   readonly clearingKey: ClearingKey;
+  /** signs exchange files: the API's key */
+  readonly exchangeKey: ExchangeFileKey;
   readonly payloadKeys: PayloadKeys;
   /** settle one period directly, with the engine the settlement activity runs */
   settle(periodId: string): ReturnType<typeof settlePeriod>;
@@ -183,6 +188,7 @@ export async function startFederation(
 
   const controlTaskQueue = `control-${topology.topology.name}`;
   const clearingKey = await generateClearingKey(`clearing-${topology.topology.name}`);
+  const exchangeKey = await generateExchangeFileKey(`exchange-${topology.topology.name}`);
   const payloadKeys = await generatePayloadKeys([
     ...new Set(topology.topology.sites.map((x) => x.jurisdiction)),
   ]);
@@ -307,7 +313,8 @@ export async function startFederation(
     settlement: {
       store: settlementStore,
       jwks: { keys: [clearingKey.publicJwk] },
-      clearingKey: clearingKey.privateJwk,
+      exchangeKey: exchangeKey.privateJwk,
+      exchangeJwks: { keys: [exchangeKey.publicJwk] },
       config: settlementConfig,
       namespace: topology.topology.name,
     },
@@ -322,6 +329,7 @@ export async function startFederation(
     registry,
     settlementStore,
     clearingKey,
+    exchangeKey,
     payloadKeys,
     settlementConfig,
     settle: (periodId) =>

@@ -34,6 +34,29 @@ describe('API config', () => {
       }),
     ).toThrow(/ENOENT.*api\.pem/);
   });
+  it('refuses to start when handed the clearing key (FEDERA_CLEARING_KEY_FILE): it belongs to the worker', () => {
+    expect(() => loadConfig({ ...base, FEDERA_CLEARING_KEY_FILE: '/keys/clearing-key.json' })).toThrow(
+      expect.objectContaining({
+        code: 'KEY_PURPOSE_MISMATCH',
+        message: expect.stringMatching(/settlement worker only/),
+      }),
+    );
+  });
+
+  it('reads the exchange-file key beside the dev keys unless FEDERA_EXCHANGE_KEY_FILE / _JWKS_FILE say where', () => {
+    expect(loadConfig(base).exchangeKeyFiles).toEqual({
+      keyFile: '.data/dev/keys/exchange-key.json',
+      jwksFile: '.data/dev/keys/exchange-jwks.json',
+    });
+    expect(
+      loadConfig({
+        ...base,
+        FEDERA_EXCHANGE_KEY_FILE: '/keys/exchange-key.json',
+        FEDERA_EXCHANGE_JWKS_FILE: '/keys/exchange-jwks.json',
+      }).exchangeKeyFiles,
+    ).toEqual({ keyFile: '/keys/exchange-key.json', jwksFile: '/keys/exchange-jwks.json' });
+  });
+
   it("reads the sticky timeout of the data plane's control worker (default 10 s, at least 1 s)", () => {
     expect(loadConfig(base).stickyTimeoutMs).toBe(10_000);
     expect(loadConfig({ ...base, FEDERA_API_STICKY_TIMEOUT_MS: '2000' }).stickyTimeoutMs).toBe(2_000);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { redisUrlIssue, redisDurability } from '@federa/redis';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@federa/auth';
 import {
+  FederaError,
   federationEnvShape,
   parseTopology,
   temporalEnvShape,
@@ -36,9 +37,14 @@ const env = z.object({
   FEDERA_JWT_ISSUER: z.string().default(DEFAULT_ISSUER),
   FEDERA_JWT_AUDIENCE: z.string().default(DEFAULT_AUDIENCE),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** the clearing key's public JWKS: statements are verified against it, and it is published */
   FEDERA_CLEARING_JWKS_FILE: z.string().default('.data/dev/keys/clearing-jwks.json'),
-  /** the clearing private key, to sign exchange files (read when the file exists) */
-  FEDERA_CLEARING_KEY_FILE: z.string().default('.data/dev/keys/clearing-key.json'),
+  /**
+   * the exchange-file private key, to sign exchange files (read when the file exists; without it
+   * their signatures are 404), and its public JWKS. Never the clearing key: see exchange/exchange-key.ts
+   */
+  FEDERA_EXCHANGE_KEY_FILE: z.string().default('.data/dev/keys/exchange-key.json'),
+  FEDERA_EXCHANGE_JWKS_FILE: z.string().default('.data/dev/keys/exchange-jwks.json'),
   /** request workflows one API process runs at once, and how many more may wait */
   FEDERA_API_MAX_INFLIGHT: z.coerce.number().int().min(1).default(200),
   FEDERA_API_MAX_QUEUED: z.coerce.number().int().min(0).default(1_000),
@@ -94,6 +100,14 @@ const env = z.object({
 });
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  // the API never reads the clearing key: a deployment still handing it one is stopped, not ignored,
+  // so the key does not sit mounted in the internet-facing process
+  if (source.FEDERA_CLEARING_KEY_FILE !== undefined)
+    throw new FederaError(
+      'KEY_PURPOSE_MISMATCH',
+      'FEDERA_CLEARING_KEY_FILE is set for the API: the clearing key signs statements and belongs to the settlement worker only; ' +
+        'give the API FEDERA_EXCHANGE_KEY_FILE (the exchange-file key) and remove the clearing key from its environment',
+    );
   const e = env.parse(source);
   // before anything else: a production process against the wrong Temporal must not start at all
   const temporal = temporalSettings(e);
@@ -120,7 +134,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     billingPeriod: e.FEDERA_BILLING_PERIOD,
     registryNamespace: e.FEDERA_REGISTRY_NAMESPACE,
     clearingJwksFile: e.FEDERA_CLEARING_JWKS_FILE,
-    clearingKeyFile: e.FEDERA_CLEARING_KEY_FILE,
+    exchangeKeyFiles: { keyFile: e.FEDERA_EXCHANGE_KEY_FILE, jwksFile: e.FEDERA_EXCHANGE_JWKS_FILE },
     payloadKeysFile: e.FEDERA_PAYLOAD_KEYS_FILE,
     settlement: {
       federation: e.FEDERA_REGISTRY_NAMESPACE,

@@ -51,9 +51,15 @@ export interface ApiDeps {
   readonly metrics?: ApiMetrics | undefined;
   readonly settlement: {
     readonly store: SettlementStore;
+    /** the clearing key's public JWKS: statements are verified with it (the API never holds the private key) */
     readonly jwks: JSONWebKeySet;
-    /** the clearing private key, to sign exchange files; without it their signatures are not served */
-    readonly clearingKey?: JWK;
+    /**
+     * the exchange-file private key (marked "federa-purpose": "exchange-files"), to sign exchange
+     * files; without it their signatures are not served. startApiServer refuses a clearing key here.
+     */
+    readonly exchangeKey?: JWK;
+    /** the exchange-file key's public JWKS, published for partners to verify files with */
+    readonly exchangeJwks: JSONWebKeySet;
     readonly config: SettlementConfig;
     /** the federation's registry namespace (names the settlement workflows) */
     readonly namespace: string;

@@ -6,7 +6,7 @@ import { createVerifier } from '@federa/auth';
 import { Ledger } from '@federa/ledger';
 import { connectRedis, replicaShortfall } from '@federa/redis';
 import { Registry } from '@federa/registry';
-import { SettlementStore, readJwk, readJwks } from '@federa/settlement';
+import { SettlementStore, readJwks } from '@federa/settlement';
 import { readPayloadKeys } from '@federa/sealing';
 import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
@@ -23,10 +23,14 @@ import { Admission } from './admission';
 import { AuditLog } from './audit';
 import { loadConfig } from './config';
 import { startDataPlane } from './dataplane';
+import { loadExchangeSigning } from './exchange/exchange-key';
 import { createApiMetrics } from './metrics/api-metrics';
 import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
 const config = loadConfig();
+// the signing keys before anything connects: an API given the clearing key stops here
+const clearingJwks = readJwks(config.clearingJwksFile);
+const exchangeSigning = await loadExchangeSigning(config.exchangeKeyFiles, clearingJwks);
 // first: the provider (when configured) must be registered before any span or client exists
 const tracing = startTracing({ serviceName: 'federa-api', url: config.tracesUrl });
 // Prometheus metrics (requests, ledger operations, routing decisions) unless FEDERA_METRICS_PORT=off;
@@ -149,9 +153,10 @@ const api = await startApiServer(
     payloadKeys,
     settlement: {
       store: new SettlementStore(redis, config.registryNamespace),
-      jwks: readJwks(config.clearingJwksFile),
+      jwks: clearingJwks,
       // exchange files are signed with it; without the file their signatures are not served (404)
-      ...(existsSync(config.clearingKeyFile) ? { clearingKey: readJwk(config.clearingKeyFile) } : {}),
+      ...(exchangeSigning.key ? { exchangeKey: exchangeSigning.key } : {}),
+      exchangeJwks: exchangeSigning.jwks,
       config: config.settlement,
       namespace: config.registryNamespace,
     },

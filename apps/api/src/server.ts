@@ -11,8 +11,10 @@ import { createHttpContextFactory, type ApiDeps, type RequestLimits, type Served
 import { correlationIdOf, isInternal } from './errors';
 import { createOpenAiHandler } from './openai';
 import { CONSOLE_PATH, createConsoleHandler } from './console/static';
+import { assertExchangeKeyApart } from './exchange/exchange-key';
 import { EXCHANGE_PATH, createExchangeHandler } from './exchange/route';
 import { appRouter } from './root';
+import { CLEARING_JWKS_PATH, EXCHANGE_JWKS_PATH } from './well-known';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -52,6 +54,9 @@ export async function startApiServer(
   deps: ApiDeps,
   opts: { host?: string; port?: number } = {},
 ): Promise<ApiServer> {
+  // main.ts checked the key file already; this holds for every embedder (tests, other entry points)
+  if (deps.settlement.exchangeKey)
+    await assertExchangeKeyApart(deps.settlement.exchangeKey, deps.settlement.jwks, 'the exchange key');
   const limits = { ...DEFAULT_SERVER_LIMITS, ...deps.serverLimits };
   const requestLimits = { ...DEFAULT_REQUEST_LIMITS, ...deps.requestLimits };
   const ownCounter = deps.tokenCounter
@@ -98,10 +103,14 @@ export async function startApiServer(
       connectionsCheckingInterval: Math.max(100, Math.min(limits.headersTimeoutMs, 1_000)),
     },
     (req, res) => {
-      if (req.url === '/.well-known/federa-clearing-jwks.json') {
-        // public keys only: anyone may verify a statement offline
+      if (req.url === CLEARING_JWKS_PATH || req.url === EXCHANGE_JWKS_PATH) {
+        // public keys only: anyone may verify a statement, or an exchange file, offline
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
-        res.end(JSON.stringify(deps.settlement.jwks));
+        res.end(
+          JSON.stringify(
+            req.url === CLEARING_JWKS_PATH ? deps.settlement.jwks : deps.settlement.exchangeJwks,
+          ),
+        );
         return;
       }
       if (req.url === '/health') {

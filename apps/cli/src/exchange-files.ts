@@ -2,6 +2,10 @@
  * Exchange files on the partner's side: verify each file's detached signature offline, recompute a
  * downloaded directory against its statement, and download a statement's files from the API (the
  * only step that talks to it). The command table (exchange-commands.ts) wraps these; tests call them.
+ *
+ * Two JWKS, never interchangeable: the files are signed with the exchange-file key (the API's), the
+ * statement they carry with the clearing key (the settlement worker's). A file signature says the
+ * federation served these bytes; only the clearing key's signature makes the amounts binding.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -11,25 +15,54 @@ import {
   parseExchangeFileName,
   recomputeExchange,
   verifyExchangeFile,
+  verifyStatementDocument,
   type FileVerified,
   type RecomputeReport,
 } from '@federa/settlement';
 
+/** the statement a statement.json carries, as the clearing key signed it */
+export interface CarriedStatement {
+  readonly statementId: string;
+  readonly kid: string | undefined;
+}
+
 export type FileVerdict =
-  | ({ readonly valid: true; readonly path: string } & FileVerified)
+  | ({ readonly valid: true; readonly path: string; readonly statement?: CarriedStatement } & FileVerified)
   | { readonly valid: false; readonly path: string; readonly reason: string };
 
-/** `<file>` against `<file>.jws` (or the signature file given). */
+export interface VerifyFileOptions {
+  /** the detached signature's file (default `<file>.jws`) */
+  readonly signature?: string;
+  /** also check the statement a statement.json carries against these clearing keys */
+  readonly clearingJwks?: JSONWebKeySet;
+}
+
+/** `<file>` against its detached signature, with the exchange-file keys of `fileJwks`. */
 export async function verifyFile(
   path: string,
-  jwks: JSONWebKeySet,
-  jwsPath = `${path}.jws`,
+  fileJwks: JSONWebKeySet,
+  opts: VerifyFileOptions = {},
 ): Promise<FileVerdict> {
   try {
-    const verified = await verifyExchangeFile(readFileSync(path), readFileSync(jwsPath, 'utf8'), jwks);
+    const bytes = readFileSync(path);
+    const jws = readFileSync(opts.signature ?? `${path}.jws`, 'utf8');
+    const verified = await verifyExchangeFile(bytes, jws, fileJwks);
     if (verified.file !== basename(path))
       return { valid: false, path, reason: `the signature is for ${verified.file}, not ${basename(path)}` };
-    return { valid: true, path, ...verified };
+    // the CSV rendering carries no statement JWS: only the JSON document can be tied to the clearing key
+    if (!opts.clearingJwks || verified.kind !== 'statement' || !path.endsWith('.json'))
+      return { valid: true, path, ...verified };
+    const carried = await verifyStatementDocument(bytes, opts.clearingJwks).catch((err: unknown) => {
+      throw err instanceof FederaError
+        ? new FederaError(err.code, `the statement it carries: ${err.message}`)
+        : err;
+    });
+    return {
+      valid: true,
+      path,
+      ...verified,
+      statement: { statementId: carried.payload.statementId, kid: carried.kid },
+    };
   } catch (err) {
     if (
       err instanceof FederaError ||
@@ -42,22 +75,35 @@ export async function verifyFile(
 }
 
 export interface DirectoryReport extends RecomputeReport {
-  /** with --jwks: each file's signature */
+  /** with fileJwks: each file's signature */
   readonly signatures: readonly FileVerdict[];
 }
 
-/** Every exchange file in `dir`, checked against each other and the statement (and signatures, given a JWKS). */
-export async function recomputeDirectory(dir: string, jwks?: JSONWebKeySet): Promise<DirectoryReport> {
+export interface DirectoryKeys {
+  /** the statement statement.json carries is verified against its clearing keys */
+  readonly clearingJwks?: JSONWebKeySet;
+  /** each file's detached signature is verified against its exchange-file keys */
+  readonly fileJwks?: JSONWebKeySet;
+}
+
+/** Every exchange file in `dir`, checked against each other and the statement (and signatures, given JWKS). */
+export async function recomputeDirectory(dir: string, keys: DirectoryKeys = {}): Promise<DirectoryReport> {
   const names = readdirSync(dir)
     .filter((n) => parseExchangeFileName(n) !== null)
     .sort();
   const files = new Map(names.map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
-  const report = await recomputeExchange(files, jwks ? { jwks } : {});
-  const signatures = jwks ? await Promise.all(names.map((n) => verifyFile(join(dir, n), jwks))) : [];
+  const report = await recomputeExchange(files, keys.clearingJwks ? { clearingJwks: keys.clearingJwks } : {});
+  const { fileJwks } = keys;
+  const signatures = fileJwks ? await Promise.all(names.map((n) => verifyFile(join(dir, n), fileJwks))) : [];
   const unsigned = signatures
     .filter((s) => !s.valid)
     .map((s) => `${basename(s.path)}: ${(s as { reason: string }).reason}`);
-  return { ...report, problems: [...report.problems, ...unsigned], signatures };
+  const checked = [
+    ...(keys.clearingJwks ? ['the statement: signed by the clearing key'] : []),
+    ...report.checked,
+    ...(fileJwks ? [`${names.length} files: each signed by the exchange-file key`] : []),
+  ];
+  return { ...report, checked, problems: [...report.problems, ...unsigned], signatures };
 }
 
 export interface DownloadOptions {

@@ -30,8 +30,9 @@ API commands print a table, or the API's answer as JSON with --json. They take:
                      explain: tenant:acme-eu; operators: --as operator:ID). An explicit --as wins over FEDERA_TOKEN.
   --key FILE         signing key for --as (default ${DEFAULT_KEY_FILE}), --iss ISS, --aud AUD
 statements verify (unless --recompute), exchange verify and exchange recompute need none of these
-(and no API); --jwks takes a file or the
-API's ${DEFAULT_API}/.well-known/federa-clearing-jwks.json.`;
+(and no API). Each JWKS option takes a file or a URL: --jwks of statements and --clearing-jwks the
+API's ${DEFAULT_API}/.well-known/federa-clearing-jwks.json (statements), --file-jwks its
+${DEFAULT_API}/.well-known/federa-exchange-jwks.json (exchange files).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { Ledger } from '@federa/ledger';
 import { connectRedis, replicaShortfall } from '@federa/redis';
 import { Registry } from '@federa/registry';
-import { SettlementStore, ensureClearingKey, readJwk } from '@federa/settlement';
+import type { JWK } from 'jose';
+import { SettlementStore, assertClearingKey, ensureClearingKey, readJwk } from '@federa/settlement';
 import { Client, Connection } from '@temporalio/client';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
@@ -100,19 +101,23 @@ const connection = await NativeConnection.connect({
   address: config.temporalAddress,
   ...(config.temporalTls ? { tls: config.temporalTls } : {}),
 });
+/**
+ * The clearing key, created on first use in dev. An exchange-file key given here stops the worker
+ * at startup (KEY_PURPOSE_MISMATCH) rather than at its first statement.
+ */
+async function readClearingKey(keyFile: string): Promise<JWK> {
+  await ensureClearingKey({ keyFile, jwksFile: join(dirname(keyFile), 'clearing-jwks.json') });
+  const key = readJwk(keyFile);
+  assertClearingKey(key, 'statement');
+  return key;
+}
+
 const s = config.settlement;
 const settlement =
   control && s.enabled
     ? {
         store: new SettlementStore(redis, config.registryNamespace),
-        clearingKey: readJwk(
-          (
-            await ensureClearingKey({
-              keyFile: s.clearingKeyFile,
-              jwksFile: join(dirname(s.clearingKeyFile), 'clearing-jwks.json'),
-            })
-          ).keyFile,
-        ),
+        clearingKey: await readClearingKey(s.clearingKeyFile),
         config: {
           federation: config.registryNamespace,
           periodMs: s.periodMs,

@@ -67,6 +67,12 @@ export const ERROR_CODES = {
    * charged twice, retry with the same request id
    */
   CONTROL_PLANE_UNAVAILABLE: { http: 503, retryable: true },
+  /**
+   * a signing key given for the other purpose: the clearing key (statements, credit notes) where an
+   * exchange-file key belongs or the reverse, or the API configured with the clearing key. A
+   * deployment mistake, refused before anything is signed (and at startup where it can be seen)
+   */
+  KEY_PURPOSE_MISMATCH: { http: 500, retryable: false },
   INTERNAL: { http: 500, retryable: true },
 } as const satisfies Record<string, { http: number; retryable: boolean }>;
 

@@ -10,6 +10,7 @@
  */
 import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { FederaError } from '@federa/domain';
+import { assertClearingKey, clearingKeysOf } from './key-purpose';
 import { CLEARING_ALG } from './signing';
 import type { StatementPayload } from './statement';
 
@@ -37,18 +38,25 @@ export interface CreditNotePayload {
 
 export const creditNoteIdOf = (statementId: string) => `${statementId}/credit-note`;
 
+/** KEY_PURPOSE_MISMATCH for an exchange-file key, as for statements. */
 export async function signCreditNote(payload: CreditNotePayload, key: JWK): Promise<string> {
+  assertClearingKey(key, 'credit note');
   const k = await importJWK(key, CLEARING_ALG);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: CREDIT_NOTE_TYP })
     .sign(k);
 }
 
-/** Verify a credit note against the clearing JWKS; a statement (other `typ`) is refused too. */
+/**
+ * Verify a credit note against the clearing keys of `jwks` (exchange-file keys ignored); a statement
+ * (other `typ`) is refused too.
+ */
 export async function verifyCreditNote(jws: string, jwks: JSONWebKeySet): Promise<CreditNotePayload> {
   let verified;
   try {
-    verified = await compactVerify(jws, createLocalJWKSet(jwks), { algorithms: [CLEARING_ALG] });
+    verified = await compactVerify(jws, createLocalJWKSet(clearingKeysOf(jwks)), {
+      algorithms: [CLEARING_ALG],
+    });
   } catch (err) {
     throw new FederaError(
       'SIGNATURE_INVALID',

@@ -7,6 +7,7 @@ export * from './engine';
 export * from './signing';
 export * from './store';
 export * from './keys';
+export * from './key-purpose';
 export * from './lifecycle';
 export * from './recompute-limit';
 export * from './site-disputes';

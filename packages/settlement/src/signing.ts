@@ -14,6 +14,7 @@ import {
   type JWK,
 } from 'jose';
 import { FederaError } from '@federa/domain';
+import { assertClearingKey, clearingKeysOf } from './key-purpose';
 import type { StatementPayload } from './statement';
 
 export const CLEARING_ALG = 'EdDSA';
@@ -33,7 +34,9 @@ export async function generateClearingKey(kid: string): Promise<ClearingKey> {
   };
 }
 
+/** KEY_PURPOSE_MISMATCH for an exchange-file key: only the clearing key signs money. */
 export async function signStatement(payload: StatementPayload, key: JWK): Promise<string> {
+  assertClearingKey(key, 'statement');
   const k = await importJWK(key, CLEARING_ALG);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
     .setProtectedHeader({ alg: CLEARING_ALG, kid: key.kid, typ: STATEMENT_TYP })
@@ -45,10 +48,19 @@ export interface Verified {
   readonly kid: string | undefined;
 }
 
-/** Verify a statement's signature against the clearing JWKS; throws SIGNATURE_INVALID otherwise. */
+/**
+ * Verify a statement's signature against the clearing keys of `jwks` (exchange-file keys in it are
+ * ignored: a statement they signed is a forgery); throws SIGNATURE_INVALID otherwise.
+ */
 export async function verifyStatement(jws: string, jwks: JSONWebKeySet): Promise<Verified> {
+  const clearing = clearingKeysOf(jwks);
+  if (clearing.keys.length === 0)
+    throw new FederaError(
+      'SIGNATURE_INVALID',
+      'statement signature does not verify: the JWKS holds no clearing key (exchange-file keys never sign statements)',
+    );
   try {
-    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
+    const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(clearing), {
       algorithms: [CLEARING_ALG],
     });
     // the clearing key signs credit notes too: their own typ keeps one from passing as a statement

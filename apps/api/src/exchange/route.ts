@@ -9,6 +9,9 @@
  * `?partRecords=N` sets how many records a detailed-records part holds (default 50,000). Same
  * credentials as the API (Bearer JWT or API key); a party to the statement (operator) or an admin
  * may read, a tenant is FORBIDDEN, any other operator is told the statement does not exist.
+ *
+ * Signatures are made with the exchange-file key, never the clearing key (the API does not hold it):
+ * the manifest names both JWKS, `jwks` for the files and `statementJwks` for the statement inside.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -25,6 +28,7 @@ import {
 import { ERROR_CODES, FederaError } from '@federa/domain';
 import { authenticate } from '../authenticate';
 import type { ApiDeps } from '../context';
+import { CLEARING_JWKS_PATH, EXCHANGE_JWKS_PATH } from '../well-known';
 
 export const EXCHANGE_PATH = '/exchange/statements/';
 
@@ -87,7 +91,10 @@ async function serve(deps: ApiDeps, req: IncomingMessage, res: ServerResponse, u
     const manifest = {
       statementId,
       partRecords,
-      jwks: '/.well-known/federa-clearing-jwks.json',
+      // the files' detached signatures verify against this one…
+      jwks: EXCHANGE_JWKS_PATH,
+      // …and the statement statement.json carries against the clearing key's
+      statementJwks: CLEARING_JWKS_PATH,
       files: exchangeManifest(source.payload, partRecords).map((f) => ({ ...f, signature: `${f.name}.jws` })),
     };
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
@@ -98,8 +105,9 @@ async function serve(deps: ApiDeps, req: IncomingMessage, res: ServerResponse, u
   const signature = name.endsWith('.jws');
   const file = await buildExchangeFile(source, signature ? name.slice(0, -4) : name, partRecords);
   if (signature) {
-    const key = deps.settlement.clearingKey;
-    if (!key) throw new FederaError('NOT_FOUND', 'this API has no clearing key to sign exchange files with');
+    const key = deps.settlement.exchangeKey;
+    if (!key)
+      throw new FederaError('NOT_FOUND', 'this API has no exchange-file key to sign exchange files with');
     res.writeHead(200, { ...headers, 'content-type': 'application/jose' });
     res.end(await signExchangeFile(file, key));
     return;

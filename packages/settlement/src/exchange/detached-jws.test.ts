@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateClearingKey } from '../signing';
+import { generateExchangeFileKey } from './file-key';
 import { signDetached, verifyDetached } from './detached-jws';
 import { verifyExchangeFile } from './verify-file';
 import { EXCHANGE_SCHEMAS, EXCHANGE_TYP } from './schemas';
@@ -13,7 +13,7 @@ const header = {
 
 describe('detached JWS over a file', () => {
   it('is compact with an empty payload and verifies over the exact bytes', async () => {
-    const key = await generateClearingKey('k1');
+    const key = await generateExchangeFileKey('k1');
     const jws = await signDetached(bytes, header, key.privateJwk);
     expect(jws).toMatch(/^[\w-]+\.\.[\w-]+$/);
     await expect(verifyDetached(bytes, jws, { keys: [key.publicJwk] })).resolves.toMatchObject({
@@ -23,8 +23,8 @@ describe('detached JWS over a file', () => {
   });
 
   it('refuses a tampered byte, another key, an attached payload, or a signature of another kind', async () => {
-    const key = await generateClearingKey('k1');
-    const other = await generateClearingKey('k1');
+    const key = await generateExchangeFileKey('k1');
+    const other = await generateExchangeFileKey('k1');
     const jws = await signDetached(bytes, header, key.privateJwk);
     const tampered = Uint8Array.from(bytes);
     const at = tampered.length - 3;
@@ -47,7 +47,7 @@ describe('detached JWS over a file', () => {
   });
 
   it('refuses a schema version it does not know, and bytes declaring another schema', async () => {
-    const key = await generateClearingKey('k1');
+    const key = await generateExchangeFileKey('k1');
     const jwks = { keys: [key.publicJwk] };
     const v9 = await signDetached(
       bytes,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateClearingKey } from '../signing';
+import { generateExchangeFileKey } from './file-key';
 import { MODELS, OPS, settle, toRecords, type GenRecord } from './exchange-world.test-support';
 import { buildExchangeFile, exchangeManifest, signExchangeFile, type ExchangeSource } from './files';
 import { recomputeExchange } from './recompute';
@@ -37,7 +38,7 @@ describe('exchange files', () => {
           const { statements } = await settle(toRecords(gen), timeZone, key);
           for (const { source, payload } of statements) {
             const files = await allFiles(source, partRecords);
-            const report = await recomputeExchange(files, { jwks: { keys: [key.publicJwk] } });
+            const report = await recomputeExchange(files, { clearingJwks: { keys: [key.publicJwk] } });
             expect(report.problems).toEqual([]);
             expect(report.statementId).toBe(payload.statementId);
             // no part is over the size asked for, and every record is in exactly one part
@@ -61,13 +62,16 @@ describe('exchange files', () => {
     );
     const a = await settle(records, 'Europe/Stockholm');
     const b = await settle(records, 'Europe/Stockholm', a.key);
+    const fileKey = await generateExchangeFileKey();
     for (const [i, { source }] of a.statements.entries()) {
       const other = b.statements[i]!.source;
       for (const { name } of exchangeManifest(source.payload, 4)) {
         const x = await buildExchangeFile(source, name, 4);
         const y = await buildExchangeFile(other, name, 4);
         expect(text(y.bytes)).toBe(text(x.bytes));
-        expect(await signExchangeFile(y, a.key.privateJwk)).toBe(await signExchangeFile(x, a.key.privateJwk));
+        expect(await signExchangeFile(y, fileKey.privateJwk)).toBe(
+          await signExchangeFile(x, fileKey.privateJwk),
+        );
       }
     }
   });
@@ -107,8 +111,9 @@ describe('exchange files', () => {
     ]);
   });
 
-  it('are each verified against the clearing JWKS with their schema version', async () => {
-    const { statements, key } = await settle(
+  it('are each verified against the exchange-file JWKS with their schema version', async () => {
+    const key = await generateExchangeFileKey();
+    const { statements } = await settle(
       toRecords(
         fc.sample(fc.array(genRecord, { minLength: 10, maxLength: 10 }), { numRuns: 1, seed: 3 })[0]!,
       ),
@@ -125,6 +130,25 @@ describe('exchange files', () => {
         schema,
       });
     }
+  });
+
+  it('stops at a statement the clearing key did not sign, and compares nothing against it', async () => {
+    const gen: GenRecord[] = [
+      { home: 'opa', serving: 'opb', model: 'm-a', offsetMs: 0, inputTokens: 10, outputTokens: 1 },
+    ];
+    const { source } = (await settle(toRecords(gen))).statements[0]!;
+    const files = await allFiles(source, 4);
+    // the exchange-file JWKS given where the clearing one belongs: its key never verifies a statement
+    const fileKey = await generateExchangeFileKey();
+    expect(await recomputeExchange(files, { clearingJwks: { keys: [fileKey.publicJwk] } })).toEqual({
+      statementId: null,
+      checked: [],
+      problems: [expect.stringMatching(/^statement.json: .*holds no clearing key/)],
+    });
+    const stranger = await generateClearingKey('exchange-test');
+    expect(
+      (await recomputeExchange(files, { clearingJwks: { keys: [stranger.publicJwk] } })).problems,
+    ).toEqual([expect.stringMatching(/^statement.json: statement signature does not verify/)]);
   });
 
   it('names each disagreement: a changed amount, a dropped record, a moved record, a missing part', async () => {

@@ -110,6 +110,7 @@ export async function buildExchangeFile(
   throw new FederaError('NOT_FOUND', `statement ${src.payload.statementId} has no file '${name}'`);
 }
 
+/** `key` is the exchange-file key (file-key.ts); the clearing key is refused (KEY_PURPOSE_MISMATCH). */
 export function signExchangeFile(file: ExchangeFile, key: JWK): Promise<string> {
   return signDetached(
     file.bytes,

@@ -7,5 +7,7 @@ export * from './statement-document';
 export * from './detailed-records';
 export * from './files';
 export * from './verify-file';
+export * from './verify-statement-document';
+export * from './file-key';
 export * from './recompute';
 export * from './statement-records';

@@ -5,7 +5,7 @@
  * Merkle root in leaf order; and every CSV is the rendering of its JSON twin. Each disagreement is a
  * problem, named; none means the files and the statement agree.
  */
-import { priceUsage } from '@federa/domain';
+import { FederaError, priceUsage } from '@federa/domain';
 import type { JSONWebKeySet } from 'jose';
 import { MerkleBuilder } from '../merkle-stream';
 import { settleAmounts } from '../currency/settle-amounts';
@@ -41,9 +41,22 @@ function payloadOf(jws: string): StatementPayload {
   return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as StatementPayload;
 }
 
+async function verifiedPayload(
+  jws: string,
+  clearingJwks: JSONWebKeySet,
+): Promise<StatementPayload | FederaError> {
+  try {
+    return (await verifyStatement(jws, clearingJwks)).payload;
+  } catch (err) {
+    if (err instanceof FederaError) return err;
+    throw err;
+  }
+}
+
 export async function recomputeExchange(
   files: ReadonlyMap<string, Uint8Array>,
-  opts: { jwks?: JSONWebKeySet } = {},
+  /** clearingJwks: also verify the statement `statement.json` carries (its clearing keys only) */
+  opts: { clearingJwks?: JSONWebKeySet } = {},
 ): Promise<RecomputeReport> {
   const problems: string[] = [];
   const checked: string[] = [];
@@ -56,9 +69,12 @@ export async function recomputeExchange(
       checked,
       problems: [`statement.json: unsupported schema '${String(doc.schema)}'`],
     };
-  const payload = opts.jwks
-    ? (await verifyStatement(doc.statementJws, opts.jwks)).payload
+  const payload = opts.clearingJwks
+    ? await verifiedPayload(doc.statementJws, opts.clearingJwks)
     : payloadOf(doc.statementJws);
+  // a statement the clearing key did not sign: nothing else is worth comparing against it
+  if (payload instanceof FederaError)
+    return { statementId: null, checked, problems: [`statement.json: ${payload.message}`] };
   if (jsonText(statementDocument(payload, doc.statementJws)) !== text(stmtBytes))
     problems.push('statement.json differs from the signed statement it carries');
   checked.push('statement.json = signed statement');

@@ -1,5 +1,5 @@
 /**
- * Offline check of one exchange file: its detached signature against the clearing JWKS, the `typ`
+ * Offline check of one exchange file: its detached signature against the exchange-file JWKS, the `typ`
  * and schema the signature names (a version this code knows), and that the bytes declare the same
  * schema (a JSON `schema` field, or a CSV header row with exactly the documented columns).
  */

@@ -46,6 +46,12 @@ describe('verifyStatementSignature', () => {
     expect(check.valid).toBe(false);
   });
 
+  it('ignores a key marked for exchange files, even the very key that signed', async () => {
+    const { jws, jwks } = await signed();
+    const marked = { keys: jwks.keys.map((k) => ({ ...k, 'federa-purpose': 'exchange-files' })) };
+    expect(await verifyStatementSignature(jws, marked, 'p/a~b')).toMatchObject({ valid: false });
+  });
+
   it('refuses a genuine signature by another key, and one over another statement', async () => {
     const { jws } = await signed();
     const other = await generateClearingKey('clearing-1');

@@ -9,6 +9,16 @@ import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, type JSONWebK
 export const CLEARING_ALG = 'EdDSA';
 export const JWKS_PATH = '/.well-known/federa-clearing-jwks.json';
 
+/**
+ * Keys marked with a purpose (today `"federa-purpose": "exchange-files"`: the API's file-signing key)
+ * never verify a statement. Repeated here from @federa/settlement's key-purpose.ts rather than
+ * imported: that package's entry brings its server side into the bundle.
+ */
+const KEY_PURPOSE_MEMBER = 'federa-purpose';
+const clearingKeysOf = (jwks: JSONWebKeySet): JSONWebKeySet => ({
+  keys: jwks.keys.filter((k) => !Object.hasOwn(k, KEY_PURPOSE_MEMBER)),
+});
+
 export type SignatureCheck =
   | {
       readonly valid: true;
@@ -25,14 +35,15 @@ export type SignatureCheck =
   | { readonly valid: false; readonly reason: string };
 
 /**
- * Valid only if the signature verifies with a key of `jwks` under EdDSA and the signed payload is
- * the statement `expectedId` (a genuine signature over another statement does not count).
+ * Valid only if the signature verifies with a clearing key of `jwks` under EdDSA and the signed
+ * payload is the statement `expectedId` (a genuine signature over another statement does not count).
  */
 export async function verifyStatementSignature(
   jws: string,
-  jwks: JSONWebKeySet,
+  published: JSONWebKeySet,
   expectedId: string,
 ): Promise<SignatureCheck> {
+  const jwks = clearingKeysOf(published);
   try {
     const { payload, protectedHeader } = await compactVerify(jws, createLocalJWKSet(jwks), {
       algorithms: [CLEARING_ALG],
