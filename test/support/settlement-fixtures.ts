@@ -4,6 +4,7 @@
  * wait for periods to close or for sites to serve.
  */
 import type { UsageRecord } from '@federa/domain';
+import { tenantKeys } from '@federa/ledger';
 import {
   signStatement,
   statementRecords,
@@ -59,6 +60,62 @@ export async function appendRecord(
   };
   const posted = await fed.ledger.post({ tenantId: r.tenantId, requestId, actual: 100, record });
   return `${r.tenantId}/${posted.recordId}`;
+}
+
+/**
+ * A roaming record as the ledger would have posted it at `atMs`, in the past. The one fixture that
+ * writes the ledger's stream entry itself (post.lua's fields): the ledger appends at Redis's own
+ * clock, and a test of last month's statement cannot wait for last month. The tenant's stream must
+ * hold nothing later (stream ids only grow), so use a tenant of the test's own.
+ */
+export async function appendRecordPostedAt(
+  fed: Federation,
+  r: {
+    tenantId: string;
+    homeOperator: string;
+    servingOperator: string;
+    siteId: string;
+    inputTokens?: number;
+    outputTokens?: number;
+  },
+  atMs: number,
+): Promise<string> {
+  const requestId = `fx-${atMs}-${seq++}`;
+  const at = new Date(atMs).toISOString();
+  const record: UsageRecord = {
+    requestId,
+    tenantId: r.tenantId,
+    homeOperator: r.homeOperator,
+    servingOperator: r.servingOperator,
+    siteId: r.siteId,
+    jurisdiction: 'SE',
+    model: TEST_MODEL,
+    inputTokens: r.inputTokens ?? 10,
+    outputTokens: r.outputTokens ?? 20,
+    currency: 'EUR',
+    retailCharge: 100,
+    wholesaleCharge: 50,
+    policyVersion: 1,
+    startedAt: at,
+    completedAt: at,
+    failedAttempts: 0,
+    flags: [],
+  };
+  const recordId = await fed.ledger.redis.xadd(
+    tenantKeys(r.tenantId).usage,
+    `${atMs}-*`,
+    'req',
+    requestId,
+    'record',
+    JSON.stringify(record),
+    'posted',
+    '100',
+    'overage',
+    '0',
+    'flags',
+    '',
+  );
+  return `${r.tenantId}/${recordId}`;
 }
 
 /** A signed statement between `a` and `b` with one usage line, stored as issued (`extra` overrides). */
