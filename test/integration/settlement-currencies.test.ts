@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceUsage, type TopologyInput } from '@federa/domain';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  creditNoteFor,
+  creditNoteIdOf,
   periodOf,
   verifyCreditNote,
   verifyStatement,
@@ -318,6 +320,47 @@ describe('settlement in several currencies', () => {
     await fed.settlementStore.issueCreditNotes(fed.clearingKey.privateJwk);
     expect(await fed.settlementStore.creditNote(`${jpy.statementId}/credit-note`)).toEqual({ jws: notes[0] });
     expect((await get(jpy.statementId, op.pacific)).status).toBe(404);
+  });
+
+  it('signs no credit note its statement and resolution do not call for, whoever wrote it to Redis', async () => {
+    // what a compromised API (it may write Redis, it holds no clearing key) could leave pending
+    const pendingKey = `${fed.settlementStore.prefix}:credit-notes-pending`;
+    const jpy = statements.find((p) => p.settlementCurrency === 'JPY')!;
+    const signed = await fed.settlementStore.creditNote(creditNoteIdOf(jpy.statementId));
+    const undisputed = statements.find((p) => p.parties.includes(op.pacific))!;
+    const forge = (p: StatementPayload, amount: number) => ({
+      ...creditNoteFor(
+        p,
+        { creditor: p.parties[0], debtor: p.parties[1], amount },
+        'intruder',
+        new Date().toISOString(),
+      ),
+      dispute: { by: p.parties[0], at: new Date().toISOString() },
+    });
+    await fed.settlementStore.redis.hset(
+      pendingKey,
+      creditNoteIdOf(undisputed.statementId),
+      JSON.stringify(forge(undisputed, 1_000_000_000)),
+      creditNoteIdOf(jpy.statementId),
+      JSON.stringify(forge(jpy, 999_000_000)),
+    );
+    const { issued, refused } = await fed.settlementStore.issueCreditNotes(fed.clearingKey.privateJwk);
+    expect(issued).toEqual([]);
+    expect(Object.fromEntries(refused.map((r) => [r.creditNoteId, r.reason]))).toEqual({
+      [creditNoteIdOf(undisputed.statementId)]: 'the statement has no resolution settled by this credit note',
+      [creditNoteIdOf(jpy.statementId)]:
+        'the pending payload differs from the statement and its recorded resolution',
+    });
+    // nothing signed: the forged note stays pending, the signed one stays as it was
+    expect(await fed.settlementStore.creditNote(creditNoteIdOf(undisputed.statementId))).toMatchObject({
+      pending: { amount: 1_000_000_000 },
+    });
+    expect(await fed.settlementStore.creditNote(creditNoteIdOf(jpy.statementId))).toEqual(signed);
+    await fed.settlementStore.redis.hdel(
+      pendingKey,
+      creditNoteIdOf(undisputed.statementId),
+      creditNoteIdOf(jpy.statementId),
+    );
   });
 
   it('settles an upheld dispute as an adjustment next period, in the statement’s currency, by default', async () => {

@@ -30,7 +30,14 @@ export function createSettlementActivities(deps: Omit<SettlementDeps, 'progress'
     }),
     /** sign the credit notes resolutions left pending (the API holds no clearing private key) */
     issueCreditNotes: withFailures(async (): Promise<number> => {
-      return (await deps.store.issueCreditNotes(deps.clearingKey)).length;
+      const { issued, refused } = await deps.store.issueCreditNotes(deps.clearingKey);
+      // a refused note stays pending and unsigned: someone wrote what no resolution calls for
+      for (const r of refused)
+        Context.current().log.error('credit note refused: not signed', {
+          creditNoteId: r.creditNoteId,
+          reason: r.reason,
+        });
+      return issued.length;
     }),
     /** copy settled periods' usage to the archive and trim the live streams (no-op when off) */
     archiveUsage: withFailures(async (): Promise<number> => {

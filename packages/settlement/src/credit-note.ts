@@ -13,6 +13,7 @@ import { FederaError } from '@federa/domain';
 import { assertClearingKey, clearingKeysOf } from './key-purpose';
 import { CLEARING_ALG } from './signing';
 import type { StatementPayload } from './statement';
+import type { Lifecycle } from './store';
 
 export const CREDIT_NOTE_TYP = 'federa-credit-note+jws';
 
@@ -91,3 +92,35 @@ export function creditNoteFor(
     issuedAt,
   };
 }
+
+/**
+ * The credit note a statement's recorded resolution calls for, rebuilt by the settlement worker
+ * before it signs anything: the pending payload was written by the API, which holds no clearing key
+ * and whose word alone must not become a signed money document. The note is derived from the
+ * statement the clearing key signed (the caller verifies it) and the lifecycle's resolution and
+ * dispute, with the API's checks made again (the two parties, a whole non-negative amount); a
+ * pending payload that differs from it in any way is refused, and the reason given.
+ */
+export function creditNoteOfResolution(
+  statement: StatementPayload,
+  lifecycle: Lifecycle | null,
+  creditNoteId: string,
+): { readonly note: CreditNotePayload } | { readonly refused: string } {
+  if (creditNoteId !== creditNoteIdOf(statement.statementId))
+    return { refused: `not the credit note of statement '${statement.statementId}'` };
+  const r = lifecycle?.resolution;
+  if (lifecycle?.status !== 'resolved' || !r || r.creditNoteId !== creditNoteId)
+    return { refused: 'the statement has no resolution settled by this credit note' };
+  if (!lifecycle.dispute) return { refused: 'the resolution has no dispute' };
+  const [a, b] = statement.parties;
+  const parties = (r.creditor === a && r.debtor === b) || (r.creditor === b && r.debtor === a);
+  if (!parties) return { refused: 'creditor and debtor are not the two parties of the statement' };
+  if (!Number.isSafeInteger(r.amount) || r.amount < 0)
+    return { refused: `the amount ${r.amount} is not a non-negative whole number of micro-units` };
+  const base = creditNoteFor(statement, r, r.by, r.at);
+  return { note: { ...base, dispute: { by: lifecycle.dispute.by, at: lifecycle.dispute.at } } };
+}
+
+/** the same credit note (payloads compare by their JSON: the fields are built in one order) */
+export const sameCreditNote = (x: CreditNotePayload, y: CreditNotePayload): boolean =>
+  JSON.stringify(x) === JSON.stringify(y);

@@ -7,10 +7,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import type { JWK } from 'jose';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { FederaError } from '@federa/domain';
-import { signCreditNote, type CreditNotePayload } from './credit-note';
+import {
+  creditNoteIdOf,
+  creditNoteOfResolution,
+  sameCreditNote,
+  signCreditNote,
+  type CreditNotePayload,
+} from './credit-note';
 import { ISSUED } from './lifecycle';
+import { verifyStatement } from './signing';
 import { DEFAULT_RECOMPUTE_LIMIT, RecomputeLimiter, type RecomputeLimit } from './recompute-limit';
 import type { DisputeAdjustment, StatementPayload } from './statement';
 
@@ -329,18 +336,61 @@ export class SettlementStore {
   }
 
   /**
-   * Sign every pending credit note with the clearing key and store it write-once (HSETNX: a note is
-   * never rewritten; Ed25519 signs the same payload to the same bytes anyway). Returns the ids issued.
+   * Sign the pending credit notes with the clearing key and store each write-once (HSETNX: a note is
+   * never rewritten; Ed25519 signs the same payload to the same bytes anyway). A pending payload is
+   * not signed as stored: the note is rebuilt from the statement (its clearing signature verified
+   * against this key) and its recorded resolution (credit-note.ts `creditNoteOfResolution`), and
+   * only a payload equal to that is signed. Any other stays pending, unsigned, and is returned as
+   * refused with the reason, for the worker to report.
    */
-  async issueCreditNotes(clearingKey: JWK): Promise<string[]> {
+  async issueCreditNotes(
+    clearingKey: JWK,
+  ): Promise<{ issued: string[]; refused: { creditNoteId: string; reason: string }[] }> {
     const pending = await this.redis.hgetall(this.k.pendingCreditNotes);
     const issued: string[] = [];
+    const refused: { creditNoteId: string; reason: string }[] = [];
+    // the public half: what a party verifies the statement with
+    const { d: _private, ...publicJwk } = clearingKey;
     for (const [id, raw] of Object.entries(pending).sort(([x], [y]) => x.localeCompare(y))) {
-      const jws = await signCreditNote(JSON.parse(raw) as CreditNotePayload, clearingKey);
+      const checked = await this.rebuildCreditNote(id, raw, { keys: [publicJwk] });
+      if ('refused' in checked) {
+        refused.push({ creditNoteId: id, reason: checked.refused });
+        continue;
+      }
+      const jws = await signCreditNote(checked.note, clearingKey);
       await this.redis.hsetnx(this.k.creditNotes, id, jws);
       await this.redis.hdel(this.k.pendingCreditNotes, id);
       issued.push(id);
     }
-    return issued;
+    return { issued, refused };
+  }
+
+  private async rebuildCreditNote(
+    creditNoteId: string,
+    raw: string,
+    jwks: JSONWebKeySet,
+  ): Promise<{ note: CreditNotePayload } | { refused: string }> {
+    const suffix = creditNoteIdOf('');
+    if (!creditNoteId.endsWith(suffix)) return { refused: 'not a credit note id' };
+    const statementId = creditNoteId.slice(0, -suffix.length);
+    const jws = await this.get(statementId);
+    if (!jws) return { refused: `no statement '${statementId}'` };
+    let statement: StatementPayload;
+    try {
+      statement = (await verifyStatement(jws, jwks)).payload;
+    } catch (err) {
+      return { refused: `the stored statement does not verify: ${(err as Error).message}` };
+    }
+    const expected = creditNoteOfResolution(statement, await this.lifecycle(statementId), creditNoteId);
+    if ('refused' in expected) return expected;
+    let stored: CreditNotePayload;
+    try {
+      stored = JSON.parse(raw) as CreditNotePayload;
+    } catch {
+      return { refused: 'the pending payload is not JSON' };
+    }
+    if (!sameCreditNote(stored, expected.note))
+      return { refused: 'the pending payload differs from the statement and its recorded resolution' };
+    return expected;
   }
 }
