@@ -19,6 +19,24 @@ function asDomainError(err: unknown): unknown {
   return domainErrorOfWorkflow(err) ?? err;
 }
 
+/** How long a refusal handed over in memory waits for its workflow to close before it is answered. */
+export const CLOSE_WAIT_MS = 2_000;
+
+/**
+ * A request refused in this process's first workflow task (budget, rate limit, no eligible site) is
+ * handed over before its workflow has closed; the workflow fails right after, which frees its id to
+ * run again. The refusal is answered once it has (bounded), so a caller that retries under the same
+ * id at once (after raising a limit, or after Retry-After) runs again instead of finding the refused
+ * request still running (REQUEST_IN_PROGRESS).
+ */
+async function untilClosed(handle: WorkflowHandle): Promise<void> {
+  const closed = handle.result().then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([closed, delay(CLOSE_WAIT_MS)]);
+}
+
 async function admissionFromWorkflow(handle: WorkflowHandle, deadlineMs: number): Promise<Admitted> {
   const failed = handle.result().then(
     () => null,
@@ -40,7 +58,13 @@ export async function awaitAdmission(
   deadlineMs: number,
 ): Promise<Admitted> {
   if (handle.eagerlyStarted) {
-    const handedOver = await Promise.race([waiter.admitted, delay(HANDOFF_DEADLINE_MS).then(() => null)]);
+    let handedOver: Admitted | null;
+    try {
+      handedOver = await Promise.race([waiter.admitted, delay(HANDOFF_DEADLINE_MS).then(() => null)]);
+    } catch (refusal) {
+      await untilClosed(handle);
+      throw refusal;
+    }
     if (handedOver) return handedOver;
   }
   return admissionFromWorkflow(handle, deadlineMs);
