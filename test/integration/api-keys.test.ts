@@ -4,17 +4,12 @@
  * API as the tenant within the key's scope (residency, models, expiry) and its budget and tokens
  * per minute are enforced with the tenant's in the same ledger call.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '@federa/auth';
 import { tenantKeys } from '@federa/ledger';
+import { runCli } from '../support/cli';
 import { chat, startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { TEST_MODEL, testTopology } from '../support/topology';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 
 describe('API keys', () => {
   const s = uniqueSuffix();
@@ -250,26 +245,7 @@ describe('federa keys (the CLI against the API)', () => {
   });
   afterAll(async () => fed?.close());
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const argv = [
-      '--import',
-      'tsx',
-      'apps/cli/src/main.ts',
-      ...args,
-      '--api',
-      fed.api.url,
-      '--token',
-      session,
-    ];
-    try {
-      const { stdout, stderr } = await run(process.execPath, argv, { cwd: ROOT });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      if (typeof e.code !== 'number') throw err;
-      return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    }
-  }
+  const cli = (...args: string[]) => runCli([...args, '--api', fed.api.url, '--token', session]);
 
   it('creates a key (secret printed once), lists it without the secret and revokes it', async () => {
     const created = await cli(

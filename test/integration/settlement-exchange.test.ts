@@ -6,41 +6,25 @@
  * a tampered file fails both checks. The API process itself signs with the exchange-file key it is
  * given, and refuses to start when given the clearing key.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JSONWebKeySet } from 'jose';
 import { EXCHANGE_FILES_MARK, periodOf, type Period } from '@federa/settlement';
 import { recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
 import { spawnApi } from '../support/api-process';
+import { runCli } from '../support/cli';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { appendRecord } from '../support/settlement-fixtures';
 import { testTopology } from '../support/topology';
 
 const PERIOD_MS = 2000;
 const GRACE_MS = 200;
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** the CLI as a partner runs it: exit code and output */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT },
-    );
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
+/** the CLI as a partner runs it */
+const cli = runCli;
 
 describe('exchange files', () => {
   const s = uniqueSuffix();

@@ -6,36 +6,20 @@
  * the creditor disputes a line within the agreed window; an admin upholds the dispute; and the next
  * month's statement carries the resolution as a dispute-adjustment line naming the disputed month.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { periodIn, previousPeriodIn, type Schedule, type StatementPayload } from '@federa/settlement';
+import { runCli } from '../support/cli';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
 import { appendRecordPostedAt } from '../support/settlement-fixtures';
 import { testTopology } from '../support/topology';
 
 const MONTH: Schedule = { kind: 'calendar', unit: 'month', timeZone: 'Europe/Paris' };
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 
-/** the CLI as a partner runs it: exit code and output */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT },
-    );
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
+/** the CLI as a partner runs it */
+const cli = runCli;
 
 describe("an operator's month: settle, download, verify offline, dispute, see the resolution", () => {
   const s = uniqueSuffix();

@@ -17,72 +17,24 @@ import type { Federation } from './harness';
 
 let seq = 0;
 
-/** A roaming record: `tenant` (home `homeOperator`) served at `siteId` of `servingOperator`. */
-export async function appendRecord(
-  fed: Federation,
-  r: {
-    tenantId: string;
-    homeOperator: string;
-    servingOperator: string;
-    siteId: string;
-    inputTokens?: number;
-    outputTokens?: number;
-    extra?: Partial<UsageRecord>;
-  },
-): Promise<string> {
-  const requestId = `fx-${Date.now()}-${seq++}`;
-  const now = new Date().toISOString();
-  await fed.ledger.reserve({
-    tenantId: r.tenantId,
-    requestId,
-    amount: 1000,
-    expiresAt: Date.now() + 60_000,
-  });
-  const record: UsageRecord = {
-    requestId,
-    tenantId: r.tenantId,
-    homeOperator: r.homeOperator,
-    servingOperator: r.servingOperator,
-    siteId: r.siteId,
-    jurisdiction: 'SE',
-    model: TEST_MODEL,
-    inputTokens: r.inputTokens ?? 10,
-    outputTokens: r.outputTokens ?? 20,
-    currency: 'EUR',
-    retailCharge: 100,
-    wholesaleCharge: 50,
-    policyVersion: 1,
-    startedAt: now,
-    completedAt: now,
-    failedAttempts: 0,
-    flags: [],
-    ...r.extra,
-  };
-  const posted = await fed.ledger.post({ tenantId: r.tenantId, requestId, actual: 100, record });
-  return `${r.tenantId}/${posted.recordId}`;
+/** Who used a roaming record and where: `tenantId` (home `homeOperator`) served at `siteId` of `servingOperator`. */
+interface RoamingUse {
+  tenantId: string;
+  homeOperator: string;
+  servingOperator: string;
+  siteId: string;
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
-/**
- * A roaming record as the ledger would have posted it at `atMs`, in the past. The one fixture that
- * writes the ledger's stream entry itself (post.lua's fields): the ledger appends at Redis's own
- * clock, and a test of last month's statement cannot wait for last month. The tenant's stream must
- * hold nothing later (stream ids only grow), so use a tenant of the test's own.
- */
-export async function appendRecordPostedAt(
-  fed: Federation,
-  r: {
-    tenantId: string;
-    homeOperator: string;
-    servingOperator: string;
-    siteId: string;
-    inputTokens?: number;
-    outputTokens?: number;
-  },
-  atMs: number,
-): Promise<string> {
-  const requestId = `fx-${atMs}-${seq++}`;
-  const at = new Date(atMs).toISOString();
-  const record: UsageRecord = {
+/** The usage record the fixtures post: dated `at` (the control plane's clock), `extra` overriding. */
+function roamingRecord(
+  r: RoamingUse,
+  requestId: string,
+  at: string,
+  extra: Partial<UsageRecord> = {},
+): UsageRecord {
+  return {
     requestId,
     tenantId: r.tenantId,
     homeOperator: r.homeOperator,
@@ -100,7 +52,36 @@ export async function appendRecordPostedAt(
     completedAt: at,
     failedAttempts: 0,
     flags: [],
+    ...extra,
   };
+}
+
+/** A roaming record: `tenant` (home `homeOperator`) served at `siteId` of `servingOperator`. */
+export async function appendRecord(
+  fed: Federation,
+  r: RoamingUse & { extra?: Partial<UsageRecord> },
+): Promise<string> {
+  const requestId = `fx-${Date.now()}-${seq++}`;
+  await fed.ledger.reserve({
+    tenantId: r.tenantId,
+    requestId,
+    amount: 1000,
+    expiresAt: Date.now() + 60_000,
+  });
+  const record = roamingRecord(r, requestId, new Date().toISOString(), r.extra);
+  const posted = await fed.ledger.post({ tenantId: r.tenantId, requestId, actual: 100, record });
+  return `${r.tenantId}/${posted.recordId}`;
+}
+
+/**
+ * A roaming record as the ledger would have posted it at `atMs`, in the past. The one fixture that
+ * writes the ledger's stream entry itself (post.lua's fields): the ledger appends at Redis's own
+ * clock, and a test of last month's statement cannot wait for last month. The tenant's stream must
+ * hold nothing later (stream ids only grow), so use a tenant of the test's own.
+ */
+export async function appendRecordPostedAt(fed: Federation, r: RoamingUse, atMs: number): Promise<string> {
+  const requestId = `fx-${atMs}-${seq++}`;
+  const record = roamingRecord(r, requestId, new Date(atMs).toISOString());
   const recordId = await fed.ledger.redis.xadd(
     tenantKeys(r.tenantId).usage,
     `${atMs}-*`,

@@ -17,28 +17,12 @@ import {
   signStatement,
   type ExchangeSource,
   type LineRecord,
-  type StatementPayload,
 } from '@federa/settlement';
 import { UsageError } from './client';
 import { runApiCommand } from './commands';
+import { emptyStatement } from '@federa/settlement/testing';
 
-const payload: StatementPayload = {
-  type: 'federa.settlement.statement',
-  version: 1,
-  statementId: '2030-01-01T00:00:00.000Z/lumiere~rhein',
-  federation: 'eu',
-  period: {
-    id: '2030-01-01T00:00:00.000Z',
-    start: '2030-01-01T00:00:00.000Z',
-    end: '2030-01-02T00:00:00.000Z',
-  },
-  closedAt: '2030-01-02T00:15:00.000Z',
-  settlementCurrency: 'EUR',
-  parties: ['lumiere', 'rhein'],
-  lines: [],
-  owed: [],
-  net: { payer: null, payee: null, amount: 0 },
-};
+const payload = emptyStatement({ net: { payer: null, payee: null, amount: 0 } });
 
 /** a statement without lines has no records */
 async function* noRecords(): AsyncIterable<LineRecord> {}

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { generateClearingKey, signStatement, type StatementPayload } from '@federa/settlement';
+import { generateClearingKey, signStatement } from '@federa/settlement';
 import { UsageError } from './client';
 import { parseLineClaims, renderRun, verifyOffline } from './statements';
+import { emptyStatement } from '@federa/settlement/testing';
 
-const payload: StatementPayload = {
-  type: 'federa.settlement.statement',
-  version: 1,
-  statementId: '2030-01-01T00:00:00.000Z/lumiere~rhein',
-  federation: 'eu',
-  period: {
-    id: '2030-01-01T00:00:00.000Z',
-    start: '2030-01-01T00:00:00.000Z',
-    end: '2030-01-02T00:00:00.000Z',
-  },
-  closedAt: '2030-01-02T00:15:00.000Z',
-  settlementCurrency: 'EUR',
-  parties: ['lumiere', 'rhein'],
-  lines: [],
-  owed: [],
-  net: { payer: 'rhein', payee: 'lumiere', amount: 1200 },
-};
+const payload = emptyStatement();
 
 describe('verifyOffline', () => {
   it('accepts a statement signed with a key in the JWKS and shows who pays whom', async () => {

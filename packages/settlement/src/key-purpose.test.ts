@@ -21,25 +21,9 @@ import {
   sameKeyIn,
 } from './key-purpose';
 import { STATEMENT_TYP, generateClearingKey, signStatement, verifyStatement } from './signing';
-import type { StatementPayload } from './statement';
+import { emptyStatement } from './testing';
 
-const statement: StatementPayload = {
-  type: 'federa.settlement.statement',
-  version: 1,
-  statementId: '2030-01-01T00:00:00.000Z/lumiere~rhein',
-  federation: 'eu',
-  period: {
-    id: '2030-01-01T00:00:00.000Z',
-    start: '2030-01-01T00:00:00.000Z',
-    end: '2030-01-02T00:00:00.000Z',
-  },
-  closedAt: '2030-01-02T00:15:00.000Z',
-  settlementCurrency: 'EUR',
-  parties: ['lumiere', 'rhein'],
-  lines: [],
-  owed: [],
-  net: { payer: 'rhein', payee: 'lumiere', amount: 1200 },
-};
+const statement = emptyStatement();
 
 const creditNote: CreditNotePayload = {
   type: 'federa.settlement.credit-note',
