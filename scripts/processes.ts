@@ -1,6 +1,6 @@
 /** Child processes of Federa's own apps (run from TypeScript source with tsx), stopped as a group. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './paths';
 
@@ -165,3 +165,27 @@ export async function waitForHttp(url: string, timeoutMs: number, abort?: () => 
  * runs with the same flag).
  */
 export const WORKER_NODE_ARGS = ['--max-old-space-size=384'] as const;
+
+/** Every descendant of pid (children first, from /proc), without pid itself; [] once it is gone. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (let i = -1; i < out.length; i++) {
+    const parent = i < 0 ? pid : out[i]!;
+    try {
+      const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim();
+      if (children) out.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // gone, or no such file on this kernel
+    }
+  }
+  return out;
+}
+
+/** Alive and not a zombie waiting to be reaped: a zombie holds no sockets and does no work. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -12,15 +12,22 @@
  *   the default keep-alive mode — `option http-server-close` is not needed. What streams need is
  *   long idle timeouts (client/server 10 min) so a slow generation is not cut.
  * - foreground master-worker (`-W -db`): the pid held is the master's, SIGTERM stops it and its
- *   worker, SIGUSR2 reloads the configuration written to the same file.
+ *   worker, SIGUSR2 reloads the configuration written to the same file. The master CLI (`-S`, a
+ *   unix socket in the proxy's directory) says when a reload has finished (`show proc`).
+ *
+ * A reload re-executes the master; a SIGTERM that lands meanwhile kills the new image before it has
+ * taken over, and the old worker, orphaned, keeps accepting until it notices. So reload() returns
+ * only once the master reports the reload done, and stop() returns only once the workers are gone
+ * and nothing listens on the frontends any more.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { haproxyPath } from '../bootstrap.mjs';
+import { descendants, isRunning } from '../processes';
 
 const exec = promisify(execFile);
 
@@ -121,8 +128,9 @@ export async function startHaproxy(opts: {
   };
   await write();
 
+  const masterSocket = join(opts.dir, 'master.sock');
   const log = openSync(join(opts.dir, 'haproxy.log'), 'a');
-  const proc: ChildProcess = spawn(bin, ['-W', '-db', '-f', configFile], {
+  const proc: ChildProcess = spawn(bin, ['-W', '-db', '-S', masterSocket, '-f', configFile], {
     detached: opts.detached ?? false,
     stdio: ['ignore', log, log],
   });
@@ -146,14 +154,62 @@ export async function startHaproxy(opts: {
     pid: () => (exited ? undefined : proc.pid),
     stop: async () => {
       if (exited || proc.exitCode !== null || proc.signalCode !== null) return;
+      const workers = descendants(proc.pid!);
       const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
       proc.kill('SIGTERM');
       if (await Promise.race([gone.then(() => false), sleep(5_000).then(() => true)])) proc.kill('SIGKILL');
       await gone;
+      // a worker the master did not take down with it (it died mid-reload) leaves by itself once it
+      // sees the master gone; wait for that, and do not leave it behind if it does not
+      const until = Date.now() + 5_000;
+      while (workers.some(isRunning) && Date.now() < until) await sleep(20);
+      for (const pid of workers.filter(isRunning)) process.kill(pid, 'SIGKILL');
+      for (const f of opts.frontends) {
+        while (await listening(f.bind)) {
+          if (Date.now() > until + 1_000)
+            throw new Error(`haproxy stopped, but ${f.bind} still accepts connections`);
+          await sleep(20);
+        }
+      }
     },
     reload: async () => {
+      const before = await masterReloads(masterSocket);
       await write();
       proc.kill('SIGUSR2');
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const now = await masterReloads(masterSocket).catch(() => undefined); // mid re-exec: no socket
+        if (now && now.failed > before.failed)
+          throw new Error(`haproxy failed to reload; see ${join(opts.dir, 'haproxy.log')}`);
+        if (now && now.reloads > before.reloads && now.workers > 0) return;
+        if (exited || Date.now() > until)
+          throw new Error(`haproxy did not finish reloading; see ${join(opts.dir, 'haproxy.log')}`);
+        await sleep(20);
+      }
     },
+  };
+}
+
+/** The master's reload counters and its current workers, from the master CLI's `show proc`. */
+async function masterReloads(
+  socketPath: string,
+): Promise<{ reloads: number; failed: number; workers: number }> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = createConnection(socketPath);
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(2_000, () => socket.destroy(new Error('haproxy master CLI did not answer')));
+    socket.on('data', (chunk: string) => (out += chunk));
+    socket.once('end', () => resolve(out));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.end('show proc\n'));
+  });
+  const master = /^\d+\s+master\s+(\d+) \[failed: (\d+)\]/m.exec(text);
+  if (!master) throw new Error(`unexpected haproxy "show proc" answer: ${text.slice(0, 200)}`);
+  const current = text.split('# workers')[1]?.split('#')[0] ?? '';
+  return {
+    reloads: Number(master[1]),
+    failed: Number(master[2]),
+    workers: current.split('\n').filter((line) => /^\d+\s+worker\b/.test(line)).length,
   };
 }

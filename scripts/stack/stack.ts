@@ -10,13 +10,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevKeys, mintToken, readSigningKey } from '@federa/auth';
 import { clearingKeyFiles, ensureClearingKey, ensureExchangeKey, exchangeKeyFiles } from '@federa/settlement';
 import { ensurePayloadKeys } from '@federa/sealing';
 import { ISO_COUNTRIES } from '@federa/domain';
-import { ProcessGroup, WORKER_NODE_ARGS, waitForFile, waitForHttp } from '../processes';
+import { ProcessGroup, WORKER_NODE_ARGS, descendants, waitForFile, waitForHttp } from '../processes';
 import { ensureSecret } from '../secrets';
 import { ensureHaproxy, ensureIptables, ensurePostgresql } from '../bootstrap.mjs';
 import { createSiteNetwork, netnsSupport, type SiteNetwork } from './netns';
@@ -90,17 +90,7 @@ function postgresDir(): string {
 
 /** a pid and every process below it (from /proc), or none when it is undefined */
 function withDescendants(pid: number | undefined): number[] {
-  if (pid === undefined) return [];
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      const children = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
-      if (children) out.push(...children.split(/\s+/).map(Number));
-    } catch {
-      // gone, or no such file on this kernel: the pid alone
-    }
-  }
-  return out;
+  return pid === undefined ? [] : [pid, ...descendants(pid)];
 }
 
 export class ProductionLikeStack {
