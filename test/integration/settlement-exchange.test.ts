@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JSONWebKeySet } from 'jose';
 import { EXCHANGE_FILES_MARK, periodOf, type Period } from '@federa/settlement';
+import { EXIT_CONFIG } from '@federa/telemetry';
 import { recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
 import { spawnApi } from '../support/api-process';
 import { runCli } from '../support/cli';
@@ -275,8 +276,14 @@ describe('exchange files', () => {
       writeFileSync(keyFile, JSON.stringify(key()), { mode: 0o600 });
       const api = spawnApi(fed, { [setting]: keyFile });
       try {
-        await expect(api.ready).rejects.toThrow(/KEY_PURPOSE_MISMATCH/);
-        expect(api.proc.exitCode).toBe(1);
+        const refusal = await api.ready.then(
+          () => 'it started',
+          (err: Error) => err.message,
+        );
+        // one fatal line naming the code, and no stack trace: an operator's mistake, not a crash
+        expect(refusal).toMatch(/"level":60,.*"code":"KEY_PURPOSE_MISMATCH"/);
+        expect(refusal).not.toMatch(/^\s+at /m);
+        expect(api.proc.exitCode).toBe(EXIT_CONFIG);
       } finally {
         await api.kill();
       }

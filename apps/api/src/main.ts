@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { Observations, SiteHealth } from '@federa/workflows';
 import { TokenCountPool } from '@federa/tokenizer/pool';
 import {
+  checkedStartup,
   createProcessRegistry,
   installTemporalRuntime,
   startMetricsServer,
@@ -27,10 +28,17 @@ import { loadExchangeSigning } from './exchange/exchange-key';
 import { createApiMetrics } from './metrics/api-metrics';
 import { DEFAULT_REQUEST_LIMITS, startApiServer } from './server';
 
-const config = loadConfig();
-// the signing keys before anything connects: an API given the clearing key stops here
-const clearingJwks = readJwks(config.clearingJwksFile);
-const exchangeSigning = await loadExchangeSigning(config.exchangeKeyFiles, clearingJwks);
+// settings and signing keys before anything connects: an API given the clearing key stops here,
+// with one line naming the code (checkedStartup), not a stack trace
+const { config, clearingJwks, exchangeSigning } = await checkedStartup('federa-api', async () => {
+  const config = loadConfig();
+  const clearingJwks = readJwks(config.clearingJwksFile);
+  return {
+    config,
+    clearingJwks,
+    exchangeSigning: await loadExchangeSigning(config.exchangeKeyFiles, clearingJwks),
+  };
+});
 // first: the provider (when configured) must be registered before any span or client exists
 const tracing = startTracing({ serviceName: 'federa-api', url: config.tracesUrl });
 // Prometheus metrics (requests, ledger operations, routing decisions) unless FEDERA_METRICS_PORT=off;

@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { readPayloadKeys } from '@federa/sealing';
 import { dirname, join } from 'node:path';
 import {
+  checkedStartup,
   installTemporalRuntime,
   ledgerObserver,
   routingObserver,
@@ -30,7 +31,8 @@ import {
   startHoldSweeper,
 } from './workers';
 
-const config = loadConfig();
+// a refused setting is one line naming its code, not a stack trace
+const config = await checkedStartup('federa-worker', loadConfig);
 // first: the provider (when configured) must be registered before any span or client exists
 const tracing = startTracing({ serviceName: 'federa-worker', url: config.tracesUrl });
 const log = pino({
@@ -117,7 +119,7 @@ const settlement =
   control && s.enabled
     ? {
         store: new SettlementStore(redis, config.registryNamespace),
-        clearingKey: await readClearingKey(s.clearingKeyFile),
+        clearingKey: await checkedStartup('federa-worker', () => readClearingKey(s.clearingKeyFile)),
         config: {
           federation: config.registryNamespace,
           periodMs: s.periodMs,

@@ -13,3 +13,4 @@ export * from './collectors/redis';
 export * from './collectors/scrape';
 export * from './observers/ledger-observer';
 export * from './observers/routing-observer';
+export * from './startup';
