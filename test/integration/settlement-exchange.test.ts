@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JSONWebKeySet } from 'jose';
 import { EXCHANGE_FILES_MARK, periodOf, type Period } from '@federa/settlement';
 import { EXIT_CONFIG } from '@federa/telemetry';
-import { recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
+import { MANIFEST_FILE, recomputeDirectory, verifyFile } from '../../apps/cli/src/exchange-files';
 import { spawnApi } from '../support/api-process';
 import { runCli } from '../support/cli';
 import { startFederation, uniqueSuffix, type Federation } from '../support/harness';
@@ -112,7 +112,9 @@ describe('exchange files', () => {
       operator,
     ]);
     expect(download.code, download.out).toBe(0);
-    const names = readdirSync(dir).sort();
+    const names = readdirSync(dir)
+      .filter((n) => n !== MANIFEST_FILE)
+      .sort();
     // 6 roaming records in one line: 3 parts of 2; every file has its signature beside it
     expect(names.filter((n) => !n.endsWith('.jws'))).toEqual([
       'detailed-records.line-1.part-1.csv',
@@ -127,6 +129,13 @@ describe('exchange files', () => {
       'usage-report.json',
     ]);
     expect(names.filter((n) => n.endsWith('.jws'))).toHaveLength(10);
+    // the API's manifest is kept beside them: the files it lists, the key sets that verify them
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as {
+      statementId: string;
+      files: { name: string }[];
+    };
+    expect(manifest.statementId).toBe(statementId);
+    expect(manifest.files.map((f) => f.name).sort()).toEqual(names.filter((n) => !n.endsWith('.jws')));
     const fileJwks = readJwks(fileJwksFile);
     const clearingJwks = readJwks(clearingJwksFile);
     for (const n of names.filter((x) => !x.endsWith('.jws')))

@@ -4,7 +4,9 @@
  * either JWKS in the other's place fails (exit 1). `--jwks` keeps its old meaning per command.
  * Usage errors are UsageErrors, which `federa` turns into exit 2.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -20,6 +22,7 @@ import {
 } from '@federa/settlement';
 import { UsageError } from './client';
 import { runApiCommand } from './commands';
+import { downloadExchange } from './exchange-files';
 import { emptyStatement } from '@federa/settlement/testing';
 
 const payload = emptyStatement({ net: { payer: null, payee: null, amount: 0 } });
@@ -184,5 +187,41 @@ describe('federa exchange recompute', () => {
     await expect(federa('exchange', 'recompute', dir, '--file-jwks', fileJwks)).rejects.toThrow(
       /--file-jwks goes with --clearing-jwks/,
     );
+  });
+});
+
+describe('exchange download', () => {
+  it('writes no file whose name the manifest makes up: only exchange file names become paths', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'federa-exchange-download-'));
+    const requested: string[] = [];
+    // an API (or something in its place) that answers with a manifest naming a path outside the directory
+    const server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({ statementId: 'st-1', files: [{ name: '../escaped.json', onRequest: false }] }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await expect(
+        downloadExchange({
+          api: `http://127.0.0.1:${port}`,
+          token: 't',
+          statementId: 'st-1',
+          dir: out,
+          detailed: true,
+        }),
+      ).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('../escaped.json'),
+      });
+      expect(readdirSync(out)).toEqual([]);
+      expect(existsSync(join(out, '..', 'escaped.json'))).toBe(false);
+      expect(requested).toEqual(['/exchange/statements/st-1/files']);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -116,7 +116,10 @@ export interface DownloadOptions {
   readonly partRecords?: number;
 }
 
-/** Fetch a statement's files and their signatures into `dir`; returns the names written. */
+/** the API's manifest of a statement's files, saved beside them by `exchange download` */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Fetch a statement's files, their signatures and the manifest into `dir`; returns the names written. */
 export async function downloadExchange(o: DownloadOptions): Promise<string[]> {
   const base = `${o.api}/exchange/statements/${encodeURIComponent(o.statementId)}/files`;
   const query = o.partRecords === undefined ? '' : `?partRecords=${o.partRecords}`;
@@ -141,9 +144,17 @@ export async function downloadExchange(o: DownloadOptions): Promise<string[]> {
     }
     return body;
   };
-  const manifest = JSON.parse(new TextDecoder().decode(await get(`${base}${query}`))) as {
+  const manifestBytes = await get(`${base}${query}`);
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as {
     files: { name: string; onRequest: boolean }[];
   };
+  // the names become paths here: only an exchange file's own name (no directory, no '..') is written
+  const strange = manifest.files.find((f) => parseExchangeFileName(f.name) === null);
+  if (strange)
+    throw new FederaError(
+      'VALIDATION_FAILED',
+      `the manifest names "${strange.name}", which is no exchange file`,
+    );
   mkdirSync(o.dir, { recursive: true });
   const written: string[] = [];
   for (const f of manifest.files) {
@@ -153,5 +164,9 @@ export async function downloadExchange(o: DownloadOptions): Promise<string[]> {
       written.push(name);
     }
   }
+  // last, so a directory with a manifest is a complete download; it is unsigned (the files are signed
+  // one by one): what it adds is the list of files and the key sets that verify them
+  writeFileSync(join(o.dir, MANIFEST_FILE), manifestBytes);
+  written.push(MANIFEST_FILE);
   return written;
 }
