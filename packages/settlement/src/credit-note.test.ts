@@ -60,8 +60,18 @@ describe('the credit note a resolution calls for (rebuilt before signing)', () =
       { ...pending, creditor: 'rhein', debtor: 'albion' },
       { ...pending, currency: 'SEK' },
       { ...pending, dispute: { ...pending.dispute, by: 'rhein' } },
+      { ...pending, memo: 'a field no resolution writes' },
     ])
       expect(sameCreditNote(rebuilt.note, changed)).toBe(false);
+  });
+
+  it('is the same note whatever order its fields were written in', () => {
+    const { lifecycle, pending } = resolve('albion', 'rhein', 120_000);
+    const rebuilt = creditNoteOfResolution(statement, lifecycle, id);
+    if (!('note' in rebuilt)) throw new Error('expected a note');
+    const reordered = Object.fromEntries(Object.entries(pending).reverse()) as typeof pending;
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(pending));
+    expect(sameCreditNote(rebuilt.note, reordered)).toBe(true);
   });
 
   it('refuses what no resolution of this statement calls for', () => {

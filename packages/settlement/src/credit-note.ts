@@ -8,6 +8,7 @@
  * the same compare-and-set step as the lifecycle change; the settlement worker signs pending notes on
  * its next run and stores each one write-once (store.ts `issueCreditNotes`).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { CompactSign, compactVerify, createLocalJWKSet, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { FederaError } from '@federa/domain';
 import { assertClearingKey, clearingKeysOf } from './key-purpose';
@@ -121,6 +122,9 @@ export function creditNoteOfResolution(
   return { note: { ...base, dispute: { by: lifecycle.dispute.by, at: lifecycle.dispute.at } } };
 }
 
-/** the same credit note (payloads compare by their JSON: the fields are built in one order) */
+/**
+ * the same credit note: every field equal, whatever order a writer put the fields in (a pending note
+ * written by another version of the API may order them otherwise, and is still the same note)
+ */
 export const sameCreditNote = (x: CreditNotePayload, y: CreditNotePayload): boolean =>
-  JSON.stringify(x) === JSON.stringify(y);
+  isDeepStrictEqual(x, y);
