@@ -14,6 +14,7 @@ import {
   type StatementLine,
   type StatementPayload,
 } from '@federa/settlement';
+import { emptyStatement } from '@federa/settlement/testing';
 import { Args } from './args';
 import type { Client } from './client';
 import type { ApiCommand } from './command';
@@ -40,23 +41,11 @@ const line: StatementLine = {
   settledAmount: 30,
   merkleRoot: merkleRoot(signedRefs),
 };
-const payload: StatementPayload = {
-  type: 'federa.settlement.statement',
-  version: 1,
+const payload: StatementPayload = emptyStatement({
   statementId: ID,
-  federation: 'eu',
-  period: {
-    id: '2030-01-01T00:00:00.000Z',
-    start: '2030-01-01T00:00:00.000Z',
-    end: '2030-01-02T00:00:00.000Z',
-  },
-  closedAt: '2030-01-02T00:15:00.000Z',
-  settlementCurrency: 'EUR',
-  parties: ['lumiere', 'rhein'],
   lines: [line],
-  owed: [],
   net: { payer: 'rhein', payee: 'lumiere', amount: 30 },
-};
+});
 
 async function setup() {
   const key = await generateClearingKey('k1');
