@@ -21,8 +21,10 @@
  * and nothing listens on the frontends any more.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { connect, createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -128,7 +130,7 @@ export async function startHaproxy(opts: {
   };
   await write();
 
-  const masterSocket = join(opts.dir, 'master.sock');
+  const masterSocket = masterSocketPath(opts.dir);
   const log = openSync(join(opts.dir, 'haproxy.log'), 'a');
   const proc: ChildProcess = spawn(bin, ['-W', '-db', '-S', masterSocket, '-f', configFile], {
     detached: opts.detached ?? false,
@@ -163,7 +165,13 @@ export async function startHaproxy(opts: {
       // sees the master gone; wait for that, and do not leave it behind if it does not
       const until = Date.now() + 5_000;
       while (workers.some(isRunning) && Date.now() < until) await sleep(20);
-      for (const pid of workers.filter(isRunning)) process.kill(pid, 'SIGKILL');
+      for (const pid of workers.filter(isRunning)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone between the check and the kill
+        }
+      }
       for (const f of opts.frontends) {
         while (await listening(f.bind)) {
           if (Date.now() > until + 1_000)
@@ -190,6 +198,17 @@ export async function startHaproxy(opts: {
   };
 }
 
+/**
+ * The master CLI's socket: in the proxy's directory, unless that path is too long for a unix socket
+ * (108 bytes on Linux, a deep checkout reaches it), then in the temp directory under a name derived
+ * from the proxy's directory.
+ */
+function masterSocketPath(dir: string): string {
+  const beside = join(dir, 'master.sock');
+  if (Buffer.byteLength(beside) < 100) return beside;
+  return join(tmpdir(), `federa-haproxy-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.sock`);
+}
+
 /** The master's reload counters and its current workers, from the master CLI's `show proc`. */
 async function masterReloads(
   socketPath: string,
@@ -200,7 +219,10 @@ async function masterReloads(
     socket.setEncoding('utf8');
     socket.setTimeout(2_000, () => socket.destroy(new Error('haproxy master CLI did not answer')));
     socket.on('data', (chunk: string) => (out += chunk));
-    socket.once('end', () => resolve(out));
+    socket.once('end', () => {
+      socket.destroy();
+      resolve(out);
+    });
     socket.once('error', reject);
     socket.once('connect', () => socket.end('show proc\n'));
   });
