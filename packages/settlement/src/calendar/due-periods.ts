@@ -13,7 +13,7 @@ export interface DueInput {
   readonly isSettled: (periodId: string) => boolean;
   readonly nowMs: number;
   readonly graceMs: number;
-  /** at most this many periods per run, and no schedule reaches back further than this many */
+  /** at most this many periods per run (the oldest); the next run goes on from there */
   readonly maxPeriods: number;
 }
 
@@ -30,11 +30,12 @@ function dueIn(s: Schedule, input: DueInput): Period[] {
   const open = periodIn(s, input.nowMs - input.graceMs);
   const cursor = input.cursor(scheduleKey(s));
   // never settled: only the last closed period (a fresh federation does not settle the past)
-  const from = cursor === null ? previousPeriodIn(s, open) : periodIn(s, cursor);
-  // a run reaches back at most maxPeriods periods before the open one (walked back only that far)
-  let p = open;
-  for (let i = 0; i < input.maxPeriods && p.startMs > from.startMs; i++) p = previousPeriodIn(s, p);
+  let p = cursor === null ? previousPeriodIn(s, open) : periodIn(s, cursor);
+  // forward from the cursor, the oldest maxPeriods: the next run goes on where this one stopped, so a
+  // long outage delays periods but skips none (a period skipped here would never be settled: its
+  // records were posted before any later period's window)
   const due: Period[] = [];
-  for (; p.startMs < open.startMs; p = nextPeriodIn(s, p)) if (!input.isSettled(p.id)) due.push(p);
+  for (; p.startMs < open.startMs && due.length < input.maxPeriods; p = nextPeriodIn(s, p))
+    if (!input.isSettled(p.id)) due.push(p);
   return due;
 }
