@@ -1,6 +1,7 @@
 /** Child processes of Federa's own apps (run from TypeScript source with tsx), stopped as a group. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './paths';
 
@@ -13,6 +14,8 @@ export interface LaunchOptions {
    * a site's namespace; `ip netns exec` execs, so the child's pid is still the node process's own
    */
   readonly wrap?: readonly string[];
+  /** also append every line the child writes to this file (kept across relaunches; made if missing) */
+  readonly logFile?: string;
 }
 
 interface Child {
@@ -47,6 +50,14 @@ export class ProcessGroup {
     });
     const prefix = `[${name}] `.padEnd(11);
     const tail: string[] = [];
+    if (opts.logFile) {
+      mkdirSync(dirname(opts.logFile), { recursive: true });
+      const file = createWriteStream(opts.logFile, { flags: 'a' });
+      // the raw bytes, as the child wrote them: log tools read the file as they would its stdout
+      proc.stdout?.pipe(file, { end: false });
+      proc.stderr?.pipe(file, { end: false });
+      proc.once('close', () => file.end());
+    }
     for (const stream of [proc.stdout, proc.stderr]) {
       let buf = '';
       stream?.on('data', (chunk: Buffer) => {

@@ -262,6 +262,9 @@ export class ProductionLikeStack {
 
   private async launchApps(): Promise<void> {
     const echo = this.opts.echo ?? false;
+    // every app's output is kept, echoed or not: what a failed run's API said is in logs/<name>.log
+    const logFile = (name: string) => join(STACK_DIR, 'logs', `${name}.log`);
+    rmSync(join(STACK_DIR, 'logs'), { recursive: true, force: true });
     const readyFiles: string[] = [];
     const readyFile = (name: string) => {
       const file = join(STACK_DIR, `${name}.ready`);
@@ -276,7 +279,7 @@ export class ProductionLikeStack {
         siteName(site.id),
         'apps/site-emulator/src/main.ts',
         { ...this.env, FEDERA_EMULATOR_SITES: site.id, FEDERA_EMULATOR_HOST: a.host },
-        { echo, ...(wrap ? { wrap } : {}) },
+        { echo, logFile: logFile(siteName(site.id)), ...(wrap ? { wrap } : {}) },
       );
       this.group.launch(
         agentName(site.id),
@@ -290,7 +293,7 @@ export class ProductionLikeStack {
           FEDERA_METRICS_PORT: 'off',
           FEDERA_READY_FILE: readyFile(agentName(site.id)),
         },
-        { echo, nodeArgs: WORKER_NODE_ARGS, ...(wrap ? { wrap } : {}) },
+        { echo, logFile: logFile(agentName(site.id)), nodeArgs: WORKER_NODE_ARGS, ...(wrap ? { wrap } : {}) },
       );
     }
     for (let i = 0; i < this.controlWorkers; i++) {
@@ -304,7 +307,7 @@ export class ProductionLikeStack {
           FEDERA_METRICS_PORT: String(PORTS.workerMetrics[i]),
           FEDERA_READY_FILE: readyFile(workerName(i)),
         },
-        { echo, nodeArgs: WORKER_NODE_ARGS },
+        { echo, logFile: logFile(workerName(i)), nodeArgs: WORKER_NODE_ARGS },
       );
     }
     for (let i = 0; i < this.apiReplicas; i++) {
@@ -317,7 +320,7 @@ export class ProductionLikeStack {
           FEDERA_API_PORT: String(PORTS.apiReplicas[i]),
           FEDERA_METRICS_PORT: String(PORTS.apiMetrics[i]),
         },
-        { echo },
+        { echo, logFile: logFile(apiName(i)) },
       );
     }
     const abort = () => this.stopping;

@@ -374,7 +374,7 @@ describe('settlement', () => {
       { statementId: id, lines: [{ lineNo: line.lineNo, amount: line.settledAmount + 70_000 }] },
       rheinToken,
     );
-    expect(disputed.status).toBe(200);
+    expect(disputed.status, JSON.stringify(disputed.body)).toBe(200);
     expect(disputed.body.result.data).toMatchObject({
       status: 'disputed',
       dispute: {
