@@ -118,6 +118,18 @@ describe('settlement when an agreement changes its schedule', () => {
       for (const line of p.lines) counted.push(...(await lineRefs(fed, p.statementId, line.lineNo)));
     expect(counted.sort()).toEqual([...refs].sort());
     expect(new Set(counted).size).toBe(counted.length);
+
+    // inclusion proofs follow the switch: a record is proven in its own period's statement only
+    const rheinToken = await fed.token('operator', rhein);
+    const prove = (statementId: string, recordRef: string) =>
+      fed.call('settlement.proveInclusion', { statementId, recordRef }, rheinToken, { method: 'GET' });
+    const dayStatement = `${day.id}/${albionRhein}`;
+    const straddling = `${periodIn(FIXED, y0 + 2 * HOUR).id}/${albionRhein}`;
+    const [beforeSwitch, atSwitch] = [refs[2]!, refs[4]!];
+    expect((await prove(dayStatement, atSwitch)).body.result.data).toMatchObject({ verified: true });
+    expect((await prove(straddling, beforeSwitch)).body.result.data).toMatchObject({ verified: true });
+    expect((await prove(dayStatement, beforeSwitch)).status).toBe(404);
+    expect((await prove(straddling, atSwitch)).status).toBe(404);
   });
 
   it('refuses a back-dated switch with SCHEDULE_HISTORY_CONFLICT and changes nothing', async () => {
