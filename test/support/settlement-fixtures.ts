@@ -185,7 +185,11 @@ export async function lineRefs(fed: Federation, statementId: string, lineNo: num
   if (payload.version === 1) return fed.settlementStore.allRefs(statementId, lineNo);
   const refs: string[] = [];
   const reader = usageReader(fed.ledger, fed.settlementStore, fed.settlementConfig.archive);
-  const ctx = { topology: await fed.registry.snapshot(), periodMs: fed.settlementConfig.periodMs };
+  const ctx = {
+    topology: await fed.registry.snapshot(),
+    periodMs: fed.settlementConfig.periodMs,
+    schedule: fed.settlementConfig.schedule,
+  };
   for await (const { ref } of statementRecords(reader, ctx, payload, { lineNo })) refs.push(ref);
   return refs;
 }

@@ -48,6 +48,12 @@ export const ERROR_CODES = {
   STATEMENT_STATE: { http: 409, retryable: false },
   /** a dispute after the statement's dispute deadline (the agreement's window): the statement is final */
   DISPUTE_WINDOW_CLOSED: { http: 409, retryable: false },
+  /**
+   * an agreement change reaches back into periods already settled (an effectiveFrom before a
+   * schedule's settled cursor, or a rewrite of the schedule history settlement accepted): settling
+   * on it would count records twice or lose them, so the run is refused and nothing is written
+   */
+  SCHEDULE_HISTORY_CONFLICT: { http: 409, retryable: false },
   /** a site endpoint outside its operator's allow-list (set by admins) */
   ENDPOINT_NOT_ALLOWED: { http: 403, retryable: false },
   /** the id is taken: the same answer whoever owns it, so it says nothing about other operators */

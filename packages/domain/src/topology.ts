@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { BUILTIN_GROUPS, expandJurisdictions, isCountryCode, type JurisdictionGroups } from './jurisdictions';
 import { FederaError } from './errors';
 import { endpointPatternSchema } from './endpoints';
-import { agreementSchema, pairKey, type Agreement } from './agreements';
+import {
+  agreementHistory,
+  agreementInForce,
+  agreementSchema,
+  agreementStartMs,
+  pairKey,
+  type Agreement,
+} from './agreements';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'ids are lower-case letters, digits and dashes');
 const countryCode = z.string().refine(isCountryCode, { message: 'not an ISO 3166-1 alpha-2 country code' });
@@ -185,13 +192,22 @@ export const topologySchema = z
         }
       }
     }
-    const pairs = new Set<string>();
+    // a pair may have several agreements over time, but only one in force from any instant
+    const starts = new Set<string>();
     for (const a of t.agreements) {
       for (const p of a.parties)
         if (!ops.has(p)) ctx.addIssue({ code: 'custom', message: `agreement names unknown operator '${p}'` });
       const key = pairKey(...a.parties);
-      if (pairs.has(key)) ctx.addIssue({ code: 'custom', message: `two agreements for the pair ${key}` });
-      pairs.add(key);
+      const from = agreementStartMs(a);
+      if (starts.has(`${key}|${from}`))
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            from === -Infinity
+              ? `two agreements for the pair ${key} without effectiveFrom (both in force since the beginning)`
+              : `two agreements for the pair ${key} in force from the same instant ${new Date(from).toISOString()}`,
+        });
+      starts.add(`${key}|${from}`);
     }
     const groups = { ...BUILTIN_GROUPS, ...t.jurisdictionGroups };
     for (const tenant of t.tenants) {
@@ -266,6 +282,8 @@ export class TopologyIndex {
   readonly sites: ReadonlyMap<string, Site>;
   readonly tenants: ReadonlyMap<string, Tenant>;
   readonly groups: JurisdictionGroups;
+  /** pair key → the pair's agreements, oldest first */
+  private readonly agreementsByPair = new Map<string, Agreement[]>();
   /** `${operator}|${model}` → versions, oldest first */
   private readonly cards = new Map<string, { from: number; retail: TokenPrices; wholesale: TokenPrices }[]>();
 
@@ -291,6 +309,11 @@ export class TopologyIndex {
     }
     for (const c of topology.rateCards) add(c.operator, c.model, c.effectiveFrom, c.retail, c.wholesale);
     for (const list of this.cards.values()) list.sort((a, b) => a.from - b.from);
+    for (const a of topology.agreements) {
+      const key = pairKey(...a.parties);
+      this.agreementsByPair.set(key, [...(this.agreementsByPair.get(key) ?? []), a]);
+    }
+    for (const [key, list] of this.agreementsByPair) this.agreementsByPair.set(key, agreementHistory(list));
   }
 
   /** The operator's prices for a model in force at `atMs` (the latest version that had started). */
@@ -324,10 +347,22 @@ export class TopologyIndex {
     return s;
   }
 
-  /** The agreement between two operators (either order), or undefined: the federation's defaults apply. */
-  agreement(a: string, b: string): Agreement | undefined {
-    const key = pairKey(a, b);
-    return this.topology.agreements.find((x) => pairKey(...x.parties) === key);
+  /**
+   * The agreement between two operators (either order) in force at `atMs` (default: now), or
+   * undefined: the federation's defaults apply.
+   */
+  agreement(a: string, b: string, atMs = Date.now()): Agreement | undefined {
+    return agreementInForce(this.agreementsOf(a, b), atMs);
+  }
+
+  /** Every agreement of the pair (either order), oldest first: what was, is and will be in force. */
+  agreementsOf(a: string, b: string): readonly Agreement[] {
+    return this.agreementsByPair.get(pairKey(a, b)) ?? [];
+  }
+
+  /** The pairs that have agreements: pair key → their agreements, oldest first. */
+  get agreementPairs(): ReadonlyMap<string, readonly Agreement[]> {
+    return this.agreementsByPair;
   }
 
   hasModel(model: string): boolean {

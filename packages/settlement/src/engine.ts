@@ -18,9 +18,17 @@ import {
   parsePeriodId,
   scheduleKey,
   scheduleOf,
+  scheduleStarts,
   schedulesInUse,
   type Schedule,
 } from './calendar/schedule';
+import {
+  DEFAULT_SCHEDULE,
+  historyConflictError,
+  historyConflicts,
+  sameHistories,
+  scheduleHistories,
+} from './calendar/schedule-history';
 import { signStatement } from './signing';
 import { PeriodAggregator } from './period-aggregator';
 import { buildStatements, type Period, type StatementPayload } from './statement';
@@ -76,12 +84,44 @@ export function periodById(periodId: string, periodMs: number): Period {
 export const defaultSchedule = (config: SettlementConfig): Schedule =>
   config.schedule ?? fixedSchedule(config.periodMs);
 
+/**
+ * Refuse (SCHEDULE_HISTORY_CONFLICT, nothing written) when the topology's agreements changed a
+ * pair's schedule history where a schedule involved is already settled; else, with `accept`, keep
+ * the history as the one accepted (calendar/schedule-history.ts).
+ */
+export async function guardScheduleHistory(
+  store: SettlementStore,
+  config: SettlementConfig,
+  topology: TopologyIndex,
+  opts: { readonly accept: boolean },
+): Promise<void> {
+  const fallback = defaultSchedule(config);
+  const current = scheduleHistories(topology, fallback);
+  const accepted = await store.acceptedScheduleHistory();
+  if (accepted) {
+    const keys = new Set([scheduleKey(fallback)]);
+    for (const h of [...accepted.values(), ...current.values()])
+      for (const e of h) if (e.schedule !== DEFAULT_SCHEDULE) keys.add(e.schedule);
+    const cursors = new Map<string, number | null>();
+    for (const key of keys) cursors.set(key, await store.cursor(key));
+    const conflicts = historyConflicts(accepted, current, fallback, (key) => cursors.get(key) ?? null);
+    if (conflicts.length > 0) throw historyConflictError(conflicts);
+  }
+  if (opts.accept && !(accepted && sameHistories(accepted, current)))
+    await store.acceptScheduleHistory(current);
+}
+
 /** Compute a period's statements from the usage records, without storing anything. */
-export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'>, periodId: string) {
+export async function computeStatements(
+  deps: Omit<SettlementDeps, 'clearingKey'>,
+  periodId: string,
+  loaded?: TopologyIndex,
+) {
   const { config } = deps;
   const period = periodById(periodId, config.periodMs);
-  const topology = await deps.topology();
-  // only the pairs settling on this period's schedule: a record is in one period of each schedule
+  const topology = loaded ?? (await deps.topology());
+  // only the records settling on this period's schedule (their pair's schedule at their time): a
+  // record is in one period of each schedule, and settles in its own schedule's
   const schedule = scheduleOf(period);
   const membership = new ScheduleMembership(topology, defaultSchedule(config), schedule);
   // exchange rates come from the registry, as of this run (the statement prints the rate it used)
@@ -111,7 +151,11 @@ export async function computeStatements(deps: Omit<SettlementDeps, 'clearingKey'
 }
 
 export async function settlePeriod(deps: SettlementDeps, periodId: string): Promise<SettleResult> {
-  const { period, statements: built, counts } = await computeStatements(deps, periodId);
+  periodById(periodId, deps.config.periodMs); // a bad id is VALIDATION_FAILED before anything else
+  // one topology for the guard and the run: the history checked is the history settled on
+  const topology = await deps.topology();
+  await guardScheduleHistory(deps.store, deps.config, topology, { accept: true });
+  const { period, statements: built, counts } = await computeStatements(deps, periodId, topology);
   const alreadySettled = await deps.store.isSettled(period.id);
   const statements = [];
   for (const { payload } of built) {
@@ -138,15 +182,21 @@ export async function duePeriods(
   nowMs: number,
   opts: { readonly topology?: TopologyIndex; readonly maxPeriods?: number } = {},
 ): Promise<string[]> {
+  // an agreement change reaching back into settled periods is refused before anything is listed
+  if (opts.topology) await guardScheduleHistory(store, config, opts.topology, { accept: false });
   const schedules = opts.topology
     ? schedulesInUse(opts.topology, defaultSchedule(config))
     : [defaultSchedule(config)];
+  const starts = opts.topology
+    ? scheduleStarts(opts.topology, defaultSchedule(config))
+    : new Map<string, number[]>();
   const cursors = new Map<string, number | null>();
   for (const s of schedules) cursors.set(scheduleKey(s), await store.cursor(scheduleKey(s)));
   const settled = new Set(await store.settledPeriods());
   const due = dueAcross({
     schedules,
     cursor: (key) => cursors.get(key) ?? null,
+    starts: (key) => starts.get(key) ?? [],
     isSettled: (id) => settled.has(id),
     nowMs,
     graceMs: config.graceMs,
@@ -163,5 +213,6 @@ export async function archiveSettledUsage(deps: Omit<SettlementDeps, 'clearingKe
   const tenants = topology.topology.tenants.map((t) => t.id);
   const archive = new UsageArchive(deps.ledger, deps.store, config.archive);
   const schedules = schedulesInUse(topology, defaultSchedule(config));
-  return archive.archiveDue(tenants, nowMs, schedules, config.graceMs);
+  const starts = scheduleStarts(topology, defaultSchedule(config));
+  return archive.archiveDue(tenants, nowMs, schedules, config.graceMs, (key) => starts.get(key) ?? []);
 }

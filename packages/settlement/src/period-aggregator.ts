@@ -6,13 +6,15 @@
  * order).
  *
  * `add` runs once per record of a settlement run (millions of them), so what only depends on the
- * record's (serving, home) pair — home usage or not, whether the pair settles in this run's schedule,
- * the pair's usage line for each model — is worked out on the pair's first record and kept. A usage
+ * record's (serving, home) pair — home usage or not, whether the pair settles in this run's schedule
+ * (for a pair whose agreement changed schedule: from which instants on it does), the pair's usage
+ * line for each model — is worked out on the pair's first record and kept. A usage
  * record then costs three small map lookups, one parse of its time, its rate and its leaf hash, and
  * builds no key strings; late usage (rare) still keys its line with `lineKeyOf`, which names the
  * record's own period.
  */
 import type { StoredUsageRecord } from '@federa/domain';
+import { settlesAt, type PairMembership } from './calendar/schedule';
 import { MerkleBuilder } from './merkle-stream';
 import { wholesaleCharge } from './records/wholesale-price';
 import { SiteDisputeTally, type SiteUsageDispute } from './site-disputes';
@@ -37,8 +39,13 @@ interface LineEntry {
 interface PairState {
   /** served by the tenant's home operator: nothing to settle */
   readonly home: boolean;
-  /** the pair settles in this run's schedule (otherwise another schedule's run counts it) */
-  readonly settles: boolean;
+  /**
+   * whether the pair's records settle in this run's schedule (otherwise another schedule's run
+   * counts them): the answer for all of them, or null when the pair changed schedule and the
+   * record's time decides (`membership`)
+   */
+  readonly settles: boolean | null;
+  readonly membership: PairMembership | null;
   /** the pair's usage line of each model, once it has one (the same entries as `lines` holds) */
   readonly usageLines: Map<string, LineEntry>;
 }
@@ -60,11 +67,16 @@ export class PeriodAggregator {
       this.counts.home++;
       return 'home';
     }
-    if (!pair.settles) {
+    if (pair.settles === false) {
       this.counts.outside++;
       return 'outside';
     }
     const atMs = Date.parse(record.completedAt);
+    // a pair whose agreement changed schedule: the agreement in force at the record's time decides
+    if (pair.settles === null && !settlesAt(pair.membership!, atMs)) {
+      this.counts.outside++;
+      return 'outside';
+    }
     const kind = classifyByTime(this.input, atMs, postedAtMs);
     if (kind === 'outside') {
       this.counts.outside++;
@@ -95,10 +107,11 @@ export class PeriodAggregator {
     let pair = byHome.get(home);
     if (!pair) {
       const isHome = serving === home;
-      const membership = this.input.membership;
+      const membership = isHome || !this.input.membership ? null : this.input.membership.of(serving, home);
       pair = {
         home: isHome,
-        settles: !isHome && (!membership || membership.includes(serving, home)),
+        settles: isHome ? false : membership ? membership.always : true,
+        membership,
         usageLines: new Map<string, LineEntry>(),
       };
       byHome.set(home, pair);

@@ -75,7 +75,7 @@ export interface SettleInput {
   readonly periodMs: number;
   /** the run's schedule (absent: fixed `periodMs`): late usage names its period in it */
   readonly schedule?: Schedule;
-  /** the pairs that settle on the run's schedule (absent: every pair) */
+  /** the records that settle on the run's schedule, by pair and record time (absent: every one) */
   readonly membership?: ScheduleMembership;
 }
 
@@ -89,10 +89,12 @@ export type Classification = 'usage' | 'late-usage' | 'home' | 'outside';
  */
 export function classify(input: SettleInput, record: StoredUsageRecord, postedAtMs: number): Classification {
   if (record.servingOperator === record.homeOperator) return 'home';
-  // a pair settles only in its own schedule's periods: another schedule's run counts it elsewhere
-  if (input.membership && !input.membership.includes(record.servingOperator, record.homeOperator))
+  const atMs = Date.parse(record.completedAt);
+  // a record settles only in its own schedule's periods (the schedule of the pair's agreement in
+  // force at the record's time): another schedule's run counts it elsewhere
+  if (input.membership && !input.membership.includes(record.servingOperator, record.homeOperator, atMs))
     return 'outside';
-  return classifyByTime(input, Date.parse(record.completedAt), postedAtMs);
+  return classifyByTime(input, atMs, postedAtMs);
 }
 
 /**
@@ -241,7 +243,10 @@ export function buildStatements(
     .sort(([x], [y]) => x.localeCompare(y))
     .map(([key, pairLines]) => {
       const [a, b] = key.split('~') as [string, string];
-      const agreement = input.topology.agreement(a, b);
+      // the agreement the pair settled this period's records under (agreements are effective-dated)
+      const agreement = input.membership
+        ? input.membership.agreementFor(a, b, period)
+        : input.topology.agreement(a, b, period.endMs - 1);
       // the pair's agreed currency, else the federation's; rates as in force when the period ends
       const currency = agreement?.currency ?? input.settlementCurrency;
       const rateOf = (from: string) => rateAt(input.fx, from, currency, period.endMs);

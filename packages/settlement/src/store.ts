@@ -20,6 +20,10 @@ import { ISSUED } from './lifecycle';
 import { verifyStatement } from './signing';
 import { DEFAULT_RECOMPUTE_LIMIT, RecomputeLimiter, type RecomputeLimit } from './recompute-limit';
 import type { DisputeAdjustment, StatementPayload } from './statement';
+import type { HistoryEntry, ScheduleHistories } from './calendar/schedule-history';
+
+/** the schedule-history hash's field saying a run accepted a history (pair keys never start with #) */
+const ACCEPTED_FIELD = '#accepted';
 
 export type StatementStatus = 'issued' | 'accepted' | 'disputed' | 'resolved';
 
@@ -99,7 +103,14 @@ const STAGING_TTL_S = 3600;
 
 export class SettlementStore {
   private readonly k: Record<
-    'statements' | 'settled' | 'lifecycle' | 'adjustments' | 'cursor' | 'creditNotes' | 'pendingCreditNotes',
+    | 'statements'
+    | 'settled'
+    | 'lifecycle'
+    | 'adjustments'
+    | 'cursor'
+    | 'scheduleHistory'
+    | 'creditNotes'
+    | 'pendingCreditNotes',
     string
   > & {
     byOperator: (op: string) => string;
@@ -127,6 +138,7 @@ export class SettlementStore {
       lifecycle: `${p}:lifecycle`,
       adjustments: `${p}:adjustments`,
       cursor: `${p}:cursor`,
+      scheduleHistory: `${p}:schedule-history`,
       creditNotes: `${p}:credit-notes`,
       pendingCreditNotes: `${p}:credit-notes-pending`,
       byOperator: (op) => `${p}:by-operator:${op}`,
@@ -211,6 +223,30 @@ export class SettlementStore {
   /** Advance (never rewind) the end of the last settled period of a schedule, atomically. */
   async advanceCursor(endMs: number, schedule?: string): Promise<void> {
     await this.cmd.federaSettleCursor('1', this.cursorKey(schedule), String(endMs));
+  }
+
+  /**
+   * The schedule history the last run accepted (calendar/schedule-history.ts), or null when no run
+   * has accepted one yet (the first run accepts what it finds).
+   */
+  async acceptedScheduleHistory(): Promise<Map<string, HistoryEntry[]> | null> {
+    const raw = await this.redis.hgetall(this.k.scheduleHistory);
+    if (raw[ACCEPTED_FIELD] === undefined) return null;
+    const out = new Map<string, HistoryEntry[]>();
+    for (const [pair, v] of Object.entries(raw))
+      if (pair !== ACCEPTED_FIELD) out.set(pair, JSON.parse(v) as HistoryEntry[]);
+    return out;
+  }
+
+  /** Replace the accepted schedule history (one MULTI: readers see the old one or the new one). */
+  async acceptScheduleHistory(histories: ScheduleHistories): Promise<void> {
+    const fields: string[] = [ACCEPTED_FIELD, new Date().toISOString()];
+    for (const [pair, entries] of histories) fields.push(pair, JSON.stringify(entries));
+    await this.redis
+      .multi()
+      .del(this.k.scheduleHistory)
+      .hset(this.k.scheduleHistory, ...fields)
+      .exec();
   }
 
   private cursorKey(schedule?: string): string {

@@ -25,6 +25,7 @@ import {
   usageReader,
   periodById,
   defaultSchedule,
+  guardScheduleHistory,
   periodIn,
   scheduleOfPair,
   proveInclusion,
@@ -36,6 +37,7 @@ import {
 } from '@federa/settlement';
 import { settlementWorkflowId } from '@federa/workflows';
 import type { ApiDeps } from '../context';
+import { domainErrorOfWorkflow } from '../errors';
 import { adminProcedure, authedProcedure, operatorOrAdminProcedure, router, tenantProcedure } from '../trpc';
 import { toCsv } from './statement-csv';
 import { summary } from './statement-summary';
@@ -118,7 +120,7 @@ export const settlementRouter = router({
     const recordRefs: string[] = [];
     const derived = statementRecords(
       usageReader(ctx.deps.ledger, s.store, s.config.archive),
-      { topology: await ctx.deps.topology(), periodMs: s.config.periodMs },
+      { topology: await ctx.deps.topology(), periodMs: s.config.periodMs, schedule: s.config.schedule },
       payload,
       { lineNo: input.lineNo, after: input.after },
     );
@@ -180,8 +182,9 @@ export const settlementRouter = router({
     // the next period of the pair's own schedule still open for the adjustment (now + grace)
     const [a, b] = payload.parties;
     const topology = await ctx.deps.topology();
-    const schedule = scheduleOfPair(topology, a, b, defaultSchedule(s.config));
-    const targetPeriod = periodIn(schedule, Date.now() + s.config.graceMs).id;
+    const openAt = Date.now() + s.config.graceMs;
+    const schedule = scheduleOfPair(topology, a, b, defaultSchedule(s.config), openAt);
+    const targetPeriod = periodIn(schedule, openAt).id;
     const adjustment = {
       statementId: input.statementId,
       originalPeriod: payload.period.id,
@@ -270,7 +273,7 @@ export const settlementRouter = router({
       // one pass over the line's records, derived from the usage streams (none are stored)
       const { lineNo, proof } = await proveRecord(
         usageReader(ctx.deps.ledger, s.store, s.config.archive),
-        { topology: await ctx.deps.topology(), periodMs: s.config.periodMs },
+        { topology: await ctx.deps.topology(), periodMs: s.config.periodMs, schedule: s.config.schedule },
         payload,
         input.recordRef,
       );
@@ -290,6 +293,8 @@ export const settlementRouter = router({
     const period = periodById(input.periodId, s.config.periodMs);
     if (period.endMs + s.config.graceMs > Date.now())
       throw new FederaError('VALIDATION_FAILED', 'that period has not closed yet (end + grace window)');
+    // an agreement change reaching back into settled periods: refused here as the run would (409)
+    await guardScheduleHistory(s.store, s.config, await ctx.deps.topology(), { accept: false });
     const workflowId = settlementWorkflowId(s.namespace, period.id);
     let handle;
     try {
@@ -304,7 +309,12 @@ export const settlementRouter = router({
       handle = ctx.deps.temporal.workflow.getHandle(workflowId);
     }
     await ctx.deps.audit.append(ctx.principal, 'settlement.run', `period:${period.id}`, null, { workflowId });
-    return handle.result() as Promise<unknown>;
+    try {
+      return (await handle.result()) as unknown;
+    } catch (err) {
+      // a refused run (SCHEDULE_HISTORY_CONFLICT, VALIDATION_FAILED…) answers with its domain code
+      throw domainErrorOfWorkflow(err) ?? err;
+    }
   }),
 
   /** A tenant's retail usage in a period (by record time), per model. */

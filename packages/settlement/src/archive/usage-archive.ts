@@ -90,6 +90,8 @@ export class UsageArchive implements UsageReader {
     nowMs: number,
     schedules: number | readonly Schedule[],
     graceMs: number,
+    /** when each schedule starts to be needed (calendar/schedule.ts `scheduleStarts`) */
+    starts?: (scheduleKey: string) => readonly number[],
   ) {
     const inUse = typeof schedules === 'number' ? [fixedSchedule(schedules)] : schedules;
     const settledIds = await this.store.settledPeriods();
@@ -102,6 +104,7 @@ export class UsageArchive implements UsageReader {
       nowMs,
       graceMs,
       afterMs: this.config.afterMs,
+      ...(starts ? { starts } : {}),
     });
     const written: Segment[] = [];
     for (const toMs of cuts) written.push(await this.archiveSegment(tenants, toMs));

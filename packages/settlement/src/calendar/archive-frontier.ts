@@ -18,6 +18,12 @@ export interface FrontierInput {
   readonly afterMs: number;
   /** the settled period ids, to find where a schedule starts when nothing is archived yet */
   readonly settledIds?: readonly string[];
+  /**
+   * when each schedule starts to be needed (the starts of the pair segments on it; -Infinity: since
+   * the beginning): a schedule a pair switched to holds no record before it, so its periods that
+   * end by then need no settling (absent: every schedule is needed since the beginning)
+   */
+  readonly starts?: (scheduleKey: string) => readonly number[];
 }
 
 /** The segment ends to archive up to, ascending (empty: nothing to archive yet). */
@@ -34,8 +40,16 @@ export function archivableUntil(input: FrontierInput): number[] {
 function settledRun(s: Schedule, input: FrontierInput): number[] {
   let p: Period | undefined =
     input.watermark > 0 ? periodIn(s, input.watermark) : oldestSettled(s, input.settledIds ?? []);
+  const starts = input.starts?.(scheduleKey(s)) ?? [];
+  const neededFrom = starts.length === 0 ? -Infinity : Math.min(...starts);
   const ends: number[] = [];
-  while (p && input.isSettled(p.id) && p.endMs + input.graceMs + input.afterMs <= input.nowMs) {
+  const closed = (q: Period) => q.endMs + input.graceMs + input.afterMs <= input.nowMs;
+  // periods of a schedule before any pair switched to it hold none of its records
+  while (input.watermark > 0 && p && p.endMs <= neededFrom && closed(p)) {
+    ends.push(p.endMs);
+    p = nextPeriodIn(s, p);
+  }
+  while (p && input.isSettled(p.id) && closed(p)) {
     ends.push(p.endMs);
     p = nextPeriodIn(s, p);
   }

@@ -31,7 +31,7 @@ export async function* statementRecordsFromUsage(
   const { config, topology } = deps;
   const usage = usageReader(deps.ledger, deps.store, config.archive);
   if (payload.version === 2) {
-    const ctx = { topology, periodMs: config.periodMs };
+    const ctx = { topology, periodMs: config.periodMs, schedule: config.schedule };
     for await (const { lineNo, record } of statementRecords(usage, ctx, payload, { lineNo: onlyLine }))
       yield { lineNo, record };
     return;

@@ -9,7 +9,7 @@ import { FederaError, type StoredUsageRecord, type TopologyIndex } from '@federa
 import type { UsageReader } from '../archive/usage-archive';
 import { compareStreamIds, streamIdMs } from '../archive/stream-ids';
 import { classify, lineKeyOf, statementLineKey, type SettleInput, type StatementPayload } from '../statement';
-import { scheduleOf } from '../calendar/schedule';
+import { ScheduleMembership, fixedSchedule, scheduleOf, type Schedule } from '../calendar/schedule';
 import { tenantsInReadOrder } from './read-order';
 
 export interface StatementRecord {
@@ -23,6 +23,8 @@ export interface DerivationContext {
   readonly topology: TopologyIndex;
   /** the period length the statement was settled with (a late record's original period) */
   readonly periodMs: number;
+  /** the federation's default schedule (absent: fixed `periodMs`): a pair's schedule without agreement */
+  readonly schedule?: Schedule | undefined;
 }
 
 /** Split `${tenant}/${streamId}` (tenant ids may hold '/', stream ids never do). */
@@ -47,11 +49,15 @@ function settleInputOf(ctx: DerivationContext, payload: StatementPayload): Settl
     ...(unit ? { unit } : {}),
     ...(timeZone ? { timeZone } : {}),
   };
+  const schedule = scheduleOf(period);
   return {
     federation: payload.federation,
     period,
     // a late record's original period is named in the statement's own schedule
-    schedule: scheduleOf(period),
+    schedule,
+    // only the records whose own schedule (by their time) is the statement's: a pair that switched
+    // schedule has records of the same line key in the other schedule's straddling period
+    membership: new ScheduleMembership(ctx.topology, ctx.schedule ?? fixedSchedule(ctx.periodMs), schedule),
     graceMs: Date.parse(payload.closedAt) - endMs,
     settlementCurrency: payload.settlementCurrency,
     fx: [],
