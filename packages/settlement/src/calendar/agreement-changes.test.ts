@@ -8,8 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
+import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
+import { scheduleWorld } from './schedule-world.test-support';
 import type { CalendarUnit } from './periods';
 import { dueAcross } from './due-periods';
 import { historyConflicts, scheduleHistories, type ScheduleHistories } from './schedule-history';
@@ -47,44 +48,16 @@ interface Entry {
 type Agreements = readonly (readonly Entry[])[];
 
 function topologyOf(agreements: Agreements) {
-  const card = { inputPer1M: 100_000, outputPer1M: 300_000 };
-  return new TopologyIndex(
-    parseTopology({
-      name: 'changes',
-      operators: OPS.map((id) => ({ id, name: id, country: 'DE', currency: 'EUR', rateCard: {} })),
-      sites: OPS.map((id) => ({
-        id: `${id}-s`,
-        operator: id,
-        jurisdiction: 'DE',
-        city: 'x',
-        location: { lat: 0, lon: 0 },
-        endpoint: 'http://127.0.0.1:1',
-        models: [{ id: 'm', capacity: 1 }],
+  return scheduleWorld(
+    'changes',
+    OPS,
+    agreements.flatMap((entries, pair) =>
+      entries.map((e) => ({
+        parties: [...PAIRS[pair]!],
+        ...(e.from === null ? {} : { effectiveFrom: new Date(e.from).toISOString() }),
+        ...(e.cal === null ? {} : { period: CALENDARS[e.cal]!.unit, timeZone: CALENDARS[e.cal]!.timeZone }),
       })),
-      tenants: OPS.map((id) => ({
-        id: `${id}-t`,
-        name: 't',
-        homeOperator: id,
-        residency: ['ANY'],
-        budget: 0,
-        region: 'r',
-        location: { lat: 0, lon: 0 },
-      })),
-      rateCards: OPS.map((operator) => ({
-        operator,
-        model: 'm',
-        effectiveFrom: '1970-01-01T00:00:00.000Z',
-        retail: card,
-        wholesale: card,
-      })),
-      agreements: agreements.flatMap((entries, pair) =>
-        entries.map((e) => ({
-          parties: [...PAIRS[pair]!],
-          ...(e.from === null ? {} : { effectiveFrom: new Date(e.from).toISOString() }),
-          ...(e.cal === null ? {} : { period: CALENDARS[e.cal]!.unit, timeZone: CALENDARS[e.cal]!.timeZone }),
-        })),
-      ),
-    }),
+    ),
   );
 }
 

@@ -10,8 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
+import type { StoredUsageRecord } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
+import { scheduleWorld } from './schedule-world.test-support';
 import { classify, lineKeyOf, type Line, type SettleInput } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
@@ -77,7 +78,6 @@ function withOffset(ms: number, offsetMin: number): string {
 }
 
 function federation(histories: readonly (readonly AgreementGen[])[]) {
-  const card = { inputPer1M: 100_000, outputPer1M: 300_000 };
   const agreements = histories.flatMap((history, pair) =>
     history.map((a) => ({
       parties: [...PAIRS[pair]!],
@@ -86,38 +86,7 @@ function federation(histories: readonly (readonly AgreementGen[])[]) {
       timeZone: a.timeZone,
     })),
   );
-  return new TopologyIndex(
-    parseTopology({
-      name: 'effective',
-      operators: OPS.map((id) => ({ id, name: id, country: 'DE', currency: 'EUR', rateCard: {} })),
-      sites: OPS.map((id) => ({
-        id: `${id}-s`,
-        operator: id,
-        jurisdiction: 'DE',
-        city: 'x',
-        location: { lat: 0, lon: 0 },
-        endpoint: 'http://127.0.0.1:1',
-        models: [{ id: 'm', capacity: 1 }],
-      })),
-      tenants: OPS.map((id) => ({
-        id: `${id}-t`,
-        name: 't',
-        homeOperator: id,
-        residency: ['ANY'],
-        budget: 0,
-        region: 'r',
-        location: { lat: 0, lon: 0 },
-      })),
-      rateCards: OPS.map((operator) => ({
-        operator,
-        model: 'm',
-        effectiveFrom: '1970-01-01T00:00:00.000Z',
-        retail: card,
-        wholesale: card,
-      })),
-      agreements,
-    }),
-  );
+  return scheduleWorld('effective', OPS, agreements);
 }
 
 /** per pair: up to four agreements, at most one without effectiveFrom, no two from the same instant */

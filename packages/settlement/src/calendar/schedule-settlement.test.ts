@@ -7,8 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
+import type { StoredUsageRecord } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
+import { scheduleWorld } from './schedule-world.test-support';
 import { lineKeyOf, type Line } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
@@ -30,38 +31,10 @@ const ZONES = ['UTC', 'Europe/Paris', 'Asia/Tokyo', 'America/Santiago', 'Pacific
 const UNITS: CalendarUnit[] = ['day', 'week', 'month'];
 
 function federation(agreements: { pair: number; unit: CalendarUnit; timeZone: string }[]) {
-  const card = { inputPer1M: 100_000, outputPer1M: 300_000 };
-  return new TopologyIndex(
-    parseTopology({
-      name: 'schedules',
-      operators: OPS.map((id) => ({ id, name: id, country: 'DE', currency: 'EUR', rateCard: {} })),
-      sites: OPS.map((id) => ({
-        id: `${id}-s`,
-        operator: id,
-        jurisdiction: 'DE',
-        city: 'x',
-        location: { lat: 0, lon: 0 },
-        endpoint: 'http://127.0.0.1:1',
-        models: [{ id: 'm', capacity: 1 }],
-      })),
-      tenants: OPS.map((id) => ({
-        id: `${id}-t`,
-        name: 't',
-        homeOperator: id,
-        residency: ['ANY'],
-        budget: 0,
-        region: 'r',
-        location: { lat: 0, lon: 0 },
-      })),
-      rateCards: OPS.map((operator) => ({
-        operator,
-        model: 'm',
-        effectiveFrom: '1970-01-01T00:00:00.000Z',
-        retail: card,
-        wholesale: card,
-      })),
-      agreements: agreements.map((a) => ({ parties: PAIRS[a.pair], period: a.unit, timeZone: a.timeZone })),
-    }),
+  return scheduleWorld(
+    'schedules',
+    OPS,
+    agreements.map((a) => ({ parties: PAIRS[a.pair], period: a.unit, timeZone: a.timeZone })),
   );
 }
 
