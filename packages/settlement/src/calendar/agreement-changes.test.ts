@@ -8,9 +8,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StoredUsageRecord, TopologyIndex } from '@federa/domain';
+import type { TopologyIndex } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
-import { scheduleWorld } from './schedule-world.test-support';
+import { scheduleWorld, storedRecord } from './schedule-world.test-support';
 import type { CalendarUnit } from './periods';
 import { dueAcross } from './due-periods';
 import { historyConflicts, scheduleHistories, type ScheduleHistories } from './schedule-history';
@@ -138,34 +138,7 @@ describe('agreement changes with the schedule-history guard', () => {
   it('settles every roaming record exactly once, whatever the admin changes and when', () => {
     fc.assert(
       fc.property(scenario, ({ initial, graceMs, steps, records }) => {
-        const all: { record: StoredUsageRecord; postedAt: number }[] = records.map((g, i) => {
-          const at = BASE + g.at;
-          const postedAt = at + g.delay;
-          const completedAt = new Date(at).toISOString();
-          return {
-            postedAt,
-            record: {
-              requestId: `r${i}`,
-              recordId: `${postedAt}-${i}`,
-              tenantId: `${OPS[g.home]}-t`,
-              homeOperator: OPS[g.home]!,
-              servingOperator: OPS[g.serving]!,
-              siteId: `${OPS[g.serving]}-s`,
-              jurisdiction: 'DE',
-              model: 'm',
-              inputTokens: 10,
-              outputTokens: 20,
-              currency: 'EUR',
-              retailCharge: 1,
-              wholesaleCharge: 1,
-              policyVersion: 1,
-              startedAt: completedAt,
-              completedAt,
-              failedAttempts: 0,
-              flags: [],
-            },
-          };
-        });
+        const all = records.map((g, i) => storedRecord(OPS, { ...g, at: BASE + g.at }, i));
         let agreements: Agreements = initial;
         let accepted: ScheduleHistories | null = null;
         const cursors = new Map<string, number>();

@@ -10,9 +10,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { StoredUsageRecord } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
-import { scheduleWorld } from './schedule-world.test-support';
+import { scheduleWorld, storedRecord, type GeneratedRecord } from './schedule-world.test-support';
 import { classify, lineKeyOf, type Line, type SettleInput } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
@@ -121,36 +120,7 @@ const world = fc.record({
   ),
 });
 
-function stored(
-  g: { at: number; delay: number; serving: number; home: number },
-  i: number,
-): { record: StoredUsageRecord; postedAt: number } {
-  const postedAt = g.at + g.delay;
-  const completedAt = new Date(g.at).toISOString();
-  return {
-    postedAt,
-    record: {
-      requestId: `r${i}`,
-      recordId: `${postedAt}-${i}`,
-      tenantId: `${OPS[g.home]}-t`,
-      homeOperator: OPS[g.home]!,
-      servingOperator: OPS[g.serving]!,
-      siteId: `${OPS[g.serving]}-s`,
-      jurisdiction: 'DE',
-      model: 'm',
-      inputTokens: 10,
-      outputTokens: 20,
-      currency: 'EUR',
-      retailCharge: 1,
-      wholesaleCharge: 1,
-      policyVersion: 1,
-      startedAt: completedAt,
-      completedAt,
-      failedAttempts: 0,
-      flags: [],
-    },
-  };
-}
+const stored = (g: GeneratedRecord, i: number) => storedRecord(OPS, g, i);
 
 describe('effective-dated agreements', () => {
   it('settles every roaming record exactly once, on the schedule in force at its time, in its own period', () => {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredUsageRecord } from '@federa/domain';
 import { PeriodAggregator } from '../period-aggregator';
-import { scheduleWorld } from './schedule-world.test-support';
+import { scheduleWorld, storedRecord } from './schedule-world.test-support';
 import { lineKeyOf, type Line } from '../statement';
 import type { CalendarUnit } from './periods';
 import {
@@ -75,32 +75,7 @@ const world = fc.record({
 });
 
 function stored(g: Generated, i: number): { record: StoredUsageRecord; postedAt: number } {
-  const at = BASE + g.at;
-  const postedAt = at + g.delay;
-  const completedAt = new Date(at).toISOString();
-  return {
-    postedAt,
-    record: {
-      requestId: `r${i}`,
-      recordId: `${postedAt}-${i}`,
-      tenantId: `${OPS[g.home]}-t`,
-      homeOperator: OPS[g.home]!,
-      servingOperator: OPS[g.serving]!,
-      siteId: `${OPS[g.serving]}-s`,
-      jurisdiction: 'DE',
-      model: 'm',
-      inputTokens: 10,
-      outputTokens: 20,
-      currency: 'EUR',
-      retailCharge: 1,
-      wholesaleCharge: 1,
-      policyVersion: 1,
-      startedAt: completedAt,
-      completedAt,
-      failedAttempts: 0,
-      flags: [],
-    },
-  };
+  return storedRecord(OPS, { ...g, at: BASE + g.at }, i);
 }
 
 describe('settlement on several schedules', () => {

@@ -3,7 +3,7 @@
  * and one flat wholesale card for model `m`, so only the agreements (the schedules pairs settle
  * on) differ between the generated cases.
  */
-import { TopologyIndex, parseTopology } from '@federa/domain';
+import { TopologyIndex, parseTopology, type StoredUsageRecord } from '@federa/domain';
 
 const CARD = { inputPer1M: 100_000, outputPer1M: 300_000 };
 
@@ -45,4 +45,47 @@ export function scheduleWorld(
       agreements,
     }),
   );
+}
+
+/** a generated roaming (or home) record: served by `ops[serving]` for a tenant of `ops[home]` */
+export interface GeneratedRecord {
+  /** its control-plane time (ms) */
+  readonly at: number;
+  /** posted this long after it */
+  readonly delay: number;
+  readonly serving: number;
+  readonly home: number;
+}
+
+/** The usage record `g` stands for, as the ledger stores it, and when it was posted. */
+export function storedRecord(
+  ops: readonly string[],
+  g: GeneratedRecord,
+  i: number,
+): { record: StoredUsageRecord; postedAt: number } {
+  const postedAt = g.at + g.delay;
+  const completedAt = new Date(g.at).toISOString();
+  return {
+    postedAt,
+    record: {
+      requestId: `r${i}`,
+      recordId: `${postedAt}-${i}`,
+      tenantId: `${ops[g.home]}-t`,
+      homeOperator: ops[g.home]!,
+      servingOperator: ops[g.serving]!,
+      siteId: `${ops[g.serving]}-s`,
+      jurisdiction: 'DE',
+      model: 'm',
+      inputTokens: 10,
+      outputTokens: 20,
+      currency: 'EUR',
+      retailCharge: 1,
+      wholesaleCharge: 1,
+      policyVersion: 1,
+      startedAt: completedAt,
+      completedAt,
+      failedAttempts: 0,
+      flags: [],
+    },
+  };
 }
