@@ -4,8 +4,9 @@
  * run is refused with SCHEDULE_HISTORY_CONFLICT and writes nothing. Also: a schedule a pair switched
  * to is caught up from the switch, and the archive frontier does not wait for periods before it.
  */
+import { scheduleWorld } from './schedule-world.test-support';
 import { describe, expect, it } from 'vitest';
-import { FederaError, TopologyIndex, parseTopology, type Agreement } from '@federa/domain';
+import { FederaError, type Agreement } from '@federa/domain';
 import { guardScheduleHistory, type SettlementConfig } from '../engine';
 import type { SettlementStore } from '../store';
 import { archivableUntil } from './archive-frontier';
@@ -35,49 +36,10 @@ const T0 = Date.UTC(2026, 10, 30); // 2026-11-30T00:00Z
 type AgreementInput = Omit<Partial<Agreement>, 'parties'> & { parties?: [string, string] };
 
 function topology(agreements: AgreementInput[]) {
-  return new TopologyIndex(
-    parseTopology({
-      name: 'h',
-      operators: ['a', 'b', 'c'].map((id) => ({
-        id,
-        name: id,
-        country: 'DE',
-        currency: 'EUR',
-        rateCard: {},
-      })),
-      sites: [
-        {
-          id: 's',
-          operator: 'a',
-          jurisdiction: 'DE',
-          city: 'x',
-          location: { lat: 0, lon: 0 },
-          endpoint: 'http://127.0.0.1:1',
-          models: [{ id: 'm', capacity: 1 }],
-        },
-      ],
-      tenants: [
-        {
-          id: 't',
-          name: 't',
-          homeOperator: 'a',
-          residency: ['DE'],
-          budget: 0,
-          region: 'r',
-          location: { lat: 0, lon: 0 },
-        },
-      ],
-      rateCards: [
-        {
-          operator: 'a',
-          model: 'm',
-          effectiveFrom: '1970-01-01T00:00:00.000Z',
-          retail: { inputPer1M: 1, outputPer1M: 1 },
-          wholesale: { inputPer1M: 1, outputPer1M: 1 },
-        },
-      ],
-      agreements: agreements.map((a) => ({ parties: ['a', 'b'], ...a })),
-    }),
+  return scheduleWorld(
+    'h',
+    ['a', 'b', 'c'],
+    agreements.map((a) => ({ parties: ['a', 'b'], ...a })),
   );
 }
 
